@@ -1,0 +1,81 @@
+// Assembles one service instance from its configuration: the database (PostgreSQL or embedded PGlite),
+// migrations, the registry, authentication and the HTTP server. Instances hold no state of their own that
+// another instance needs, so any number can run against one database.
+import pino, { type Logger } from 'pino';
+import { Authenticator } from './auth/authenticator.js';
+import { activeKeyCount } from './auth/keys.js';
+import { connectPostgres, openPglite, ping, type Database } from './db/client.js';
+import { migrate, migrationsApplied } from './db/migrate.js';
+import type { Config } from './config.js';
+import { Registry } from './registry/registry.js';
+import { startServer, type RunningServer } from './server.js';
+
+export interface Service extends RunningServer {
+  database: Database;
+  registry: Registry;
+  authEnabled: boolean;
+}
+
+/** Opens the database the configuration names: PostgreSQL with DATABASE_URL, else PGlite under DATA_DIR. */
+export function openDatabase(config: Config): Promise<Database> {
+  return config.databaseUrl ? connectPostgres(config.databaseUrl) : openPglite(config.dataDir);
+}
+
+/**
+ * Auth is on in server mode unless AUTH=off, and in embedded mode once a key exists; AUTH=on forces it.
+ * Embedded mode with no key is a laptop playground: nobody could authenticate anyway.
+ */
+export async function decideAuth(config: Config, database: Database): Promise<boolean> {
+  if (config.auth !== undefined) return config.auth === 'on';
+  if (config.databaseUrl) return true;
+  return (await activeKeyCount(database.db)) > 0;
+}
+
+export async function startService(
+  config: Config,
+  options: { database?: Database; logger?: Logger } = {},
+): Promise<Service> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const database = options.database ?? (await openDatabase(config));
+  const ownsDatabase = options.database === undefined;
+  try {
+    await migrate(database);
+    const authEnabled = await decideAuth(config, database);
+    if (!authEnabled) {
+      // Plain text on stderr as well as the log line: whoever starts the service must not miss it.
+      process.stderr.write(
+        '\n!!! AUTH IS OFF: anyone who can reach this port can register, change and write anything.\n' +
+          '!!! Create a key with `npm run keys -- create --team T --role admin` and restart to turn it on.\n\n',
+      );
+      logger.warn({ auth: false }, 'auth is off: every request acts as an anonymous admin');
+    }
+    const registry = new Registry(database.db);
+    const server = await startServer({
+      config,
+      logger,
+      registry,
+      authenticator: new Authenticator(database.db, authEnabled),
+      ready: async () => {
+        await ping(database.db);
+        return migrationsApplied(database);
+      },
+    });
+    logger.info(
+      { url: `${server.url}/graphql`, mode: database.kind === 'pglite' ? `embedded (${config.dataDir})` : 'server', auth: authEnabled },
+      'feature registry listening',
+    );
+    return {
+      ...server,
+      database,
+      registry,
+      authEnabled,
+      async close() {
+        await server.close();
+        if (ownsDatabase) await database.close();
+      },
+    };
+  } catch (error) {
+    if (ownsDatabase) await database.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,108 @@
+// Environment → typed configuration, validated once at start. Every bad value is reported at once, with
+// what was expected, so a misconfigured instance fails before it serves anything.
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  port: number;
+  /** Embedded mode keeps its PGlite database here. */
+  dataDir: string;
+  /** Server mode: PostgreSQL. Absent → embedded mode. */
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisClusterNodes?: { host: string; port: number }[];
+  /** 'on' / 'off' when set; absent → decided by the mode (see auth/mode.ts). */
+  auth?: 'on' | 'off';
+  logLevel: LogLevel;
+  limits: {
+    /** Longest list a request may pass in any argument (entity keys, refs). */
+    maxListLength: number;
+    maxQueryDepth: number;
+    maxQueryCost: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL: expected a postgres:// or postgresql:// URL`);
+  }
+
+  const redisUrl = nonEmpty(env.REDIS_URL);
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL=${JSON.stringify(redisUrl)}: expected a redis:// or rediss:// URL`);
+  }
+
+  let redisClusterNodes: Config['redisClusterNodes'];
+  const clusterRaw = nonEmpty(env.REDIS_CLUSTER_NODES);
+  if (clusterRaw !== undefined) {
+    redisClusterNodes = [];
+    for (const part of clusterRaw.split(',').map((p) => p.trim())) {
+      const match = /^([^\s:]+):(\d{1,5})$/.exec(part);
+      if (!match || Number(match[2]) > 65535) {
+        problems.push(`REDIS_CLUSTER_NODES: ${JSON.stringify(part)} is not host:port (expected e.g. "10.0.0.1:7000,10.0.0.2:7000")`);
+      } else {
+        redisClusterNodes.push({ host: match[1]!, port: Number(match[2]) });
+      }
+    }
+  }
+  if (redisUrl !== undefined && redisClusterNodes !== undefined) {
+    problems.push('REDIS_URL and REDIS_CLUSTER_NODES are both set: choose one online store');
+  }
+  if ((redisUrl !== undefined || redisClusterNodes !== undefined) && databaseUrl === undefined) {
+    problems.push('REDIS_URL / REDIS_CLUSTER_NODES need DATABASE_URL: Redis is the online store of server mode');
+  }
+
+  const authRaw = nonEmpty(env.AUTH);
+  if (authRaw !== undefined && authRaw !== 'on' && authRaw !== 'off') {
+    problems.push(`AUTH=${JSON.stringify(authRaw)}: expected "on" or "off"`);
+  }
+
+  const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const config: Config = {
+    port: integer('PORT', 4000, 0, 65535),
+    dataDir: path.resolve(nonEmpty(env.DATA_DIR) ?? './data'),
+    databaseUrl,
+    redisUrl,
+    redisClusterNodes,
+    auth: authRaw === 'on' || authRaw === 'off' ? authRaw : undefined,
+    logLevel,
+    limits: {
+      maxListLength: integer('MAX_LIST_LENGTH', 1000, 1, 1_000_000),
+      maxQueryDepth: integer('MAX_QUERY_DEPTH', 12, 2, 100),
+      maxQueryCost: integer('MAX_QUERY_COST', 200_000, 100, 100_000_000),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

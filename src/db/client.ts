@@ -1,0 +1,129 @@
+// One registry database, two engines: PostgreSQL (server mode, node-postgres pool) and PGlite (embedded mode,
+// real Postgres compiled to WASM, in-process). Both speak the same SQL and run the same migrations; code above
+// this file sees one drizzle database and one way to listen for notifications.
+import fs from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: Db;
+  /** The connection pool, in server mode. */
+  readonly pool?: pg.Pool;
+  /** Calls `onMessage` for every NOTIFY on `channel` until the returned function is called. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Rows of a raw SQL statement, whichever engine runs it. */
+export async function queryRows<T>(db: Db | Tx, statement: SQL): Promise<T[]> {
+  const result = (await db.execute(statement)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+export async function connectPostgres(url: string, options: { poolSize?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
+  pool.on('error', () => {});
+  const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
+  const listeners: PostgresListener[] = [];
+  return {
+    kind: 'postgres',
+    db,
+    pool,
+    async listen(channel, onMessage) {
+      const listener = new PostgresListener(url, channel, onMessage);
+      listeners.push(listener);
+      await listener.start();
+      return () => listener.stop();
+    },
+    async close() {
+      await Promise.all(listeners.map((l) => l.stop()));
+      await pool.end();
+    },
+  };
+}
+
+export async function openPglite(dataDir?: string): Promise<Database> {
+  if (dataDir !== undefined) await fs.mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    async listen(channel, onMessage) {
+      const unlisten = await client.listen(channel, onMessage);
+      return () => unlisten();
+    },
+    close: () => client.close(),
+  };
+}
+
+/**
+ * LISTEN needs a connection of its own that stays open, outside the pool. If it drops, it reconnects and
+ * reports a notification with an empty payload, so a cache that listens drops what it may have missed.
+ */
+class PostgresListener {
+  private client?: pg.Client;
+  private stopped = false;
+  private retry?: NodeJS.Timeout;
+
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly onMessage: (payload: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.onMessage(message.payload ?? '');
+    });
+    client.on('error', () => this.reconnect(client));
+    client.on('end', () => this.reconnect(client));
+    await client.connect();
+    await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+    this.client = client;
+  }
+
+  private reconnect(broken: pg.Client): void {
+    if (this.stopped || this.client !== broken || this.retry) return;
+    this.client = undefined;
+    broken.removeAllListeners();
+    broken.end().catch(() => {});
+    const attempt = () => {
+      this.retry = undefined;
+      if (this.stopped) return;
+      this.start().then(
+        () => this.onMessage(''),
+        () => (this.retry = setTimeout(attempt, 1000)),
+      );
+    };
+    this.retry = setTimeout(attempt, 100);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => {});
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/** `select 1`: the database answers. */
+export async function ping(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}

@@ -1,0 +1,145 @@
+// The registry's tables. drizzle-kit generates the SQL migrations in migrations/ from this file;
+// the immutability and change-notification triggers live in a hand-written migration beside them.
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const entities = pgTable('entities', {
+  name: text('name').primaryKey(),
+  keyName: text('key_name').notNull(),
+  description: text('description'),
+  createdAt: createdAt(),
+});
+
+export const features = pgTable('features', {
+  name: text('name').primaryKey(),
+  entity: text('entity')
+    .notNull()
+    .references(() => entities.name),
+  owner: text('owner').notNull(),
+  // The highest version number handed out. Incremented under the feature's row lock, so concurrent
+  // registrations get distinct numbers, and never decremented, so numbers are never reused.
+  latestVersion: integer('latest_version').notNull().default(0),
+  createdAt: createdAt(),
+});
+
+export const featureVersions = pgTable(
+  'feature_versions',
+  {
+    feature: text('feature')
+      .notNull()
+      .references(() => features.name),
+    version: integer('version').notNull(),
+    // Definition columns: immutable once inserted (enforced by a trigger).
+    valueType: text('value_type').notNull(),
+    window: text('window'),
+    maxAge: text('max_age').notNull(),
+    aggregation: jsonb('aggregation'),
+    description: text('description'),
+    definitionHash: text('definition_hash').notNull(),
+    createdAt: createdAt(),
+    // Lifecycle columns: the only ones an UPDATE may touch.
+    status: text('status').notNull(),
+    sunsetAt: timestamp('sunset_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.feature, t.version] }),
+    unique('feature_versions_definition_unique').on(t.feature, t.definitionHash),
+    check('feature_versions_status_check', sql`${t.status} in ('DRAFT', 'ACTIVE', 'DEPRECATED', 'RETIRED')`),
+    check(
+      'feature_versions_value_type_check',
+      sql`${t.valueType} in ('INT64', 'FLOAT64', 'BOOL', 'STRING', 'FLOAT64_LIST', 'STRING_LIST')`,
+    ),
+  ],
+);
+
+export const producers = pgTable('producers', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  description: text('description'),
+  createdAt: createdAt(),
+});
+
+export const consumers = pgTable('consumers', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  description: text('description'),
+  createdAt: createdAt(),
+});
+
+export const producerBindings = pgTable(
+  'producer_bindings',
+  {
+    producer: text('producer')
+      .notNull()
+      .references(() => producers.name),
+    feature: text('feature').notNull(),
+    version: integer('version').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.producer, t.feature, t.version] }),
+    foreignKey({ columns: [t.feature, t.version], foreignColumns: [featureVersions.feature, featureVersions.version] }),
+    index('producer_bindings_version_idx').on(t.feature, t.version),
+  ],
+);
+
+// The primary key (consumer, feature) is what makes "one version per feature" hold.
+export const consumerBindings = pgTable(
+  'consumer_bindings',
+  {
+    consumer: text('consumer')
+      .notNull()
+      .references(() => consumers.name),
+    feature: text('feature').notNull(),
+    version: integer('version').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.consumer, t.feature] }),
+    foreignKey({ columns: [t.feature, t.version], foreignColumns: [featureVersions.feature, featureVersions.version] }),
+    index('consumer_bindings_version_idx').on(t.feature, t.version),
+  ],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: serial('id').primaryKey(),
+    // SHA-256 of the key: keys are 256-bit random strings, so a fast hash is enough (no dictionary to guess from).
+    keyHash: text('key_hash').notNull().unique(),
+    team: text('team').notNull(),
+    role: text('role').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [check('api_keys_role_check', sql`${t.role} in ('reader', 'producer', 'owner', 'admin')`)],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().default(sql`now()`),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_log_target_idx').on(t.target)],
+);

@@ -1,0 +1,60 @@
+// Resolvers: thin translations between the GraphQL contract and the domain. No rules live here.
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { notFound } from '../errors.js';
+import type { Resolvers } from './generated.js';
+
+/** A nested object that must exist (the database's foreign keys guarantee it). */
+function present<T>(value: T | null, what: string): T {
+  if (value === null) throw notFound(`${what} is not registered`);
+  return value;
+}
+
+export const resolvers: Resolvers = {
+  DateTime: DateTimeResolver,
+  JSON: JSONResolver,
+
+  Query: {
+    entity: (_, { name }, { loaders }) => loaders.entity.load(name),
+    feature: (_, { name }, { loaders }) => loaders.feature.load(name),
+    features: (_, __, { registry }) => registry.features(),
+    featureVersion: async (_, { ref }, { registry }) => (await registry.version(ref)) ?? null,
+    producer: (_, { name }, { loaders }) => loaders.producer.load(name),
+    consumer: (_, { name }, { loaders }) => loaders.consumer.load(name),
+    bindingMismatches: (_, __, { registry }) => registry.bindingMismatches(),
+  },
+
+  Mutation: {
+    registerEntity: (_, args, { registry, principal }) => registry.registerEntity(principal, args),
+    registerFeatureVersion: (_, { input }, { registry, principal }) => registry.registerFeatureVersion(principal, input),
+    activateFeatureVersion: (_, { ref, reason }, { registry, principal }) =>
+      registry.activateFeatureVersion(principal, ref, reason),
+    deprecateFeatureVersion: (_, { ref, sunsetAt, reason }, { registry, principal }) =>
+      registry.deprecateFeatureVersion(principal, ref, sunsetAt, reason),
+    registerProducer: (_, args, { registry, principal }) => registry.registerParty(principal, 'producer', args),
+    registerConsumer: (_, args, { registry, principal }) => registry.registerParty(principal, 'consumer', args),
+    bindProducer: (_, { producer, refs }, { registry, principal }) => registry.bindProducer(principal, producer, refs),
+    bindConsumer: (_, { consumer, refs }, { registry, principal }) => registry.bindConsumer(principal, consumer, refs),
+  },
+
+  Entity: {
+    features: (entity, _, { loaders }) => loaders.featuresOfEntity.load(entity.name),
+  },
+  Feature: {
+    entity: async (feature, _, { loaders }) => present(await loaders.entity.load(feature.entity), `entity ${feature.entity}`),
+    versions: (feature, _, { loaders }) => loaders.versionsOfFeature.load(feature.name),
+  },
+  FeatureVersion: {
+    feature: async (version, _, { loaders }) => present(await loaders.feature.load(version.feature), `feature ${version.feature}`),
+    producers: (version, _, { loaders }) => loaders.producersOfVersion.load(version.ref),
+    consumers: (version, _, { loaders }) => loaders.consumersOfVersion.load(version.ref),
+  },
+  Producer: {
+    versions: (producer, _, { loaders }) => loaders.versionsOfProducer.load(producer.name),
+  },
+  Consumer: {
+    versions: (consumer, _, { loaders }) => loaders.versionsOfConsumer.load(consumer.name),
+  },
+  BindingMismatch: {
+    consumer: async (mismatch, _, { loaders }) => present(await loaders.consumer.load(mismatch.consumer), `consumer ${mismatch.consumer}`),
+  },
+};

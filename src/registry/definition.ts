@@ -1,0 +1,83 @@
+// A feature version's definition in canonical form, and its content hash. Two inputs that mean the same thing
+// (keys of `aggregation` in another order, "7d" spelt "168h") hash the same, so registering them again
+// returns the existing version instead of creating a new one.
+import { createHash } from 'node:crypto';
+import { badInput } from '../errors.js';
+import { canonicalDuration } from './durations.js';
+import { VALUE_TYPES, type ValueType } from './model.js';
+
+export interface FeatureVersionInput {
+  feature: string;
+  entity: string;
+  owner: string;
+  valueType: string;
+  window?: string | null;
+  maxAge: string;
+  aggregation?: unknown;
+  description?: string | null;
+}
+
+export interface Definition {
+  valueType: ValueType;
+  window: string | null;
+  maxAge: string;
+  aggregation: Record<string, unknown> | null;
+  description: string | null;
+}
+
+const MAX_AGGREGATION_BYTES = 16_384;
+const MAX_DESCRIPTION_LENGTH = 4_000;
+
+/** Validates the definition part of an input and brings it to canonical form. */
+export function canonicalDefinition(input: FeatureVersionInput): Definition {
+  if (!(VALUE_TYPES as readonly string[]).includes(input.valueType)) {
+    throw badInput(`valueType ${JSON.stringify(input.valueType)} is not one of ${VALUE_TYPES.join(', ')}`);
+  }
+  const description = input.description?.trim() || null;
+  if (description !== null && description.length > MAX_DESCRIPTION_LENGTH) {
+    throw badInput(`description is longer than ${MAX_DESCRIPTION_LENGTH} characters`);
+  }
+  return {
+    valueType: input.valueType as ValueType,
+    window: input.window == null ? null : canonicalDuration(input.window, 'window'),
+    maxAge: canonicalDuration(input.maxAge, 'maxAge'),
+    aggregation: canonicalAggregation(input.aggregation),
+    description,
+  };
+}
+
+function canonicalAggregation(aggregation: unknown): Record<string, unknown> | null {
+  if (aggregation === undefined || aggregation === null) return null;
+  if (typeof aggregation !== 'object' || Array.isArray(aggregation)) {
+    throw badInput('aggregation must be a JSON object, e.g. {"function": "mean", "source": "clicks"}');
+  }
+  const sorted = sortKeysDeep(aggregation) as Record<string, unknown>;
+  if (JSON.stringify(sorted).length > MAX_AGGREGATION_BYTES) {
+    throw badInput(`aggregation is larger than ${MAX_AGGREGATION_BYTES} bytes of JSON`);
+  }
+  return sorted;
+}
+
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeysDeep((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+/** sha256 of the canonical definition; the order of `Definition`'s fields is fixed by this function. */
+export function definitionHash(definition: Definition): string {
+  const canonical = JSON.stringify([
+    definition.valueType,
+    definition.window,
+    definition.maxAge,
+    definition.aggregation,
+    definition.description,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,496 @@
+// The registry: entities, features, immutable feature versions, producers, consumers and their bindings.
+// Every rule about what may be registered, bound or moved through the lifecycle lives here; every change is
+// one transaction with its audit record, so a refused request changes nothing.
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.js';
+import {
+  auditLog,
+  consumerBindings,
+  consumers,
+  entities,
+  features,
+  featureVersions,
+  producerBindings,
+  producers,
+} from '../db/schema.js';
+import { badInput, conflict, notFound } from '../errors.js';
+import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
+import { canonicalDefinition, definitionHash, type FeatureVersionInput } from './definition.js';
+import {
+  checkName,
+  effectiveStatus,
+  formatRef,
+  parseRef,
+  type BindingMismatch,
+  type Entity,
+  type Feature,
+  type FeatureVersion,
+  type Party,
+  type ValueType,
+  type VersionStatus,
+} from './model.js';
+
+type VersionRow = typeof featureVersions.$inferSelect;
+type PartyKind = 'producer' | 'consumer';
+
+const PARTY_TABLES = { producer: producers, consumer: consumers } as const;
+
+export interface RegistryOptions {
+  /** The clock, so tests can move past a sunset without sleeping. */
+  now?: () => Date;
+}
+
+export class Registry {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    options: RegistryOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------------
+
+  async entities(names: readonly string[]): Promise<Entity[]> {
+    if (names.length === 0) return [];
+    return this.db.select().from(entities).where(inArray(entities.name, [...names]));
+  }
+
+  async entity(name: string): Promise<Entity | undefined> {
+    return (await this.entities([name]))[0];
+  }
+
+  async features(names?: readonly string[]): Promise<Feature[]> {
+    const query = this.db.select(featureColumns).from(features);
+    if (names === undefined) return query.orderBy(asc(features.name));
+    if (names.length === 0) return [];
+    return query.where(inArray(features.name, [...names]));
+  }
+
+  async feature(name: string): Promise<Feature | undefined> {
+    return (await this.features([name]))[0];
+  }
+
+  async featuresOfEntities(entityNames: readonly string[]): Promise<Feature[]> {
+    if (entityNames.length === 0) return [];
+    return this.db
+      .select(featureColumns)
+      .from(features)
+      .where(inArray(features.entity, [...entityNames]))
+      .orderBy(asc(features.name));
+  }
+
+  async versionsOfFeatures(featureNames: readonly string[]): Promise<FeatureVersion[]> {
+    if (featureNames.length === 0) return [];
+    const rows = await this.db
+      .select()
+      .from(featureVersions)
+      .where(inArray(featureVersions.feature, [...featureNames]))
+      .orderBy(asc(featureVersions.feature), asc(featureVersions.version));
+    return rows.map((row) => this.toVersion(row));
+  }
+
+  /** Versions by ref; unknown refs are absent from the result (malformed ones throw BAD_USER_INPUT). */
+  async versions(refs: readonly string[]): Promise<FeatureVersion[]> {
+    if (refs.length === 0) return [];
+    const keys = refs.map(parseRef);
+    const rows = await this.db
+      .select()
+      .from(featureVersions)
+      .where(
+        sql`(${featureVersions.feature}, ${featureVersions.version}) in (${sql.join(
+          keys.map((k) => sql`(${k.feature}, ${k.version})`),
+          sql`, `,
+        )})`,
+      );
+    return rows.map((row) => this.toVersion(row));
+  }
+
+  async version(ref: string): Promise<FeatureVersion | undefined> {
+    return (await this.versions([ref]))[0];
+  }
+
+  async parties(kind: PartyKind, names?: readonly string[]): Promise<Party[]> {
+    const table = PARTY_TABLES[kind];
+    const query = this.db.select().from(table);
+    if (names === undefined) return query.orderBy(asc(table.name));
+    if (names.length === 0) return [];
+    return query.where(inArray(table.name, [...names]));
+  }
+
+  /** For each producer or consumer name, the versions it is bound to. */
+  async versionsOfParties(kind: PartyKind, names: readonly string[]): Promise<Map<string, FeatureVersion[]>> {
+    const bindings = kind === 'producer' ? producerBindings : consumerBindings;
+    const owner = kind === 'producer' ? producerBindings.producer : consumerBindings.consumer;
+    const byName = new Map<string, FeatureVersion[]>(names.map((n) => [n, []]));
+    if (names.length === 0) return byName;
+    const rows = await this.db
+      .select({ party: owner, version: featureVersions })
+      .from(bindings)
+      .innerJoin(
+        featureVersions,
+        and(eq(featureVersions.feature, bindings.feature), eq(featureVersions.version, bindings.version)),
+      )
+      .where(inArray(owner, [...names]))
+      .orderBy(asc(bindings.feature), asc(bindings.version));
+    for (const row of rows) byName.get(row.party)?.push(this.toVersion(row.version));
+    return byName;
+  }
+
+  /** For each version ref, the producers or consumers bound to it. */
+  async partiesOfVersions(kind: PartyKind, refs: readonly string[]): Promise<Map<string, Party[]>> {
+    const table = PARTY_TABLES[kind];
+    const bindings = kind === 'producer' ? producerBindings : consumerBindings;
+    const owner = kind === 'producer' ? producerBindings.producer : consumerBindings.consumer;
+    const byRef = new Map<string, Party[]>(refs.map((r) => [r, []]));
+    if (refs.length === 0) return byRef;
+    const keys = refs.map(parseRef);
+    const rows = await this.db
+      .select({ feature: bindings.feature, version: bindings.version, party: table })
+      .from(bindings)
+      .innerJoin(table, eq(table.name, owner))
+      .where(
+        sql`(${bindings.feature}, ${bindings.version}) in (${sql.join(
+          keys.map((k) => sql`(${k.feature}, ${k.version})`),
+          sql`, `,
+        )})`,
+      )
+      .orderBy(asc(table.name));
+    for (const row of rows) byRef.get(formatRef(row.feature, row.version))?.push(row.party);
+    return byRef;
+  }
+
+  /**
+   * Consumer bindings that will hurt a model: the pinned version has no producer while another version of
+   * the feature has one (producer and consumer disagree on the schema version), or it is deprecated or retired.
+   */
+  async bindingMismatches(): Promise<BindingMismatch[]> {
+    const [pinned, produced] = await Promise.all([
+      this.db
+        .select({ consumer: consumerBindings.consumer, version: featureVersions })
+        .from(consumerBindings)
+        .innerJoin(
+          featureVersions,
+          and(eq(featureVersions.feature, consumerBindings.feature), eq(featureVersions.version, consumerBindings.version)),
+        )
+        .orderBy(asc(consumerBindings.consumer), asc(consumerBindings.feature)),
+      this.db
+        .selectDistinct({ version: featureVersions })
+        .from(producerBindings)
+        .innerJoin(
+          featureVersions,
+          and(eq(featureVersions.feature, producerBindings.feature), eq(featureVersions.version, producerBindings.version)),
+        ),
+    ]);
+    const producedByFeature = new Map<string, FeatureVersion[]>();
+    for (const { version } of produced) {
+      const v = this.toVersion(version);
+      if (v.status === 'RETIRED') continue;
+      producedByFeature.set(v.feature, [...(producedByFeature.get(v.feature) ?? []), v].sort((a, b) => a.version - b.version));
+    }
+    const mismatches: BindingMismatch[] = [];
+    for (const row of pinned) {
+      const version = this.toVersion(row.version);
+      const producedNow = producedByFeature.get(version.feature) ?? [];
+      const reasons: string[] = [];
+      if (producedNow.length > 0 && !producedNow.some((p) => p.version === version.version)) {
+        reasons.push(
+          `no producer writes ${version.ref}; producers write ${producedNow.map((p) => p.ref).join(', ')}: rebind the consumer`,
+        );
+      }
+      if (version.status === 'DEPRECATED') {
+        reasons.push(`${version.ref} is deprecated and retires at ${version.sunsetAt?.toISOString()}`);
+      }
+      if (version.status === 'RETIRED') {
+        reasons.push(`${version.ref} is retired since ${version.sunsetAt?.toISOString()}: its values are no longer served`);
+      }
+      if (reasons.length > 0) {
+        mismatches.push({ consumer: row.consumer, pinned: version, produced: producedNow, reason: reasons.join('; ') });
+      }
+    }
+    return mismatches;
+  }
+
+  // ---- changes -----------------------------------------------------------------------------------------
+
+  /** Registers an entity; registering the same one again returns it, a different key name is a CONFLICT. */
+  async registerEntity(
+    principal: Principal,
+    input: { name: string; keyName: string; description?: string | null },
+  ): Promise<Entity> {
+    requireAnyTeamRole(principal, 'owner', 'registering an entity');
+    const name = checkName(input.name, 'entity name');
+    const keyName = checkName(input.keyName, 'keyName');
+    const description = input.description?.trim() || null;
+    return this.db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(entities).where(eq(entities.name, name)).for('update');
+      if (existing) {
+        if (existing.keyName !== keyName) {
+          throw conflict(`entity ${name} exists with key name ${existing.keyName}, not ${keyName}`);
+        }
+        if (existing.description === description || input.description === undefined) return existing;
+        const [updated] = await tx.update(entities).set({ description }).where(eq(entities.name, name)).returning();
+        await audit(tx, principal, 'entity.describe', `entity:${name}`, existing, updated);
+        return updated!;
+      }
+      const [created] = await tx.insert(entities).values({ name, keyName, description }).returning();
+      await audit(tx, principal, 'entity.register', `entity:${name}`, null, created);
+      return created!;
+    });
+  }
+
+  /**
+   * Registers a feature version. The same definition as an existing version returns that version
+   * (`created: false`); a different one becomes version N+1, DRAFT (the feature's first version is ACTIVE).
+   */
+  async registerFeatureVersion(
+    principal: Principal,
+    input: FeatureVersionInput,
+  ): Promise<{ version: FeatureVersion; created: boolean }> {
+    const featureName = checkName(input.feature, 'feature name');
+    const entityName = checkName(input.entity, 'entity name');
+    const owner = checkName(input.owner, 'owner');
+    const definition = canonicalDefinition(input);
+    const hash = definitionHash(definition);
+    requireRole(principal, 'owner', owner, `registering a version of ${featureName}`);
+
+    return this.db.transaction(async (tx) => {
+      const [entity] = await tx.select().from(entities).where(eq(entities.name, entityName));
+      if (!entity) throw notFound(`entity ${entityName} is not registered: register it first with registerEntity`);
+
+      await tx.insert(features).values({ name: featureName, entity: entityName, owner }).onConflictDoNothing();
+      // The row lock serialises registrations of one feature: the identical-definition check and the
+      // next version number are both decided under it.
+      const [feature] = await tx.select().from(features).where(eq(features.name, featureName)).for('update');
+      if (feature!.entity !== entityName) {
+        throw conflict(`feature ${featureName} belongs to entity ${feature!.entity}, not ${entityName}: a feature describes one entity`);
+      }
+      if (feature!.owner !== owner) {
+        throw conflict(`feature ${featureName} is owned by ${feature!.owner}, not ${owner}`);
+      }
+
+      const [identical] = await tx
+        .select()
+        .from(featureVersions)
+        .where(and(eq(featureVersions.feature, featureName), eq(featureVersions.definitionHash, hash)));
+      if (identical) return { version: this.toVersion(identical), created: false };
+
+      const [{ latestVersion }] = (await tx
+        .update(features)
+        .set({ latestVersion: sql`${features.latestVersion} + 1` })
+        .where(eq(features.name, featureName))
+        .returning({ latestVersion: features.latestVersion })) as [{ latestVersion: number }];
+      const [row] = await tx
+        .insert(featureVersions)
+        .values({
+          feature: featureName,
+          version: latestVersion,
+          ...definition,
+          definitionHash: hash,
+          status: latestVersion === 1 ? 'ACTIVE' : 'DRAFT',
+        })
+        .returning();
+      const version = this.toVersion(row!);
+      await audit(tx, principal, 'version.register', `version:${version.ref}`, null, row);
+      return { version, created: true };
+    });
+  }
+
+  /** DRAFT → ACTIVE. */
+  async activateFeatureVersion(principal: Principal, ref: string, reason?: string | null): Promise<FeatureVersion> {
+    return this.moveVersion(principal, ref, 'version.activate', reason, (current) => {
+      if (current.status !== 'DRAFT') {
+        throw conflict(`${ref} is ${current.status}; only a DRAFT version can be activated`);
+      }
+      return { status: 'ACTIVE' };
+    });
+  }
+
+  /**
+   * DRAFT or ACTIVE → DEPRECATED with a sunset; the version turns RETIRED when the sunset passes (a sunset
+   * in the past retires it at once). A DEPRECATED version may have its sunset moved until it retires.
+   */
+  async deprecateFeatureVersion(
+    principal: Principal,
+    ref: string,
+    sunsetAt: Date,
+    reason?: string | null,
+  ): Promise<FeatureVersion> {
+    if (Number.isNaN(sunsetAt.getTime())) throw badInput('sunsetAt is not a valid time');
+    return this.moveVersion(principal, ref, 'version.deprecate', reason, (current) => {
+      if (current.status === 'RETIRED') throw conflict(`${ref} is already RETIRED`);
+      return { status: 'DEPRECATED', sunsetAt };
+    });
+  }
+
+  private async moveVersion(
+    principal: Principal,
+    ref: string,
+    action: string,
+    reason: string | null | undefined,
+    next: (current: FeatureVersion) => { status: VersionStatus; sunsetAt?: Date },
+  ): Promise<FeatureVersion> {
+    const { feature, version } = parseRef(ref);
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ version: featureVersions, owner: features.owner })
+        .from(featureVersions)
+        .innerJoin(features, eq(features.name, featureVersions.feature))
+        .where(and(eq(featureVersions.feature, feature), eq(featureVersions.version, version)))
+        .for('update');
+      if (!row) throw notFound(`feature version ${ref} is not registered`);
+      requireRole(principal, 'owner', row.owner, `changing the lifecycle of ${ref}`);
+      const change = next(this.toVersion(row.version));
+      const [updated] = await tx
+        .update(featureVersions)
+        .set(change)
+        .where(and(eq(featureVersions.feature, feature), eq(featureVersions.version, version)))
+        .returning();
+      await audit(tx, principal, action, `version:${ref}`, row.version, { ...updated, reason: reason ?? null });
+      return this.toVersion(updated!);
+    });
+  }
+
+  /** Registers a producer or consumer; again with the same owner updates its description, another owner is a CONFLICT. */
+  async registerParty(
+    principal: Principal,
+    kind: PartyKind,
+    input: { name: string; owner: string; description?: string | null },
+  ): Promise<Party> {
+    const table = PARTY_TABLES[kind];
+    const name = checkName(input.name, `${kind} name`);
+    const owner = checkName(input.owner, 'owner');
+    const description = input.description?.trim() || null;
+    requireRole(principal, 'owner', owner, `registering ${kind} ${name}`);
+    return this.db.transaction(async (tx) => {
+      const [existing] = await tx.select().from(table).where(eq(table.name, name)).for('update');
+      if (existing) {
+        if (existing.owner !== owner) throw conflict(`${kind} ${name} is owned by ${existing.owner}, not ${owner}`);
+        if (existing.description === description || input.description === undefined) return existing;
+        const [updated] = await tx.update(table).set({ description }).where(eq(table.name, name)).returning();
+        await audit(tx, principal, `${kind}.describe`, `${kind}:${name}`, existing, updated);
+        return updated!;
+      }
+      const [created] = await tx.insert(table).values({ name, owner, description }).returning();
+      await audit(tx, principal, `${kind}.register`, `${kind}:${name}`, null, created);
+      return created!;
+    });
+  }
+
+  /** Binds a producer to the versions it writes (adds to its bindings; binding twice is a no-op). */
+  async bindProducer(principal: Principal, producerName: string, refs: readonly string[]): Promise<Party> {
+    return this.bind(principal, 'producer', producerName, refs, async (tx, versions) => {
+      const existing = await tx
+        .select({ feature: producerBindings.feature, version: producerBindings.version })
+        .from(producerBindings)
+        .where(eq(producerBindings.producer, producerName));
+      const bound = new Set(existing.map((b) => formatRef(b.feature, b.version)));
+      const added = versions.filter((v) => !bound.has(v.ref));
+      if (added.length === 0) return;
+      await tx
+        .insert(producerBindings)
+        .values(added.map((v) => ({ producer: producerName, feature: v.feature, version: v.version })));
+      await audit(tx, principal, 'producer.bind', `producer:${producerName}`, [...bound].sort(), [
+        ...[...bound, ...added.map((v) => v.ref)].sort(),
+      ]);
+    });
+  }
+
+  /**
+   * Pins a consumer to one version of each feature in `refs`. A consumer holds exactly one version per
+   * feature: binding another version of a feature replaces the old binding. DRAFT versions are refused
+   * (a model must not read a definition that is not live yet).
+   */
+  async bindConsumer(principal: Principal, consumerName: string, refs: readonly string[]): Promise<Party> {
+    return this.bind(principal, 'consumer', consumerName, refs, async (tx, versions) => {
+      const draft = versions.find((v) => v.status === 'DRAFT');
+      if (draft) {
+        throw conflict(`${draft.ref} is a DRAFT: activate it before binding a consumer to it`);
+      }
+      const perFeature = new Map<string, FeatureVersion>();
+      for (const v of versions) {
+        const other = perFeature.get(v.feature);
+        if (other && other.version !== v.version) {
+          throw badInput(`${other.ref} and ${v.ref} are two versions of one feature: a consumer reads exactly one`);
+        }
+        perFeature.set(v.feature, v);
+      }
+      const existing = await tx
+        .select({ feature: consumerBindings.feature, version: consumerBindings.version })
+        .from(consumerBindings)
+        .where(eq(consumerBindings.consumer, consumerName));
+      const before = new Map(existing.map((b) => [b.feature, b.version]));
+      const changed = [...perFeature.values()].filter((v) => before.get(v.feature) !== v.version);
+      if (changed.length === 0) return;
+      await tx
+        .insert(consumerBindings)
+        .values(changed.map((v) => ({ consumer: consumerName, feature: v.feature, version: v.version })))
+        .onConflictDoUpdate({
+          target: [consumerBindings.consumer, consumerBindings.feature],
+          set: { version: sql`excluded.version`, createdAt: sql`now()` },
+        });
+      const after = new Map(before);
+      for (const v of changed) after.set(v.feature, v.version);
+      const refsOf = (m: Map<string, number>) => [...m].map(([f, n]) => formatRef(f, n)).sort();
+      await audit(tx, principal, 'consumer.bind', `consumer:${consumerName}`, refsOf(before), refsOf(after));
+    });
+  }
+
+  /** The part of binding that producers and consumers share: lookups, ownership, unknown and retired refs. */
+  private async bind(
+    principal: Principal,
+    kind: PartyKind,
+    name: string,
+    refs: readonly string[],
+    apply: (tx: Tx, versions: FeatureVersion[]) => Promise<void>,
+  ): Promise<Party> {
+    if (refs.length === 0) throw badInput('refs is empty: name at least one feature version, e.g. ["click_rate_7d@2"]');
+    const uniqueRefs = [...new Set(refs)];
+    uniqueRefs.forEach(parseRef);
+    const table = PARTY_TABLES[kind];
+    return this.db.transaction(async (tx) => {
+      const [party] = await tx.select().from(table).where(eq(table.name, name)).for('update');
+      if (!party) throw notFound(`${kind} ${name} is not registered: register it first with register${capitalise(kind)}`);
+      requireRole(principal, 'owner', party.owner, `binding ${kind} ${name}`);
+      const versions = await new Registry(tx, { now: this.now }).versions(uniqueRefs);
+      const found = new Set(versions.map((v) => v.ref));
+      const unknown = uniqueRefs.filter((r) => !found.has(r));
+      if (unknown.length > 0) throw notFound(`feature version ${unknown.join(', ')} is not registered`);
+      const retired = versions.find((v) => v.status === 'RETIRED');
+      if (retired) throw conflict(`${retired.ref} is RETIRED (sunset ${retired.sunsetAt?.toISOString()}): bind a live version`);
+      await apply(tx, versions);
+      return party;
+    });
+  }
+
+  private toVersion(row: VersionRow): FeatureVersion {
+    return {
+      ref: formatRef(row.feature, row.version),
+      feature: row.feature,
+      version: row.version,
+      status: effectiveStatus(row.status as VersionStatus, row.sunsetAt, this.now()),
+      valueType: row.valueType as ValueType,
+      window: row.window,
+      maxAge: row.maxAge,
+      aggregation: row.aggregation as Record<string, unknown> | null,
+      description: row.description,
+      definitionHash: row.definitionHash,
+      createdAt: row.createdAt,
+      sunsetAt: row.sunsetAt,
+    };
+  }
+}
+
+const featureColumns = {
+  name: features.name,
+  entity: features.entity,
+  owner: features.owner,
+  createdAt: features.createdAt,
+};
+
+const capitalise = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+async function audit(tx: Tx, principal: Principal, action: string, target: string, before: unknown, after: unknown) {
+  await tx.insert(auditLog).values({ actor: principal.actor, action, target, before: before ?? null, after: after ?? null });
+}
