@@ -2,6 +2,7 @@
 // real Postgres compiled to WASM, in-process). Both speak the same SQL and run the same migrations; code above
 // this file sees one drizzle database and one way to listen for notifications.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -52,9 +53,13 @@ export async function connectPostgres(url: string, options: { poolSize?: number 
   };
 }
 
+/** PGlite in `dataDir` (in memory without one). */
 export async function openPglite(dataDir?: string): Promise<Database> {
-  if (dataDir !== undefined) await fs.mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  const unlock = dataDir === undefined ? async () => {} : await lockDataDir(dataDir);
+  const client = await PGlite.create(dataDir).catch(async (error: unknown) => {
+    await unlock();
+    throw error;
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     kind: 'pglite',
@@ -63,8 +68,43 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       const unlisten = await client.listen(channel, onMessage);
       return () => unlisten();
     },
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      await unlock();
+    },
   };
+}
+
+/**
+ * PGlite is a single-process database: two processes opening one data directory would corrupt it. A pid
+ * file refuses the second one with a message saying which process holds it; a stale one is taken over.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  await fs.mkdir(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, 'registry.lock');
+  try {
+    await fs.writeFile(lockFile, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
+    if (holder !== process.pid && isAlive(holder)) {
+      throw new Error(
+        `DATA_DIR ${dataDir} is in use by process ${holder} (a running service?): the embedded database allows one process at a time; stop it first`,
+      );
+    }
+    await fs.writeFile(lockFile, String(process.pid));
+  }
+  return () => fs.rm(lockFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

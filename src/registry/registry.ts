@@ -223,7 +223,7 @@ export class Registry {
     const name = checkName(input.name, 'entity name');
     const keyName = checkName(input.keyName, 'keyName');
     const description = input.description?.trim() || null;
-    return this.db.transaction(async (tx) => {
+    return this.transact(async (tx) => {
       const [existing] = await tx.select().from(entities).where(eq(entities.name, name)).for('update');
       if (existing) {
         if (existing.keyName !== keyName) {
@@ -255,7 +255,7 @@ export class Registry {
     const hash = definitionHash(definition);
     requireRole(principal, 'owner', owner, `registering a version of ${featureName}`);
 
-    return this.db.transaction(async (tx) => {
+    return this.transact(async (tx) => {
       const [entity] = await tx.select().from(entities).where(eq(entities.name, entityName));
       if (!entity) throw notFound(`entity ${entityName} is not registered: register it first with registerEntity`);
 
@@ -332,7 +332,7 @@ export class Registry {
     next: (current: FeatureVersion) => { status: VersionStatus; sunsetAt?: Date },
   ): Promise<FeatureVersion> {
     const { feature, version } = parseRef(ref);
-    return this.db.transaction(async (tx) => {
+    return this.transact(async (tx) => {
       const [row] = await tx
         .select({ version: featureVersions, owner: features.owner })
         .from(featureVersions)
@@ -363,7 +363,7 @@ export class Registry {
     const owner = checkName(input.owner, 'owner');
     const description = input.description?.trim() || null;
     requireRole(principal, 'owner', owner, `registering ${kind} ${name}`);
-    return this.db.transaction(async (tx) => {
+    return this.transact(async (tx) => {
       const [existing] = await tx.select().from(table).where(eq(table.name, name)).for('update');
       if (existing) {
         if (existing.owner !== owner) throw conflict(`${kind} ${name} is owned by ${existing.owner}, not ${owner}`);
@@ -403,25 +403,24 @@ export class Registry {
    * (a model must not read a definition that is not live yet).
    */
   async bindConsumer(principal: Principal, consumerName: string, refs: readonly string[]): Promise<Party> {
+    const perFeature = new Map<string, string>();
+    for (const ref of new Set(refs)) {
+      const { feature } = parseRef(ref);
+      const other = perFeature.get(feature);
+      if (other) throw badInput(`${other} and ${ref} are two versions of one feature: a consumer reads exactly one`);
+      perFeature.set(feature, ref);
+    }
     return this.bind(principal, 'consumer', consumerName, refs, async (tx, versions) => {
       const draft = versions.find((v) => v.status === 'DRAFT');
       if (draft) {
         throw conflict(`${draft.ref} is a DRAFT: activate it before binding a consumer to it`);
-      }
-      const perFeature = new Map<string, FeatureVersion>();
-      for (const v of versions) {
-        const other = perFeature.get(v.feature);
-        if (other && other.version !== v.version) {
-          throw badInput(`${other.ref} and ${v.ref} are two versions of one feature: a consumer reads exactly one`);
-        }
-        perFeature.set(v.feature, v);
       }
       const existing = await tx
         .select({ feature: consumerBindings.feature, version: consumerBindings.version })
         .from(consumerBindings)
         .where(eq(consumerBindings.consumer, consumerName));
       const before = new Map(existing.map((b) => [b.feature, b.version]));
-      const changed = [...perFeature.values()].filter((v) => before.get(v.feature) !== v.version);
+      const changed = versions.filter((v) => before.get(v.feature) !== v.version);
       if (changed.length === 0) return;
       await tx
         .insert(consumerBindings)
@@ -449,7 +448,7 @@ export class Registry {
     const uniqueRefs = [...new Set(refs)];
     uniqueRefs.forEach(parseRef);
     const table = PARTY_TABLES[kind];
-    return this.db.transaction(async (tx) => {
+    return this.transact(async (tx) => {
       const [party] = await tx.select().from(table).where(eq(table.name, name)).for('update');
       if (!party) throw notFound(`${kind} ${name} is not registered: register it first with register${capitalise(kind)}`);
       requireRole(principal, 'owner', party.owner, `binding ${kind} ${name}`);
@@ -462,6 +461,20 @@ export class Registry {
       await apply(tx, versions);
       return party;
     });
+  }
+
+  /**
+   * A transaction, retried when a concurrent one won a race on a unique key (two first registrations of one
+   * name at once): the retry then sees the winner's row and answers as for a repeated request.
+   */
+  private async transact<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(work);
+      } catch (error) {
+        if (attempt >= 3 || !RETRYABLE.has(sqlState(error) ?? '')) throw error;
+      }
+    }
   }
 
   private toVersion(row: VersionRow): FeatureVersion {
@@ -488,6 +501,18 @@ const featureColumns = {
   owner: features.owner,
   createdAt: features.createdAt,
 };
+
+// unique_violation, serialization_failure, deadlock_detected
+const RETRYABLE = new Set(['23505', '40001', '40P01']);
+
+/** The SQLSTATE of a database error, through drizzle's wrapping. */
+function sqlState(error: unknown): string | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
 
 const capitalise = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 

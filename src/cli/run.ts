@@ -1,0 +1,16 @@
+// The shared ending of every command-line tool: a clear one-line message and exit code 1 on a user's mistake.
+import { ConfigError } from '../config.js';
+import { CodedError } from '../errors.js';
+
+export async function runCli(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof CodedError) {
+      console.error(error.message);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  }
+}

@@ -1,0 +1,63 @@
+// Test helpers for running real service instances: a fresh database per suite on each registry backend
+// (the shared PostgreSQL server, or an in-memory PGlite), instances on free ports, and a GraphQL client.
+import { inject } from 'vitest';
+import { startService, type Service } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { connectPostgres, openPglite, type Database } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createDatabase } from './servers.js';
+
+export interface Backend {
+  name: 'postgres' | 'pglite';
+  /** A fresh, migrated database of this backend. */
+  open(): Promise<Database>;
+}
+
+export const backends: Backend[] = [
+  {
+    name: 'postgres',
+    open: async () => {
+      const database = await connectPostgres(await createDatabase(inject('postgresUrl')));
+      await migrate(database);
+      return database;
+    },
+  },
+  {
+    name: 'pglite',
+    open: async () => {
+      const database = await openPglite();
+      await migrate(database);
+      return database;
+    },
+  },
+];
+
+/** A service instance on a free port over `database` (which the caller closes). */
+export function startTestService(database: Database, env: Record<string, string> = {}): Promise<Service> {
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', AUTH: 'off', ...env });
+  return startService(config, { database });
+}
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+/** POSTs one GraphQL operation; `key` becomes a bearer token. */
+export async function gql<T = Record<string, any>>(
+  service: { url: string },
+  query: string,
+  variables?: Record<string, unknown>,
+  key?: string,
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${service.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+/** The codes of a response's errors, in order. */
+export const codes = (response: GraphQLResponse<unknown>) => (response.errors ?? []).map((e) => e.extensions?.code);
