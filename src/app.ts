@@ -41,14 +41,14 @@ export async function startService(
   try {
     await migrate(database);
     const authEnabled = await decideAuth(config, database);
-    if (!authEnabled) {
+    if (!authEnabled && config.logLevel !== 'silent') {
       // Plain text on stderr as well as the log line: whoever starts the service must not miss it.
       process.stderr.write(
         '\n!!! AUTH IS OFF: anyone who can reach this port can register, change and write anything.\n' +
           '!!! Create a key with `npm run keys -- create --team T --role admin` and restart to turn it on.\n\n',
       );
-      logger.warn({ auth: false }, 'auth is off: every request acts as an anonymous admin');
     }
+    if (!authEnabled) logger.warn({ auth: false }, 'auth is off: every request acts as an anonymous admin');
     const registry = new Registry(database.db);
     const server = await startServer({
       config,

@@ -9,6 +9,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { conflict } from '../errors.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -88,7 +89,7 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
     if (holder !== process.pid && isAlive(holder)) {
-      throw new Error(
+      throw conflict(
         `DATA_DIR ${dataDir} is in use by process ${holder} (a running service?): the embedded database allows one process at a time; stop it first`,
       );
     }

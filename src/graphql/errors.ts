@@ -15,12 +15,13 @@ export const HTTP_STATUS: Partial<Record<CodedError['code'], number>> = {
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof CodedError) {
+    const coded = codedCause(original);
+    if (coded) {
       return {
-        message: original.message,
+        message: coded.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: original.code, ...original.details },
+        extensions: { code: coded.code, ...coded.details },
       };
     }
     const code = formatted.extensions?.code;
@@ -37,4 +38,12 @@ export function formatError(logger: Logger) {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
   };
+}
+
+/** The coded error behind `error`, through the wrappers Apollo and graphql-js put around errors thrown in hooks. */
+function codedCause(error: unknown): CodedError | undefined {
+  for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError ?? e.cause) {
+    if (e instanceof CodedError) return e;
+  }
+  return undefined;
 }

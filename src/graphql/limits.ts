@@ -45,9 +45,9 @@ export function limitsPlugin(schema: GraphQLSchema, limits: Config['limits']): A
           try {
             cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, estimators });
           } catch (error) {
-            if (error instanceof CodedError) throw error;
             // Variables that do not fit their types: execution reports that with its own clear error.
-            return;
+            if (error instanceof GraphQLError && !(error.originalError instanceof CodedError)) return;
+            throw error;
           }
           if (cost > limits.maxQueryCost) {
             throw new GraphQLError(

@@ -1,0 +1,57 @@
+// The database itself refuses to change a feature version's definition or delete it, whatever the SQL:
+// tested with raw statements, not through the API, on both registry engines.
+import { sql, type SQL } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows, type Database } from '../src/db/client.js';
+import { backends } from './support/service.js';
+
+describe.each(backends)('feature version immutability on $name', (backend) => {
+  let database: Database;
+
+  beforeAll(async () => {
+    database = await backend.open();
+    await database.db.execute(sql`insert into entities (name, key_name) values ('user', 'user_id')`);
+    await database.db.execute(sql`insert into features (name, entity, owner, latest_version) values ('clicks', 'user', 'growth', 2)`);
+    await database.db.execute(sql`insert into feature_versions (feature, version, value_type, max_age, definition_hash, status)
+      values ('clicks', 1, 'FLOAT64', '1h', 'h1', 'ACTIVE'), ('clicks', 2, 'INT64', '1h', 'h2', 'DRAFT')`);
+  });
+  afterAll(() => database?.close());
+
+  const rejects = async (statement: SQL, message: RegExp) => {
+    await expect(database.db.execute(statement)).rejects.toSatisfy((error: Error) =>
+      message.test(`${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`),
+    );
+  };
+  const version1 = async () =>
+    (await queryRows<Record<string, unknown>>(database.db, sql`select value_type, max_age, status from feature_versions where version = 1`))[0];
+
+  it.each([
+    ['value_type', sql`update feature_versions set value_type = 'INT64' where feature = 'clicks' and version = 1`],
+    ['max_age', sql`update feature_versions set max_age = '2h' where version = 1`],
+    ['window', sql`update feature_versions set "window" = '7d' where version = 1`],
+    ['aggregation', sql`update feature_versions set aggregation = '{"function": "sum"}' where version = 1`],
+    ['description', sql`update feature_versions set description = 'changed' where version = 1`],
+    ['definition_hash', sql`update feature_versions set definition_hash = 'forged' where version = 1`],
+    ['version', sql`update feature_versions set version = 9 where version = 1`],
+  ])('refuses an UPDATE of %s', async (_, statement) => {
+    const before = await version1();
+    await rejects(statement, /immutable/);
+    expect(await version1()).toEqual(before);
+  });
+
+  it('refuses DELETE and TRUNCATE', async () => {
+    await rejects(sql`delete from feature_versions where version = 1`, /cannot be deleted/);
+    await rejects(sql`truncate feature_versions cascade`, /cannot be truncated/);
+    expect(await queryRows(database.db, sql`select 1 from feature_versions`)).toHaveLength(2);
+  });
+
+  it('lets status move forward only, and sunset change', async () => {
+    await database.db.execute(sql`update feature_versions set status = 'ACTIVE' where version = 2`);
+    await rejects(sql`update feature_versions set status = 'DRAFT' where version = 2`, /only moves forward/);
+    await database.db.execute(sql`update feature_versions set status = 'DEPRECATED', sunset_at = now() + interval '1 day' where version = 1`);
+    await rejects(sql`update feature_versions set status = 'ACTIVE' where version = 1`, /only moves forward/);
+    await database.db.execute(sql`update feature_versions set sunset_at = now() where version = 1`);
+    await rejects(sql`update feature_versions set status = 'LIMBO' where version = 1`, /status_check|violates check/);
+    expect(await version1()).toEqual({ value_type: 'FLOAT64', max_age: '1h', status: 'DEPRECATED' });
+  });
+});
