@@ -7,18 +7,34 @@ import { activeKeyCount } from './auth/keys.js';
 import { connectPostgres, openPglite, ping, type Database } from './db/client.js';
 import { migrate, migrationsApplied } from './db/migrate.js';
 import type { Config } from './config.js';
+import type { Services } from './graphql/context.js';
+import { EventLag } from './online/event-lag.js';
+import { PostgresOnlineStore } from './online/postgres-store.js';
+import { OnlineReader } from './online/reader.js';
+import { RedisOnlineStore } from './online/redis-store.js';
+import type { OnlineStore } from './online/store.js';
+import { ValueWriter } from './online/writer.js';
+import { RegistryCache } from './registry/cache.js';
 import { Registry } from './registry/registry.js';
 import { startServer, type RunningServer } from './server.js';
 
 export interface Service extends RunningServer {
   database: Database;
-  registry: Registry;
+  store: OnlineStore;
+  services: Services;
   authEnabled: boolean;
 }
 
 /** Opens the database the configuration names: PostgreSQL with DATABASE_URL, else PGlite under DATA_DIR. */
 export function openDatabase(config: Config): Promise<Database> {
   return config.databaseUrl ? connectPostgres(config.databaseUrl) : openPglite(config.dataDir);
+}
+
+/** The online store the configuration names: Redis, Redis Cluster, or else the registry's own database. */
+export function openOnlineStore(config: Config, database: Database): OnlineStore {
+  if (config.redisUrl) return RedisOnlineStore.standalone(config.redisUrl);
+  if (config.redisClusterNodes) return RedisOnlineStore.cluster(config.redisClusterNodes);
+  return new PostgresOnlineStore(database);
 }
 
 /**
@@ -33,7 +49,7 @@ export async function decideAuth(config: Config, database: Database): Promise<bo
 
 export async function startService(
   config: Config,
-  options: { database?: Database; logger?: Logger } = {},
+  options: { database?: Database; store?: OnlineStore; logger?: Logger } = {},
 ): Promise<Service> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const database = options.database ?? (await openDatabase(config));
@@ -49,11 +65,24 @@ export async function startService(
       );
     }
     if (!authEnabled) logger.warn({ auth: false }, 'auth is off: every request acts as an anonymous admin');
-    const registry = new Registry(database.db);
+    const cache = new RegistryCache(database);
+    await cache.start();
+    const registry = new Registry(database.db, { onChange: () => cache.invalidate() });
+    const store = options.store ?? openOnlineStore(config, database);
+    // The service starts without its online store if it must (the registry still answers); reads and writes
+    // report UNAVAILABLE until the store is back.
+    await store.ready(5_000).catch((error: unknown) => logger.error({ err: error, store: store.name }, 'online store not reachable at start'));
+    const eventLag = new EventLag(store, config.online.lagWindowMs);
+    const services: Services = {
+      registry,
+      eventLag,
+      reader: new OnlineReader(store, cache, eventLag),
+      writer: new ValueWriter(store, cache, { maxWriteBatch: config.limits.maxWriteBatch, maxFutureSkewMs: config.online.maxFutureSkewMs }),
+    };
     const server = await startServer({
       config,
       logger,
-      registry,
+      services,
       authenticator: new Authenticator(database.db, authEnabled),
       ready: async () => {
         await ping(database.db);
@@ -61,16 +90,24 @@ export async function startService(
       },
     });
     logger.info(
-      { url: `${server.url}/graphql`, mode: database.kind === 'pglite' ? `embedded (${config.dataDir})` : 'server', auth: authEnabled },
+      {
+        url: `${server.url}/graphql`,
+        mode: database.kind === 'pglite' ? `embedded (${config.dataDir})` : 'server',
+        onlineStore: store.name,
+        auth: authEnabled,
+      },
       'feature registry listening',
     );
     return {
       ...server,
       database,
-      registry,
+      store,
+      services,
       authEnabled,
       async close() {
         await server.close();
+        await cache.close();
+        if (options.store === undefined) await store.close();
         if (ownsDatabase) await database.close();
       },
     };

@@ -1,6 +1,8 @@
 // Environment → typed configuration, validated once at start. Every bad value is reported at once, with
 // what was expected, so a misconfigured instance fails before it serves anything.
 import path from 'node:path';
+import { LAG_RETENTION_MS } from './online/store.js';
+import { formatDuration, parseDuration } from './registry/durations.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -21,6 +23,14 @@ export interface Config {
     maxListLength: number;
     maxQueryDepth: number;
     maxQueryCost: number;
+    /** Most rows one writeFeatureValues may carry; a larger batch is refused whole. */
+    maxWriteBatch: number;
+  };
+  online: {
+    /** How far in the future an eventTime may be (clock skew between producers and the service). */
+    maxFutureSkewMs: number;
+    /** The recent window eventLag and PRODUCER_LAGGING look at. */
+    lagWindowMs: number;
   };
 }
 
@@ -80,6 +90,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`AUTH=${JSON.stringify(authRaw)}: expected "on" or "off"`);
   }
 
+  const duration = (name: string, fallback: string, maxMs: number): number => {
+    const raw = nonEmpty(env[name]) ?? fallback;
+    try {
+      const ms = parseDuration(raw, name);
+      if (ms <= maxMs) return ms;
+      problems.push(`${name}=${JSON.stringify(raw)}: at most ${formatDuration(maxMs)}`);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    return parseDuration(fallback, name);
+  };
+
   const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -97,6 +119,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxListLength: integer('MAX_LIST_LENGTH', 1000, 1, 1_000_000),
       maxQueryDepth: integer('MAX_QUERY_DEPTH', 12, 2, 100),
       maxQueryCost: integer('MAX_QUERY_COST', 200_000, 100, 100_000_000),
+      maxWriteBatch: integer('MAX_WRITE_BATCH', 10_000, 1, 1_000_000),
+    },
+    online: {
+      maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
+      lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

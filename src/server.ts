@@ -15,13 +15,12 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { CodedError } from './errors.js';
-import type { RequestContext } from './graphql/context.js';
+import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
 import { depthRule, limitsPlugin } from './graphql/limits.js';
 import { createRegistryLoaders } from './graphql/loaders.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
-import type { Registry } from './registry/registry.js';
 
 export const schemaPath = new URL('../schema.graphql', import.meta.url);
 
@@ -31,7 +30,7 @@ const MAX_BODY = '16mb';
 export interface ServerDeps {
   config: Config;
   logger: Logger;
-  registry: Registry;
+  services: Services;
   authenticator: Authenticator;
   /** Resolves when the database answers and every migration is applied. */
   ready: () => Promise<boolean>;
@@ -94,7 +93,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         const principal = await deps.authenticator.authenticate(req.headers.authorization).catch((error: unknown) => {
           throw asHttpError(error);
         });
-        return { principal, registry: deps.registry, loaders: createRegistryLoaders(deps.registry) };
+        const { services } = deps;
+        return { ...services, principal, loaders: createRegistryLoaders(services.registry), values: services.reader.createLoader() };
       },
     }),
   );

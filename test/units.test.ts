@@ -39,8 +39,10 @@ describe('definitions', () => {
       hash({ description: 'x' }),
       hash({ aggregation: { f: [1, 2] } }),
       hash({ aggregation: { f: [2, 1] } }),
+      hash({ nullable: true }),
     ]);
-    expect(hashes.size).toBe(8);
+    expect(hashes.size).toBe(9);
+    expect(hash({ nullable: false })).toBe(hash({}));
   });
 });
 

@@ -2,7 +2,9 @@
 // the immutability and change-notification triggers live in a hand-written migration beside them.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
+  boolean,
   check,
   foreignKey,
   index,
@@ -50,6 +52,8 @@ export const featureVersions = pgTable(
     maxAge: text('max_age').notNull(),
     aggregation: jsonb('aggregation'),
     description: text('description'),
+    // Whether a value may be null. Added after the first release: false keeps old definitions' hashes.
+    nullable: boolean('nullable').notNull().default(false),
     definitionHash: text('definition_hash').notNull(),
     createdAt: createdAt(),
     // Lifecycle columns: the only ones an UPDATE may touch.
@@ -142,4 +146,31 @@ export const auditLog = pgTable(
     after: jsonb('after'),
   },
   (t) => [index('audit_log_target_idx').on(t.target)],
+);
+
+// The PostgreSQL online store (embedded mode, and server mode without Redis): the latest value of each
+// (entity key, feature version). The value is the validated JSON text; times are epoch milliseconds.
+export const onlineValues = pgTable(
+  'online_values',
+  {
+    entity: text('entity').notNull(),
+    entityKey: text('entity_key').notNull(),
+    ref: text('ref').notNull(),
+    value: text('value').notNull(),
+    eventTime: bigint('event_time', { mode: 'number' }).notNull(),
+    ingestTime: bigint('ingest_time', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.entity, t.entityKey, t.ref] })],
+);
+
+// Event-lag observations per version and time bucket, as counts per logarithmic lag bin (src/online/lag.ts).
+export const eventLagCounts = pgTable(
+  'event_lag_counts',
+  {
+    ref: text('ref').notNull(),
+    bucketStart: bigint('bucket_start', { mode: 'number' }).notNull(),
+    bin: integer('bin').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ref, t.bucketStart, t.bin] })],
 );

@@ -1,10 +1,22 @@
 // What every resolver receives: who is calling, the domain services, and this request's loaders.
 import type { Principal } from '../auth/principal.js';
+import type { EventLag } from '../online/event-lag.js';
+import type { OnlineReader, ValueLoader } from '../online/reader.js';
+import type { ValueWriter } from '../online/writer.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistryLoaders } from './loaders.js';
 
-export interface RequestContext {
-  principal: Principal;
+/** The domain services of one instance, shared by all requests. */
+export interface Services {
   registry: Registry;
+  reader: OnlineReader;
+  writer: ValueWriter;
+  eventLag: EventLag;
+}
+
+export interface RequestContext extends Services {
+  principal: Principal;
   loaders: RegistryLoaders;
+  /** Batches every online value the request needs into one store round trip per node. */
+  values: ValueLoader;
 }

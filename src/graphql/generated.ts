@@ -1,6 +1,9 @@
 // Generated from schema.graphql by `npm run codegen`: do not edit.
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Entity as EntityModel, Feature as FeatureModel, FeatureVersion as FeatureVersionModel, Party as PartyModel, BindingMismatch as BindingMismatchModel } from '../registry/model.js';
+import type { OnlineFeaturesResult as OnlineFeaturesResultModel, OnlineRow as OnlineRowModel, OnlineValue as OnlineValueModel } from '../online/reader.js';
+import type { WriteResult as WriteResultModel } from '../online/writer.js';
+import type { EventLagStats as EventLagStatsModel } from '../online/event-lag.js';
 import type { RequestContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -44,12 +47,33 @@ export type Entity = {
   name: Scalars['String']['output'];
 };
 
+export type EventLagStats = {
+  __typename?: 'EventLagStats';
+  /** p95 exceeds the version's window (or maxAge): this sets PRODUCER_LAGGING on reads. */
+  exceedsWindow: Scalars['Boolean']['output'];
+  maxMs?: Maybe<Scalars['Float']['output']>;
+  p50Ms?: Maybe<Scalars['Float']['output']>;
+  p95Ms?: Maybe<Scalars['Float']['output']>;
+  p99Ms?: Maybe<Scalars['Float']['output']>;
+  ref: Scalars['String']['output'];
+  samples: Scalars['Int']['output'];
+};
+
 export type Feature = {
   __typename?: 'Feature';
   entity: Entity;
   name: Scalars['String']['output'];
   owner: Scalars['String']['output'];
   versions: Array<FeatureVersion>;
+};
+
+export type FeatureValueInput = {
+  entityKey: Scalars['String']['input'];
+  /** When the event happened; at most MAX_FUTURE_SKEW (default 30s) in the future. */
+  eventTime: Scalars['DateTime']['input'];
+  ref: Scalars['String']['input'];
+  /** Checked strictly against the version's type: INT64 beyond ±2^53 as a decimal string. */
+  value?: InputMaybe<Scalars['JSON']['input']>;
 };
 
 export type FeatureVersion = {
@@ -62,6 +86,7 @@ export type FeatureVersion = {
   description?: Maybe<Scalars['String']['output']>;
   feature: Feature;
   maxAge: Scalars['String']['output'];
+  nullable: Scalars['Boolean']['output'];
   producers: Array<Producer>;
   ref: Scalars['String']['output'];
   status: VersionStatus;
@@ -82,11 +107,19 @@ export type FeatureVersionInput = {
   feature: Scalars['String']['input'];
   /** Freshness budget: a value older than this is STALE. */
   maxAge: Scalars['String']['input'];
+  /** Whether a value may be null (default false): part of the definition. */
+  nullable?: InputMaybe<Scalars['Boolean']['input']>;
   /** The owning team. A feature keeps one owner. */
   owner: Scalars['String']['input'];
   valueType: ValueType;
   /** Aggregation window such as "5m" or "7d"; null for non-windowed features. */
   window?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type FlagCount = {
+  __typename?: 'FlagCount';
+  count: Scalars['Int']['output'];
+  flag: ReadFlag;
 };
 
 export type Mutation = {
@@ -105,6 +138,11 @@ export type Mutation = {
   /** Registers a feature version: an identical definition returns the existing version (created: false); a different one creates N+1 as DRAFT. */
   registerFeatureVersion: RegisterFeatureVersionPayload;
   registerProducer: Producer;
+  /**
+   * Writes online values as a producer bound to each row's version. Bad rows are rejected one by one (with their
+   * index); the others are applied. A row not newer than the stored value for its key is superseded, not applied.
+   */
+  writeFeatureValues: WriteResult;
 };
 
 
@@ -158,6 +196,38 @@ export type MutationRegisterProducerArgs = {
   owner: Scalars['String']['input'];
 };
 
+
+export type MutationWriteFeatureValuesArgs = {
+  producer: Scalars['String']['input'];
+  rows: Array<FeatureValueInput>;
+};
+
+export type OnlineFeaturesResult = {
+  __typename?: 'OnlineFeaturesResult';
+  /** How many values carry each flag, over the whole response (flags that occur). */
+  flagCounts: Array<FlagCount>;
+  /** One per requested key, in request order. */
+  rows: Array<OnlineRow>;
+};
+
+export type OnlineRow = {
+  __typename?: 'OnlineRow';
+  entityKey: Scalars['String']['output'];
+  features: Array<OnlineValue>;
+};
+
+export type OnlineValue = {
+  __typename?: 'OnlineValue';
+  /** now − eventTime */
+  ageMs?: Maybe<Scalars['Float']['output']>;
+  eventTime?: Maybe<Scalars['DateTime']['output']>;
+  feature: Scalars['String']['output'];
+  flags: Array<ReadFlag>;
+  ref: Scalars['String']['output'];
+  value?: Maybe<Scalars['JSON']['output']>;
+  version: Scalars['Int']['output'];
+};
+
 export type Producer = {
   __typename?: 'Producer';
   description?: Maybe<Scalars['String']['output']>;
@@ -172,11 +242,17 @@ export type Query = {
   bindingMismatches: Array<BindingMismatch>;
   consumer?: Maybe<Consumer>;
   entity?: Maybe<Entity>;
+  /** Event lag (ingest time − event time) of a version over the recent window (LAG_WINDOW, default 5 minutes). Null for an unknown version. */
+  eventLag?: Maybe<EventLagStats>;
   /** A feature with its versions. */
   feature?: Maybe<Feature>;
+  /** One version for each key, without a consumer: for exploration. */
+  featureValues: OnlineFeaturesResult;
   /** A version by ref, e.g. click_rate_7d@2. */
   featureVersion?: Maybe<FeatureVersion>;
   features: Array<Feature>;
+  /** The consumer's pinned version of each feature for each key, in request order, with freshness and version flags. */
+  onlineFeatures: OnlineFeaturesResult;
   producer?: Maybe<Producer>;
 };
 
@@ -191,8 +267,19 @@ export type QueryEntityArgs = {
 };
 
 
+export type QueryEventLagArgs = {
+  ref: Scalars['String']['input'];
+};
+
+
 export type QueryFeatureArgs = {
   name: Scalars['String']['input'];
+};
+
+
+export type QueryFeatureValuesArgs = {
+  entityKeys: Array<Scalars['String']['input']>;
+  ref: Scalars['String']['input'];
 };
 
 
@@ -201,15 +288,47 @@ export type QueryFeatureVersionArgs = {
 };
 
 
+export type QueryOnlineFeaturesArgs = {
+  consumer: Scalars['String']['input'];
+  entityKeys: Array<Scalars['String']['input']>;
+};
+
+
 export type QueryProducerArgs = {
   name: Scalars['String']['input'];
 };
+
+/**
+ * Flags on an online value: the quiet failures of a feature store, made explicit.
+ * - MISSING: no value stored for this key and version.
+ * - STALE: now − eventTime > the version's maxAge.
+ * - VERSION_MISMATCH: no producer writes the consumer's pinned version while one writes another version of the feature.
+ * - DEPRECATED_VERSION: the pinned version is deprecated (value still served until its sunset).
+ * - RETIRED_VERSION: the pinned version is past its sunset (value not served).
+ * - PRODUCER_LAGGING: the version's recent event lag (p95) exceeds its window, or maxAge where it has none.
+ * - TYPE_MISMATCH: the stored value does not conform to the version's type (written around the API).
+ */
+export type ReadFlag =
+  | 'DEPRECATED_VERSION'
+  | 'MISSING'
+  | 'PRODUCER_LAGGING'
+  | 'RETIRED_VERSION'
+  | 'STALE'
+  | 'TYPE_MISMATCH'
+  | 'VERSION_MISMATCH';
 
 export type RegisterFeatureVersionPayload = {
   __typename?: 'RegisterFeatureVersionPayload';
   /** False when an identical definition was already registered and that version is returned. */
   created: Scalars['Boolean']['output'];
   version: FeatureVersion;
+};
+
+export type RowError = {
+  __typename?: 'RowError';
+  code: Scalars['String']['output'];
+  index: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
 };
 
 export type ValueType =
@@ -226,6 +345,17 @@ export type VersionStatus =
   | 'DEPRECATED'
   | 'DRAFT'
   | 'RETIRED';
+
+export type WriteResult = {
+  __typename?: 'WriteResult';
+  /** Rows applied. */
+  accepted: Scalars['Int']['output'];
+  errors: Array<RowError>;
+  /** Invalid rows: nothing of them written. */
+  rejected: Scalars['Int']['output'];
+  /** Rows older than (or as old as) the stored value, or than a newer row for the same key in the batch: not applied, not an error. */
+  superseded: Scalars['Int']['output'];
+};
 
 
 
@@ -305,18 +435,28 @@ export type ResolversTypes = {
   Consumer: ResolverTypeWrapper<PartyModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityModel>;
+  EventLagStats: ResolverTypeWrapper<EventLagStatsModel>;
   Feature: ResolverTypeWrapper<FeatureModel>;
+  FeatureValueInput: FeatureValueInput;
   FeatureVersion: ResolverTypeWrapper<FeatureVersionModel>;
   FeatureVersionInput: FeatureVersionInput;
+  FlagCount: ResolverTypeWrapper<FlagCount>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OnlineFeaturesResult: ResolverTypeWrapper<OnlineFeaturesResultModel>;
+  OnlineRow: ResolverTypeWrapper<OnlineRowModel>;
+  OnlineValue: ResolverTypeWrapper<OnlineValueModel>;
   Producer: ResolverTypeWrapper<PartyModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReadFlag: ReadFlag;
   RegisterFeatureVersionPayload: ResolverTypeWrapper<Omit<RegisterFeatureVersionPayload, 'version'> & { version: ResolversTypes['FeatureVersion'] }>;
+  RowError: ResolverTypeWrapper<RowError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ValueType: ValueType;
   VersionStatus: VersionStatus;
+  WriteResult: ResolverTypeWrapper<WriteResultModel>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -326,16 +466,25 @@ export type ResolversParentTypes = {
   Consumer: PartyModel;
   DateTime: Scalars['DateTime']['output'];
   Entity: EntityModel;
+  EventLagStats: EventLagStatsModel;
   Feature: FeatureModel;
+  FeatureValueInput: FeatureValueInput;
   FeatureVersion: FeatureVersionModel;
   FeatureVersionInput: FeatureVersionInput;
+  FlagCount: FlagCount;
+  Float: Scalars['Float']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
+  OnlineFeaturesResult: OnlineFeaturesResultModel;
+  OnlineRow: OnlineRowModel;
+  OnlineValue: OnlineValueModel;
   Producer: PartyModel;
   Query: Record<PropertyKey, never>;
   RegisterFeatureVersionPayload: Omit<RegisterFeatureVersionPayload, 'version'> & { version: ResolversParentTypes['FeatureVersion'] };
+  RowError: RowError;
   String: Scalars['String']['output'];
+  WriteResult: WriteResultModel;
 };
 
 export type BindingMismatchResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BindingMismatch'] = ResolversParentTypes['BindingMismatch']> = {
@@ -363,6 +512,16 @@ export type EntityResolvers<ContextType = RequestContext, ParentType extends Res
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type EventLagStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EventLagStats'] = ResolversParentTypes['EventLagStats']> = {
+  exceedsWindow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  maxMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p50Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p95Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p99Ms?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  samples?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type FeatureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Feature'] = ResolversParentTypes['Feature']> = {
   entity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -378,6 +537,7 @@ export type FeatureVersionResolvers<ContextType = RequestContext, ParentType ext
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   feature?: Resolver<ResolversTypes['Feature'], ParentType, ContextType>;
   maxAge?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nullable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   producers?: Resolver<Array<ResolversTypes['Producer']>, ParentType, ContextType>;
   ref?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['VersionStatus'], ParentType, ContextType>;
@@ -385,6 +545,11 @@ export type FeatureVersionResolvers<ContextType = RequestContext, ParentType ext
   valueType?: Resolver<ResolversTypes['ValueType'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   window?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type FlagCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlagCount'] = ResolversParentTypes['FlagCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  flag?: Resolver<ResolversTypes['ReadFlag'], ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -400,6 +565,27 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   registerEntity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
   registerFeatureVersion?: Resolver<ResolversTypes['RegisterFeatureVersionPayload'], ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
   registerProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
+  writeFeatureValues?: Resolver<ResolversTypes['WriteResult'], ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
+};
+
+export type OnlineFeaturesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineFeaturesResult'] = ResolversParentTypes['OnlineFeaturesResult']> = {
+  flagCounts?: Resolver<Array<ResolversTypes['FlagCount']>, ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['OnlineRow']>, ParentType, ContextType>;
+};
+
+export type OnlineRowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineRow'] = ResolversParentTypes['OnlineRow']> = {
+  entityKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  features?: Resolver<Array<ResolversTypes['OnlineValue']>, ParentType, ContextType>;
+};
+
+export type OnlineValueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineValue'] = ResolversParentTypes['OnlineValue']> = {
+  ageMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  eventTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  feature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  flags?: Resolver<Array<ResolversTypes['ReadFlag']>, ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ProducerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Producer'] = ResolversParentTypes['Producer']> = {
@@ -413,9 +599,12 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   bindingMismatches?: Resolver<Array<ResolversTypes['BindingMismatch']>, ParentType, ContextType>;
   consumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<QueryConsumerArgs, 'name'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'name'>>;
+  eventLag?: Resolver<Maybe<ResolversTypes['EventLagStats']>, ParentType, ContextType, RequireFields<QueryEventLagArgs, 'ref'>>;
   feature?: Resolver<Maybe<ResolversTypes['Feature']>, ParentType, ContextType, RequireFields<QueryFeatureArgs, 'name'>>;
+  featureValues?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryFeatureValuesArgs, 'entityKeys' | 'ref'>>;
   featureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<QueryFeatureVersionArgs, 'ref'>>;
   features?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
+  onlineFeatures?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryOnlineFeaturesArgs, 'consumer' | 'entityKeys'>>;
   producer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<QueryProducerArgs, 'name'>>;
 };
 
@@ -424,17 +613,37 @@ export type RegisterFeatureVersionPayloadResolvers<ContextType = RequestContext,
   version?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType>;
 };
 
+export type RowErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RowError'] = ResolversParentTypes['RowError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WriteResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WriteResult'] = ResolversParentTypes['WriteResult']> = {
+  accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['RowError']>, ParentType, ContextType>;
+  rejected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  superseded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   BindingMismatch?: BindingMismatchResolvers<ContextType>;
   Consumer?: ConsumerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Entity?: EntityResolvers<ContextType>;
+  EventLagStats?: EventLagStatsResolvers<ContextType>;
   Feature?: FeatureResolvers<ContextType>;
   FeatureVersion?: FeatureVersionResolvers<ContextType>;
+  FlagCount?: FlagCountResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
+  OnlineFeaturesResult?: OnlineFeaturesResultResolvers<ContextType>;
+  OnlineRow?: OnlineRowResolvers<ContextType>;
+  OnlineValue?: OnlineValueResolvers<ContextType>;
   Producer?: ProducerResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterFeatureVersionPayload?: RegisterFeatureVersionPayloadResolvers<ContextType>;
+  RowError?: RowErrorResolvers<ContextType>;
+  WriteResult?: WriteResultResolvers<ContextType>;
 };
 

@@ -7,36 +7,48 @@ import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexit
 import { CodedError } from '../errors.js';
 import type { Config } from '../config.js';
 
-/** How many items a list field is assumed to return when no argument says how many. */
+/** How many items a list field is assumed to return when nothing in the request says how many. */
 const ASSUMED_LIST_SIZE = 10;
+
+/** Lists whose size is known otherwise: rows come one per entity key, already counted by `entityKeys`. */
+const KNOWN_LIST_SIZES: Record<string, number> = {
+  'OnlineFeaturesResult.rows': 1,
+};
+
+/** Arguments whose length sets the size of the result below them. */
+const SIZING_ARGUMENTS = ['entityKeys'];
 
 export const depthRule = (maxDepth: number) => depthLimit(maxDepth);
 
 /**
- * Cost: each field costs 1 plus its children, and a list field multiplies its children's cost by the length of
- * its longest list argument (e.g. entityKeys), or by an assumed size. The same walk refuses any list argument
- * longer than the limit, so the error names the argument instead of a cost.
+ * Cost: each field costs 1 plus its children. A field with `entityKeys` multiplies its children's cost by
+ * their number; another list field multiplies it by its known or assumed size. The same walk refuses any list
+ * argument longer than its limit (`rows` of a write: maxWriteBatch; any other: maxListLength), so the error
+ * names the argument instead of a cost.
  */
-function estimator(maxListLength: number): ComplexityEstimator {
-  return ({ field, args, childComplexity }) => {
-    let longest = 0;
+function estimator(limits: Config['limits']): ComplexityEstimator {
+  return ({ type, field, args, childComplexity }) => {
     for (const [name, value] of Object.entries(args)) {
-      if (!Array.isArray(value)) continue;
-      if (value.length > maxListLength) {
+      const limit = name === 'rows' ? limits.maxWriteBatch : limits.maxListLength;
+      if (Array.isArray(value) && value.length > limit) {
         throw new CodedError(
           'BAD_USER_INPUT',
-          `argument ${name} of ${field.name} has ${value.length} items; at most ${maxListLength} are allowed per request: split it into several requests`,
+          `argument ${name} of ${field.name} has ${value.length} items; at most ${limit} are allowed per request: split it into several requests`,
         );
       }
-      longest = Math.max(longest, value.length);
     }
-    const size = isListType(getNullableType(field.type)) ? longest || ASSUMED_LIST_SIZE : 1;
+    const sizing = SIZING_ARGUMENTS.map((name) => args[name]).find(Array.isArray);
+    const size = sizing
+      ? sizing.length
+      : isListType(getNullableType(field.type))
+        ? (KNOWN_LIST_SIZES[`${type.name}.${field.name}`] ?? ASSUMED_LIST_SIZE)
+        : 1;
     return 1 + childComplexity * size;
   };
 }
 
 export function limitsPlugin(schema: GraphQLSchema, limits: Config['limits']): ApolloServerPlugin {
-  const estimators = [estimator(limits.maxListLength)];
+  const estimators = [estimator(limits)];
   return {
     async requestDidStart() {
       return {

@@ -1,7 +1,7 @@
 // Resolvers: thin translations between the GraphQL contract and the domain. No rules live here.
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { notFound } from '../errors.js';
 import type { Resolvers } from './generated.js';
+import { DateTime, JSON } from './scalars.js';
 
 /** A nested object that must exist (the database's foreign keys guarantee it). */
 function present<T>(value: T | null, what: string): T {
@@ -10,8 +10,8 @@ function present<T>(value: T | null, what: string): T {
 }
 
 export const resolvers: Resolvers = {
-  DateTime: DateTimeResolver,
-  JSON: JSONResolver,
+  DateTime,
+  JSON,
 
   Query: {
     entity: (_, { name }, { loaders }) => loaders.entity.load(name),
@@ -21,6 +21,12 @@ export const resolvers: Resolvers = {
     producer: (_, { name }, { loaders }) => loaders.producer.load(name),
     consumer: (_, { name }, { loaders }) => loaders.consumer.load(name),
     bindingMismatches: (_, __, { registry }) => registry.bindingMismatches(),
+    onlineFeatures: (_, { consumer, entityKeys }, { reader, values }) => reader.onlineFeatures(consumer, entityKeys, values),
+    featureValues: (_, { ref, entityKeys }, { reader, values }) => reader.featureValues(ref, entityKeys, values),
+    eventLag: async (_, { ref }, { registry, eventLag }) => {
+      const version = await registry.version(ref);
+      return version ? eventLag.stats(version) : null;
+    },
   },
 
   Mutation: {
@@ -34,6 +40,7 @@ export const resolvers: Resolvers = {
     registerConsumer: (_, args, { registry, principal }) => registry.registerParty(principal, 'consumer', args),
     bindProducer: (_, { producer, refs }, { registry, principal }) => registry.bindProducer(principal, producer, refs),
     bindConsumer: (_, { consumer, refs }, { registry, principal }) => registry.bindConsumer(principal, consumer, refs),
+    writeFeatureValues: (_, { producer, rows }, { writer, principal }) => writer.write(principal, producer, rows),
   },
 
   Entity: {

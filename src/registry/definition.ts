@@ -15,6 +15,7 @@ export interface FeatureVersionInput {
   maxAge: string;
   aggregation?: unknown;
   description?: string | null;
+  nullable?: boolean | null;
 }
 
 export interface Definition {
@@ -23,6 +24,8 @@ export interface Definition {
   maxAge: string;
   aggregation: Record<string, unknown> | null;
   description: string | null;
+  /** Whether a value may be null; otherwise writing null is refused. */
+  nullable: boolean;
 }
 
 const MAX_AGGREGATION_BYTES = 16_384;
@@ -43,6 +46,7 @@ export function canonicalDefinition(input: FeatureVersionInput): Definition {
     maxAge: canonicalDuration(input.maxAge, 'maxAge'),
     aggregation: canonicalAggregation(input.aggregation),
     description,
+    nullable: input.nullable === true,
   };
 }
 
@@ -72,12 +76,15 @@ function sortKeysDeep(value: unknown): unknown {
 
 /** sha256 of the canonical definition; the order of `Definition`'s fields is fixed by this function. */
 export function definitionHash(definition: Definition): string {
-  const canonical = JSON.stringify([
+  const fields: unknown[] = [
     definition.valueType,
     definition.window,
     definition.maxAge,
     definition.aggregation,
     definition.description,
-  ]);
+  ];
+  // `nullable` came later: it joins the hash only when set, so definitions registered before keep their hash.
+  if (definition.nullable) fields.push('nullable');
+  const canonical = JSON.stringify(fields);
   return createHash('sha256').update(canonical).digest('hex');
 }

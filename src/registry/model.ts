@@ -34,6 +34,7 @@ export interface FeatureVersion {
   maxAge: string;
   aggregation: Record<string, unknown> | null;
   description: string | null;
+  nullable: boolean;
   definitionHash: string;
   createdAt: Date;
   sunsetAt: Date | null;
@@ -81,4 +82,12 @@ export function parseRef(ref: string): { feature: string; version: number } {
 export function effectiveStatus(stored: VersionStatus, sunsetAt: Date | null, now: Date): VersionStatus {
   if (stored === 'DEPRECATED' && sunsetAt !== null && sunsetAt.getTime() <= now.getTime()) return 'RETIRED';
   return stored;
+}
+
+/**
+ * A consumer pinned to `pinned` disagrees with the producers on the schema version: producers write other
+ * versions of the feature (`producedNow`, retired ones left out) but none writes this one.
+ */
+export function isVersionMismatch(pinned: FeatureVersion, producedNow: readonly FeatureVersion[]): boolean {
+  return producedNow.length > 0 && !producedNow.some((p) => p.version === pinned.version);
 }

@@ -19,6 +19,7 @@ import { canonicalDefinition, definitionHash, type FeatureVersionInput } from '.
 import {
   checkName,
   effectiveStatus,
+  isVersionMismatch,
   formatRef,
   parseRef,
   type BindingMismatch,
@@ -30,7 +31,7 @@ import {
   type VersionStatus,
 } from './model.js';
 
-type VersionRow = typeof featureVersions.$inferSelect;
+export type VersionRow = typeof featureVersions.$inferSelect;
 type PartyKind = 'producer' | 'consumer';
 
 const PARTY_TABLES = { producer: producers, consumer: consumers } as const;
@@ -38,16 +39,20 @@ const PARTY_TABLES = { producer: producers, consumer: consumers } as const;
 export interface RegistryOptions {
   /** The clock, so tests can move past a sunset without sleeping. */
   now?: () => Date;
+  /** Called after every committed change (the registry cache of this instance drops its copy). */
+  onChange?: () => void;
 }
 
 export class Registry {
   private readonly now: () => Date;
+  private readonly onChange: () => void;
 
   constructor(
     private readonly db: Db,
     options: RegistryOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.onChange = options.onChange ?? (() => {});
   }
 
   // ---- reads -------------------------------------------------------------------------------------------
@@ -194,7 +199,7 @@ export class Registry {
       const version = this.toVersion(row.version);
       const producedNow = producedByFeature.get(version.feature) ?? [];
       const reasons: string[] = [];
-      if (producedNow.length > 0 && !producedNow.some((p) => p.version === version.version)) {
+      if (isVersionMismatch(version, producedNow)) {
         reasons.push(
           `no producer writes ${version.ref}; producers write ${producedNow.map((p) => p.ref).join(', ')}: rebind the consumer`,
         );
@@ -470,7 +475,9 @@ export class Registry {
   private async transact<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction(work);
+        const result = await this.db.transaction(work);
+        this.onChange();
+        return result;
       } catch (error) {
         if (attempt >= 3 || !RETRYABLE.has(sqlState(error) ?? '')) throw error;
       }
@@ -478,21 +485,28 @@ export class Registry {
   }
 
   private toVersion(row: VersionRow): FeatureVersion {
-    return {
-      ref: formatRef(row.feature, row.version),
-      feature: row.feature,
-      version: row.version,
-      status: effectiveStatus(row.status as VersionStatus, row.sunsetAt, this.now()),
-      valueType: row.valueType as ValueType,
-      window: row.window,
-      maxAge: row.maxAge,
-      aggregation: row.aggregation as Record<string, unknown> | null,
-      description: row.description,
-      definitionHash: row.definitionHash,
-      createdAt: row.createdAt,
-      sunsetAt: row.sunsetAt,
-    };
+    return versionFromRow(row, this.now());
   }
+
+}
+
+/** A stored version as the domain sees it at `now` (its status turns RETIRED once its sunset has passed). */
+export function versionFromRow(row: VersionRow, now: Date): FeatureVersion {
+  return {
+    ref: formatRef(row.feature, row.version),
+    feature: row.feature,
+    version: row.version,
+    status: effectiveStatus(row.status as VersionStatus, row.sunsetAt, now),
+    valueType: row.valueType as ValueType,
+    window: row.window,
+    maxAge: row.maxAge,
+    aggregation: row.aggregation as Record<string, unknown> | null,
+    description: row.description,
+    nullable: row.nullable,
+    definitionHash: row.definitionHash,
+    createdAt: row.createdAt,
+    sunsetAt: row.sunsetAt,
+  };
 }
 
 const featureColumns = {

@@ -1,0 +1,126 @@
+// The online store on PostgreSQL: the embedded default (PGlite) and server mode without Redis. Every call is one
+// SQL statement, so one round trip: reads join the requested keys (passed as arrays) to online_values; writes
+// are one INSERT … ON CONFLICT DO UPDATE … WHERE stored.event_time < new.event_time, which PostgreSQL applies
+// atomically per row, with the lag counts added by a data-modifying CTE of the same statement.
+import { sql } from 'drizzle-orm';
+import { queryRows, type Database } from '../db/client.js';
+import { LAG_RETENTION_MS, storeUnavailable, type LagCounts, type OnlineStore, type StoredValue, type ValueKey, type ValueWrite } from './store.js';
+
+const keyOf = (k: ValueKey) => `${k.entity}\u0000${k.entityKey}\u0000${k.ref}`;
+
+/** Errors that mean the database is unreachable rather than that the statement is wrong. */
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|terminating connection|Connection terminated|PGlite is closed/i;
+
+export class PostgresOnlineStore implements OnlineStore {
+  readonly name: string;
+  private trips = 0;
+  private lastPrune = 0;
+
+  constructor(private readonly database: Database) {
+    this.name = database.kind === 'pglite' ? 'postgres (embedded PGlite)' : 'postgres';
+  }
+
+  get roundTrips(): number {
+    return this.trips;
+  }
+
+  async write(writes: readonly ValueWrite[], lag: readonly LagCounts[]): Promise<boolean[]> {
+    if (writes.length === 0 && lag.length === 0) return [];
+    // Rows in one order for every writer, so two concurrent batches lock shared keys in the same order and
+    // cannot deadlock.
+    const order = writes.map((_, i) => i).sort((a, b) => compareKeys(writes[a]!, writes[b]!));
+    const sorted = order.map((i) => writes[i]!);
+    const lagRows = lag.flatMap((l) => [...l.bins].map(([bin, count]) => ({ ref: l.ref, bucketStart: l.bucketStart, bin, count })));
+    const applied = await this.run(() =>
+      queryRows<{ entity: string; entity_key: string; ref: string }>(
+        this.database.db,
+        sql`with lag as (
+          insert into event_lag_counts (ref, bucket_start, bin, count)
+          select * from unnest(${textArray(lagRows.map((r) => r.ref))}, ${bigintArray(lagRows.map((r) => r.bucketStart))},
+                               ${intArray(lagRows.map((r) => r.bin))}, ${bigintArray(lagRows.map((r) => r.count))})
+          on conflict (ref, bucket_start, bin) do update set count = event_lag_counts.count + excluded.count
+        )
+        insert into online_values (entity, entity_key, ref, value, event_time, ingest_time)
+        select * from unnest(${textArray(sorted.map((w) => w.entity))}, ${textArray(sorted.map((w) => w.entityKey))},
+                             ${textArray(sorted.map((w) => w.ref))}, ${textArray(sorted.map((w) => w.value))},
+                             ${bigintArray(sorted.map((w) => w.eventTime))}, ${bigintArray(sorted.map((w) => w.ingestTime))})
+        on conflict (entity, entity_key, ref) do update
+          set value = excluded.value, event_time = excluded.event_time, ingest_time = excluded.ingest_time
+          where online_values.event_time < excluded.event_time
+        returning entity, entity_key, ref`,
+      ),
+    );
+    await this.pruneLag();
+    const appliedKeys = new Set(applied.map((r) => keyOf({ entity: r.entity, entityKey: r.entity_key, ref: r.ref })));
+    return writes.map((w) => appliedKeys.has(keyOf(w)));
+  }
+
+  async read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.run(() =>
+      queryRows<{ entity: string; entity_key: string; ref: string; value: string; event_time: string | number; ingest_time: string | number }>(
+        this.database.db,
+        sql`select v.entity, v.entity_key, v.ref, v.value, v.event_time, v.ingest_time
+            from unnest(${textArray(keys.map((k) => k.entity))}, ${textArray(keys.map((k) => k.entityKey))}, ${textArray(keys.map((k) => k.ref))})
+              as k(entity, entity_key, ref)
+            join online_values v on v.entity = k.entity and v.entity_key = k.entity_key and v.ref = k.ref`,
+      ),
+    );
+    const found = new Map<string, StoredValue>();
+    for (const r of rows) {
+      found.set(keyOf({ entity: r.entity, entityKey: r.entity_key, ref: r.ref }), {
+        value: r.value,
+        eventTime: Number(r.event_time),
+        ingestTime: Number(r.ingest_time),
+      });
+    }
+    return keys.map((k) => found.get(keyOf(k)) ?? null);
+  }
+
+  async lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>> {
+    const rows = await this.run(() =>
+      queryRows<{ bin: number; count: string | number }>(
+        this.database.db,
+        sql`select bin, sum(count)::bigint as count from event_lag_counts
+            where ref = ${ref} and bucket_start = any(${bigintArray([...bucketStarts])}) group by bin`,
+      ),
+    );
+    return new Map(rows.map((r) => [r.bin, Number(r.count)]));
+  }
+
+  /** A query either answers or fails fast on its own; no connection to wait for. */
+  async ready(_timeoutMs?: number): Promise<void> {
+    await this.run(() => queryRows(this.database.db, sql`select 1`));
+  }
+
+  /** The database belongs to the service, which closes it. */
+  async close(): Promise<void> {}
+
+  /** Old lag buckets are deleted at most once a minute, by whichever write comes then. */
+  private async pruneLag(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    await this.run(() => queryRows(this.database.db, sql`delete from event_lag_counts where bucket_start < ${now - LAG_RETENTION_MS}`));
+  }
+
+  private async run<T>(statement: () => Promise<T>): Promise<T> {
+    this.trips++;
+    try {
+      return await statement();
+    } catch (error) {
+      const message = `${(error as Error)?.message} ${((error as Error)?.cause as Error | undefined)?.message ?? ''}`;
+      if (UNREACHABLE.test(message) || (error as { code?: string }).code === 'ECONNREFUSED') throw storeUnavailable(this.name, error);
+      throw error;
+    }
+  }
+}
+
+function compareKeys(a: ValueKey, b: ValueKey): number {
+  return a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : a.entityKey < b.entityKey ? -1 : a.entityKey > b.entityKey ? 1 : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0;
+}
+
+// Arrays travel as one parameter each, cast so that PostgreSQL and PGlite agree on their type.
+const textArray = (values: string[]) => sql`${sql.param(values)}::text[]`;
+const bigintArray = (values: number[]) => sql`${sql.param(values)}::bigint[]`;
+const intArray = (values: number[]) => sql`${sql.param(values)}::int[]`;

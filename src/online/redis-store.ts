@@ -1,0 +1,336 @@
+// The online store on Redis, standalone or Redis Cluster (server mode with REDIS_URL / REDIS_CLUSTER_NODES).
+// One class serves both: the only difference between them is how commands are grouped into pipelines (one
+// pipeline for a standalone server, one per cluster node for a cluster), which `nodeOf` decides.
+//
+// Key layout:
+// - values: one hash per entity key, `fr:{<entity>:<entityKey>}`, one field per feature version ref
+//   (`click_rate_7d@2`) holding `<eventTimeMs>|<ingestTimeMs>|<JSON value text>`. Every version of one
+//   entity key lives in one hash, so reading all the features of a key is one HMGET, and the braces make
+//   the whole key the cluster hash tag: one key, one slot, whatever the refs. Entity names are
+//   `[a-z][a-z0-9_]*` (registry/model.ts), so the first `:` inside the braces separates entity from key and
+//   two entities with the same entity key never share a hash.
+// - event lag: one hash per (ref, bucket), `fr:lag:{<ref>}:<bucketStartMs>`, field = lag bin, value = count
+//   (HINCRBY, so every instance's counts add up), expiring LAG_RETENTION_MS after its last write. The tag is
+//   the ref, so all buckets of a ref sit in one slot and `lagCounts` is a single pipeline on a single node.
+//
+// Failing fast: the clients never queue commands while disconnected and time commands out after
+// COMMAND_TIMEOUT_MS, so when Redis is down a read or write rejects at once with UNAVAILABLE (the caller
+// reports it; the registry keeps answering) instead of piling up requests; they keep reconnecting forever in
+// the background, so the store recovers by itself when Redis is back.
+import { createRequire } from 'node:module';
+import { Cluster, Redis, type ChainableCommander } from 'ioredis';
+import {
+  LAG_RETENTION_MS,
+  storeUnavailable,
+  type LagCounts,
+  type OnlineStore,
+  type StoredValue,
+  type ValueKey,
+  type ValueWrite,
+} from './store.js';
+
+// ioredis computes slots with cluster-key-slot (CRC16 of the hash tag) and ships it as its own dependency; it
+// has no type declarations, hence the typed require.
+const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
+
+/** A command that gets no answer within this long fails (a hung server must not hang the request). */
+const COMMAND_TIMEOUT_MS = 500;
+const CONNECT_TIMEOUT_MS = 1_000;
+/** Reconnect forever, backing off to one attempt a second. */
+const reconnectDelay = (times: number) => Math.min(times * 100, 1_000);
+/** How long close() waits for a graceful QUIT before cutting the connection. */
+const QUIT_TIMEOUT_MS = 1_000;
+
+// The late-event guard. It must compare and set atomically per key, or two writers (or a late event racing a
+// fresh one) could both read the old value and the older write could land last; a Lua script runs atomically
+// on the server, in one round trip. It takes exactly ONE key so that it is valid on a cluster (a script may
+// only touch keys of one slot), and all the writes to that hash as (field, eventTime, encoded value) triples.
+// A write is applied only if nothing is stored or the stored event time is strictly older: an equal event
+// time is a replay, not news. A stored value whose event time cannot be parsed (written around the service)
+// counts as absent, so the next write repairs it. Returns 1/0 per triple, in order.
+const GUARDED_SET_LUA = `
+local applied = {}
+for i = 1, #ARGV, 3 do
+  local field = ARGV[i]
+  local eventTime = tonumber(ARGV[i + 1])
+  local current = redis.call('HGET', KEYS[1], field)
+  local stored = nil
+  if current then
+    local sep = string.find(current, '|', 1, true)
+    if sep then stored = tonumber(string.sub(current, 1, sep - 1)) end
+  end
+  if stored == nil or stored < eventTime then
+    redis.call('HSET', KEYS[1], field, ARGV[i + 2])
+    applied[#applied + 1] = 1
+  else
+    applied[#applied + 1] = 0
+  end
+end
+return applied
+`;
+/** Defined with defineCommand: ioredis sends EVALSHA, and the script body once per connection (EVAL) to load it. */
+const GUARDED_SET = 'frGuardedSet';
+type WithGuardedSet = { [GUARDED_SET](key: string, ...fieldTimeValueTriples: string[]): unknown };
+
+type Client = Redis | Cluster;
+
+/** Commands queued for one node: its pipeline, and what to do with each reply. */
+interface NodeBatch {
+  pipeline: ChainableCommander;
+  onReply: ((reply: unknown) => void)[];
+}
+
+export class RedisOnlineStore implements OnlineStore {
+  private trips = 0;
+  private closed = false;
+
+  /** A standalone Redis server, e.g. `redis://127.0.0.1:6379`. */
+  static standalone(url: string): RedisOnlineStore {
+    const client = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      retryStrategy: reconnectDelay,
+    });
+    // Name it by address only: the URL may carry a password.
+    const { hostname, port } = new URL(url);
+    return new RedisOnlineStore(client, `redis ${hostname}:${port || 6379}`);
+  }
+
+  /** A Redis Cluster, from any of its masters (the client discovers the others). */
+  static cluster(nodes: readonly { host: string; port: number }[]): RedisOnlineStore {
+    const client = new Cluster([...nodes], {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelay,
+      slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+      // Per-node connections: ioredis forces their offline queue on, so the command timeout is what bounds a
+      // command sent to a node that stopped answering.
+      redisOptions: {
+        maxRetriesPerRequest: 0,
+        commandTimeout: COMMAND_TIMEOUT_MS,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+      },
+    });
+    return new RedisOnlineStore(client, `redis cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`);
+  }
+
+  constructor(
+    private readonly client: Client,
+    readonly name: string,
+  ) {
+    // Connection errors are reported by the calls that fail (as UNAVAILABLE); an 'error' event without a
+    // listener would crash the process.
+    client.on('error', () => {});
+    if (client instanceof Cluster) client.on('node error', () => {});
+    client.defineCommand(GUARDED_SET, { numberOfKeys: 1, lua: GUARDED_SET_LUA });
+  }
+
+  get roundTrips(): number {
+    return this.trips;
+  }
+
+  async write(writes: readonly ValueWrite[], lag: readonly LagCounts[]): Promise<boolean[]> {
+    const applied = new Array<boolean>(writes.length).fill(false);
+    // All the writes to one hash go into one script call: one atomic compare-and-set per entity key.
+    const byHash = new Map<string, number[]>();
+    writes.forEach((write, index) => {
+      if (!Number.isFinite(write.eventTime) || !Number.isFinite(write.ingestTime)) {
+        throw new Error(`write ${index}: eventTime and ingestTime must be epoch milliseconds`);
+      }
+      const key = valueHashKey(write);
+      const indices = byHash.get(key);
+      if (indices) indices.push(index);
+      else byHash.set(key, [index]);
+    });
+
+    const batch = this.batch();
+    for (const [key, indices] of byHash) {
+      const args = indices.flatMap((index) => {
+        const write = writes[index]!;
+        return [write.ref, String(write.eventTime), encode(write)];
+      });
+      batch.add(
+        key,
+        (pipeline) => (pipeline as unknown as WithGuardedSet)[GUARDED_SET](key, ...args),
+        (reply) => {
+          const flags = reply as number[];
+          indices.forEach((index, i) => (applied[index] = flags[i] === 1));
+        },
+      );
+    }
+    for (const counts of lag) {
+      if (counts.bins.size === 0) continue;
+      const key = lagHashKey(counts.ref, counts.bucketStart);
+      for (const [bin, count] of counts.bins) batch.add(key, (pipeline) => pipeline.hincrby(key, String(bin), count));
+      batch.add(key, (pipeline) => pipeline.pexpire(key, LAG_RETENTION_MS));
+    }
+    await batch.run();
+    return applied;
+  }
+
+  async read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
+    // hash → ref → value: each hash is read once, with each of its fields once, however often it is asked for.
+    const byHash = new Map<string, Map<string, StoredValue | null>>();
+    for (const key of keys) {
+      const hash = valueHashKey(key);
+      let fields = byHash.get(hash);
+      if (!fields) byHash.set(hash, (fields = new Map()));
+      fields.set(key.ref, null);
+    }
+    const batch = this.batch();
+    for (const [hash, fields] of byHash) {
+      const refs = [...fields.keys()];
+      batch.add(
+        hash,
+        (pipeline) => pipeline.hmget(hash, ...refs),
+        (reply) => (reply as (string | null)[]).forEach((raw, i) => fields.set(refs[i]!, raw === null ? null : this.decode(raw, hash, refs[i]!))),
+      );
+    }
+    await batch.run();
+    return keys.map((key) => byHash.get(valueHashKey(key))!.get(key.ref) ?? null);
+  }
+
+  async lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>> {
+    const total = new Map<number, number>();
+    const batch = this.batch();
+    for (const bucketStart of new Set(bucketStarts)) {
+      const key = lagHashKey(ref, bucketStart);
+      batch.add(
+        key,
+        (pipeline) => pipeline.hgetall(key),
+        (reply) => {
+          for (const [bin, count] of Object.entries(reply as Record<string, string>)) {
+            total.set(Number(bin), (total.get(Number(bin)) ?? 0) + Number(count));
+          }
+        },
+      );
+    }
+    await batch.run();
+    return total;
+  }
+
+  async ready(timeoutMs: number): Promise<void> {
+    if (this.isReady()) return;
+    if (this.closed) throw storeUnavailable(this.name, new Error('the store is closed'));
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        if (error) reject(storeUnavailable(this.name, error));
+        else resolve();
+      };
+      const onReady = () => {
+        if (this.isReady()) done();
+      };
+      const timer = setTimeout(() => done(new Error(`not ready after ${timeoutMs} ms (${this.client.status})`)), timeoutMs);
+      this.client.on('ready', onReady);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // QUIT lets replies in flight arrive; when the server is down it could wait for nothing, so bound it,
+    // then cut the connection (which also stops reconnecting).
+    if (this.client.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.client.quit().catch(() => {}),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.client.status !== 'end') this.client.disconnect();
+  }
+
+  /** Connected, and for a cluster the slot map is known (so commands can be routed). */
+  private isReady(): boolean {
+    if (this.client.status !== 'ready') return false;
+    return !(this.client instanceof Cluster) || this.client.slots.length > 0;
+  }
+
+  /**
+   * Which pipeline a key's commands go to. A standalone server takes everything in one. An ioredis Cluster
+   * pipeline refuses keys served by different nodes, so a cluster needs one pipeline per node: the node
+   * list that serves the key's slot in the client's current slot map (master first; ioredis requires the
+   * whole list to match, which in a consistent topology is one group per master).
+   */
+  private nodeOf(key: string): string {
+    if (!(this.client instanceof Cluster)) return '';
+    const slot = calculateSlot(key);
+    const owners = this.client.slots[slot];
+    if (!owners || owners.length === 0) throw storeUnavailable(this.name, new Error(`no node serves slot ${slot}`));
+    return owners.join(',');
+  }
+
+  /**
+   * Collects commands into one pipeline per node, then sends them all at once: one round trip per node
+   * whatever the number of keys, which is what keeps a 1,000-key read or write cheap.
+   */
+  private batch() {
+    // Fail at once rather than send into a connection that is down: with the offline queue off ioredis would
+    // reject anyway, but with a less helpful message, and a cluster without a slot map cannot route at all.
+    if (this.closed) throw storeUnavailable(this.name, new Error('the store is closed'));
+    if (!this.isReady()) throw storeUnavailable(this.name, new Error(`not connected (${this.client.status})`));
+    const nodes = new Map<string, NodeBatch>();
+    return {
+      add: (key: string, send: (pipeline: ChainableCommander) => unknown, onReply: (reply: unknown) => void = () => {}) => {
+        const node = this.nodeOf(key);
+        let batch = nodes.get(node);
+        if (!batch) nodes.set(node, (batch = { pipeline: this.client.pipeline(), onReply: [] }));
+        send(batch.pipeline);
+        batch.onReply.push(onReply);
+      },
+      run: async () => {
+        const batches = [...nodes.values()];
+        this.trips += batches.length;
+        let results: ([Error | null, unknown][] | null)[];
+        try {
+          results = await Promise.all(batches.map((batch) => batch.pipeline.exec()));
+        } catch (error) {
+          throw storeUnavailable(this.name, error);
+        }
+        const replies = results.map((r) => r ?? [[new Error('pipeline discarded'), null] as [Error, unknown]]);
+        const error = replies.flat().find(([e]) => e)?.[0];
+        if (error) {
+          // ioredis retries a cluster pipeline after MOVED/ASK only when every command got the same
+          // redirection, which a pipeline spanning many slots never does. Refresh the slot map before failing
+          // so that the next call is routed right, instead of failing until some later refresh.
+          if (this.client instanceof Cluster && /^(MOVED|ASK) /.test(error.message)) {
+            const cluster = this.client;
+            await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+          }
+          throw storeUnavailable(this.name, error);
+        }
+        batches.forEach((batch, b) => replies[b]!.forEach(([, reply], i) => batch.onReply[i]!(reply)));
+      },
+    };
+  }
+
+  private decode(raw: string, hash: string, ref: string): StoredValue {
+    const first = raw.indexOf('|');
+    const second = first < 0 ? -1 : raw.indexOf('|', first + 1);
+    const eventTime = Number(raw.slice(0, first));
+    const ingestTime = Number(raw.slice(first + 1, second));
+    if (second < 0 || first === 0 || second === first + 1 || !Number.isFinite(eventTime) || !Number.isFinite(ingestTime)) {
+      // Not written by this store (someone wrote around it): say so rather than guess times.
+      throw new Error(`online store ${this.name}: ${hash} field ${ref} does not hold <eventTime>|<ingestTime>|<value>`);
+    }
+    return { value: raw.slice(second + 1), eventTime, ingestTime };
+  }
+}
+
+/** The hash of one entity key; the braces make all of it the cluster hash tag. */
+function valueHashKey(key: ValueKey): string {
+  return `fr:{${key.entity}:${key.entityKey}}`;
+}
+
+function lagHashKey(ref: string, bucketStart: number): string {
+  return `fr:lag:{${ref}}:${bucketStart}`;
+}
+
+/** `<eventTimeMs>|<ingestTimeMs>|<JSON value text>`: the times come first, so `|` inside the JSON is harmless. */
+function encode(write: ValueWrite): string {
+  return `${write.eventTime}|${write.ingestTime}|${write.value}`;
+}

@@ -1,0 +1,66 @@
+// The online store: where the latest value of each (feature version, entity key) lives, and the event-lag
+// counts of each version. One interface, three engines: Redis, Redis Cluster and PostgreSQL (which is also
+// the embedded default on PGlite). One contract test suite (test/online-store.test.ts) runs against each.
+import { CodedError } from '../errors.js';
+
+/** Which value: a feature version (`name@N`) for one key of its entity. */
+export interface ValueKey {
+  /** The entity the feature describes (`user`): keys of different entities never collide. */
+  entity: string;
+  entityKey: string;
+  ref: string;
+}
+
+export interface StoredValue {
+  /** The value as JSON text, exactly as validated on the way in. */
+  value: string;
+  /** Epoch milliseconds: when the event happened. */
+  eventTime: number;
+  /** Epoch milliseconds: when the service accepted it. */
+  ingestTime: number;
+}
+
+export interface ValueWrite extends ValueKey, StoredValue {}
+
+/**
+ * Event-lag observations of one version in one time bucket, as counts per lag bin (see online/lag.ts).
+ * Counts from every instance add up in the store, so the distribution is shared by all instances.
+ */
+export interface LagCounts {
+  ref: string;
+  /** Epoch milliseconds, a multiple of the bucket length. */
+  bucketStart: number;
+  /** lag bin → number of observations */
+  bins: Map<number, number>;
+}
+
+export interface OnlineStore {
+  /** Names the store in error messages, e.g. `redis 127.0.0.1:6379`. */
+  readonly name: string;
+  /**
+   * Compare-and-set: each write is applied only if its eventTime is newer than the stored value's for that
+   * key (or nothing is stored), atomically per key, so concurrent writers and late events never replace a
+   * newer value. `writes` holds each key at most once. Returns, per write, whether it was applied. The lag
+   * counts are added in the same round trip.
+   */
+  write(writes: readonly ValueWrite[], lag: readonly LagCounts[]): Promise<boolean[]>;
+  /** The stored values of `keys`, in order (null where none), in one round trip per store node. */
+  read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]>;
+  /** The lag counts of `ref` summed over the given buckets. */
+  lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>>;
+  /** Round trips made so far (one per pipeline per node, or per SQL statement): lets tests see the batching. */
+  readonly roundTrips: number;
+  /** Resolves once the store can take commands, or rejects after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How lag buckets expire: the store keeps counts for this long after their bucket starts. */
+export const LAG_RETENTION_MS = 60 * 60 * 1000;
+
+/** The store could not be reached: reads and writes fail fast with this instead of waiting. */
+export const storeUnavailable = (store: string, cause: unknown) =>
+  new CodedError(
+    'UNAVAILABLE',
+    `online store ${store} is unavailable (${cause instanceof Error ? cause.message : String(cause)}); the registry still answers, retry the read or write shortly`,
+  );

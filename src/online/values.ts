@@ -1,0 +1,77 @@
+// What a value of each type may be. Nothing is coerced: a FLOAT64 feature gets a finite number, an INT64 one an
+// integer (a decimal string beyond 2^53, where JSON numbers lose digits), lists hold only their element type,
+// and null only where the definition allows it. The same rules judge values read back (TYPE_MISMATCH).
+import type { ValueType } from '../registry/model.js';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const DECIMAL = /^-?(0|[1-9]\d*)$/;
+export const MAX_STRING_LENGTH = 65_536;
+export const MAX_LIST_LENGTH = 10_000;
+
+export type ValueCheck = { ok: true; value: unknown } | { ok: false; problem: string };
+
+/**
+ * Checks `value` against a version's type. On success `value` is the form to store: INT64 within ±2^53 as a
+ * number, beyond it as its decimal string.
+ */
+export function checkValue(valueType: ValueType, nullable: boolean, value: unknown): ValueCheck {
+  if (value === null || value === undefined) {
+    return nullable ? { ok: true, value: null } : { ok: false, problem: 'value is null but this version is not nullable' };
+  }
+  switch (valueType) {
+    case 'INT64':
+      return checkInt64(value);
+    case 'FLOAT64':
+      return isFiniteNumber(value) ? { ok: true, value } : { ok: false, problem: `expected a finite number for FLOAT64, got ${describe(value)}` };
+    case 'BOOL':
+      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, problem: `expected true or false for BOOL, got ${describe(value)}` };
+    case 'STRING':
+      return checkString(value, 'STRING');
+    case 'FLOAT64_LIST':
+      return checkList(value, 'FLOAT64_LIST', (item) => isFiniteNumber(item));
+    case 'STRING_LIST':
+      return checkList(value, 'STRING_LIST', (item) => typeof item === 'string' && item.length <= MAX_STRING_LENGTH);
+  }
+}
+
+function checkInt64(value: unknown): ValueCheck {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return { ok: true, value };
+    if (Number.isInteger(value)) {
+      return { ok: false, problem: `${value} is beyond ±2^53, where JSON numbers lose digits: send INT64 values this large as decimal strings` };
+    }
+    return { ok: false, problem: `expected an integer for INT64, got ${value}` };
+  }
+  if (typeof value === 'string' && DECIMAL.test(value)) {
+    const big = BigInt(value);
+    if (big < INT64_MIN || big > INT64_MAX) return { ok: false, problem: `${value} is outside the INT64 range` };
+    const asNumber = Number(big);
+    return { ok: true, value: Number.isSafeInteger(asNumber) ? asNumber : value };
+  }
+  return { ok: false, problem: `expected an integer (or a decimal string) for INT64, got ${describe(value)}` };
+}
+
+function checkString(value: unknown, type: string): ValueCheck {
+  if (typeof value !== 'string') return { ok: false, problem: `expected a string for ${type}, got ${describe(value)}` };
+  if (value.length > MAX_STRING_LENGTH) return { ok: false, problem: `string longer than ${MAX_STRING_LENGTH} characters` };
+  return { ok: true, value };
+}
+
+function checkList(value: unknown, type: string, itemOk: (item: unknown) => boolean): ValueCheck {
+  if (!Array.isArray(value)) return { ok: false, problem: `expected a list for ${type}, got ${describe(value)}` };
+  if (value.length > MAX_LIST_LENGTH) return { ok: false, problem: `list longer than ${MAX_LIST_LENGTH} items` };
+  const bad = value.findIndex((item) => !itemOk(item));
+  if (bad >= 0) return { ok: false, problem: `item ${bad} of the list is ${describe(value[bad])}, not a ${type === 'FLOAT64_LIST' ? 'finite number' : 'string'}` };
+  return { ok: true, value };
+}
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,135 @@
+// writeFeatureValues: validates each row against the registry and its version's type, rejects bad rows one
+// by one (with their index, a code and a message) while applying the others, resolves rows for one key within
+// the batch to the newest event, and hands the rest to the store's compare-and-set, which refuses anything not
+// newer than what is stored (the late-event guard). Every valid row's lag is recorded, late ones included:
+// they are the signal.
+import { requireRole, type Principal } from '../auth/principal.js';
+import { badInput, notFound, type ErrorCode } from '../errors.js';
+import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
+import { parseRef } from '../registry/model.js';
+import { EventLag } from './event-lag.js';
+import type { OnlineStore, ValueWrite } from './store.js';
+import { checkValue } from './values.js';
+
+export interface FeatureValueRow {
+  ref: string;
+  entityKey: string;
+  value?: unknown;
+  /** Invalid Date when the client sent something that is not a time. */
+  eventTime: Date;
+}
+
+export interface RowError {
+  index: number;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface WriteResult {
+  accepted: number;
+  superseded: number;
+  rejected: number;
+  errors: RowError[];
+}
+
+export interface WriterLimits {
+  maxWriteBatch: number;
+  maxFutureSkewMs: number;
+}
+
+const MAX_ENTITY_KEY_LENGTH = 256;
+
+class RowRejected extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ValueWriter {
+  constructor(
+    private readonly store: OnlineStore,
+    private readonly registry: RegistryCache,
+    private readonly limits: WriterLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async write(principal: Principal, producerName: string, rows: readonly FeatureValueRow[]): Promise<WriteResult> {
+    if (rows.length > this.limits.maxWriteBatch) {
+      throw badInput(`${rows.length} rows in one write; at most ${this.limits.maxWriteBatch} are accepted: split the batch`);
+    }
+    const snapshot = await this.registry.snapshot();
+    const producer = snapshot.producer(producerName);
+    if (!producer) throw notFound(`producer ${producerName} is not registered: register it with registerProducer and bind it with bindProducer`);
+    requireRole(principal, 'producer', producer.owner, `writing values as producer ${producerName}`);
+
+    const ingestTime = this.now();
+    const errors: RowError[] = [];
+    const newest = new Map<string, ValueWrite>();
+    const observations: { ref: string; lagMs: number }[] = [];
+    let superseded = 0;
+    rows.forEach((row, index) => {
+      let write: ValueWrite;
+      try {
+        write = this.validate(snapshot, producerName, row, ingestTime);
+      } catch (error) {
+        if (!(error instanceof RowRejected)) throw error;
+        errors.push({ index, code: error.code, message: `row ${index}: ${error.message}` });
+        return;
+      }
+      observations.push({ ref: write.ref, lagMs: ingestTime - write.eventTime });
+      // Within one batch, rows for one key resolve to the newest event; the others are superseded.
+      const key = `${write.entity}\u0000${write.entityKey}\u0000${write.ref}`;
+      const other = newest.get(key);
+      if (other && other.eventTime >= write.eventTime) {
+        superseded++;
+        return;
+      }
+      if (other) superseded++;
+      newest.set(key, write);
+    });
+
+    const writes = [...newest.values()];
+    const applied = await this.store.write(writes, EventLag.counts(observations, ingestTime));
+    const accepted = applied.filter(Boolean).length;
+    return { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
+  }
+
+  private validate(snapshot: RegistrySnapshot, producer: string, row: FeatureValueRow, ingestTime: number): ValueWrite {
+    let ref: { feature: string; version: number };
+    try {
+      ref = parseRef(row.ref);
+    } catch (error) {
+      throw new RowRejected('BAD_USER_INPUT', (error as Error).message);
+    }
+    const version = snapshot.version(row.ref, new Date(ingestTime));
+    if (!version) throw new RowRejected('NOT_FOUND', `feature version ${row.ref} is not registered`);
+    if (!snapshot.isBound(producer, row.ref)) {
+      throw new RowRejected('FORBIDDEN', `producer ${producer} is not bound to ${row.ref}: bind it with bindProducer first`);
+    }
+    if (version.status === 'RETIRED') throw new RowRejected('CONFLICT', `${row.ref} is RETIRED: its values are no longer served`);
+    if (row.entityKey.length === 0 || row.entityKey.length > MAX_ENTITY_KEY_LENGTH) {
+      throw new RowRejected('BAD_USER_INPUT', `entityKey must be 1 to ${MAX_ENTITY_KEY_LENGTH} characters`);
+    }
+    const eventTime = row.eventTime.getTime();
+    if (Number.isNaN(eventTime)) throw new RowRejected('BAD_USER_INPUT', 'eventTime is not an RFC 3339 time such as 2026-11-26T12:00:00Z');
+    if (eventTime > ingestTime + this.limits.maxFutureSkewMs) {
+      throw new RowRejected(
+        'BAD_USER_INPUT',
+        `eventTime ${row.eventTime.toISOString()} is ${eventTime - ingestTime} ms in the future (at most ${this.limits.maxFutureSkewMs} ms of clock skew is accepted)`,
+      );
+    }
+    const checked = checkValue(version.valueType, version.nullable, row.value);
+    if (!checked.ok) throw new RowRejected('BAD_USER_INPUT', `value for ${row.ref} (${version.valueType}): ${checked.problem}`);
+    return {
+      entity: snapshot.entityOf(ref.feature)!,
+      entityKey: row.entityKey,
+      ref: row.ref,
+      value: JSON.stringify(checked.value),
+      eventTime,
+      ingestTime,
+    };
+  }
+}
