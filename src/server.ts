@@ -17,6 +17,7 @@ import type { Config } from './config.js';
 import { CodedError } from './errors.js';
 import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
+import { compiledGateway } from './graphql/executor.js';
 import { depthRule, limitsPlugin } from './graphql/limits.js';
 import { createRegistryLoaders } from './graphql/loaders.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
@@ -49,7 +50,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const httpServer = http.createServer(app);
 
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    gateway: compiledGateway(schema),
     // Clients authenticate with a bearer header, which a browser never attaches by itself, so there is no
     // ambient credential for a cross-site request to abuse: GraphQL-over-HTTP GET stays usable from curl.
     csrfPrevention: false,
