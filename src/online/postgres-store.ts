@@ -31,6 +31,10 @@ export class PostgresOnlineStore implements OnlineStore {
     const order = writes.map((_, i) => i).sort((a, b) => compareKeys(writes[a]!, writes[b]!));
     const sorted = order.map((i) => writes[i]!);
     const lagRows = lag.flatMap((l) => [...l.bins].map(([bin, count]) => ({ ref: l.ref, bucketStart: l.bucketStart, bin, count })));
+    // Old lag buckets go at most once a minute, in the same statement as whichever write comes then.
+    const now = Date.now();
+    const prune = now - this.lastPrune >= 60_000;
+    if (prune) this.lastPrune = now;
     const applied = await this.run(() =>
       queryRows<{ entity: string; entity_key: string; ref: string }>(
         this.database.db,
@@ -39,7 +43,7 @@ export class PostgresOnlineStore implements OnlineStore {
           select * from unnest(${textArray(lagRows.map((r) => r.ref))}, ${bigintArray(lagRows.map((r) => r.bucketStart))},
                                ${intArray(lagRows.map((r) => r.bin))}, ${bigintArray(lagRows.map((r) => r.count))})
           on conflict (ref, bucket_start, bin) do update set count = event_lag_counts.count + excluded.count
-        )
+        )${prune ? sql`, pruned as (delete from event_lag_counts where bucket_start < ${now - LAG_RETENTION_MS})` : sql``}
         insert into online_values (entity, entity_key, ref, value, event_time, ingest_time)
         select * from unnest(${textArray(sorted.map((w) => w.entity))}, ${textArray(sorted.map((w) => w.entityKey))},
                              ${textArray(sorted.map((w) => w.ref))}, ${textArray(sorted.map((w) => w.value))},
@@ -50,7 +54,6 @@ export class PostgresOnlineStore implements OnlineStore {
         returning entity, entity_key, ref`,
       ),
     );
-    await this.pruneLag();
     const appliedKeys = new Set(applied.map((r) => keyOf({ entity: r.entity, entityKey: r.entity_key, ref: r.ref })));
     return writes.map((w) => appliedKeys.has(keyOf(w)));
   }
@@ -95,14 +98,6 @@ export class PostgresOnlineStore implements OnlineStore {
 
   /** The database belongs to the service, which closes it. */
   async close(): Promise<void> {}
-
-  /** Old lag buckets are deleted at most once a minute, by whichever write comes then. */
-  private async pruneLag(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastPrune < 60_000) return;
-    this.lastPrune = now;
-    await this.run(() => queryRows(this.database.db, sql`delete from event_lag_counts where bucket_start < ${now - LAG_RETENTION_MS}`));
-  }
 
   private async run<T>(statement: () => Promise<T>): Promise<T> {
     this.trips++;
