@@ -49,8 +49,11 @@ interface ReadPlan {
   version: FeatureVersion;
   entity: string;
   maxAgeMs: number;
-  /** Flags every value of this version gets (mismatch, deprecated, retired, lagging). */
+  /** Flags every value of this version gets (mismatch, deprecated, retired, lagging), in READ_FLAGS order. */
   versionFlags: ReadFlag[];
+  /** The same with MISSING, or with STALE, in front (both come first in READ_FLAGS). */
+  missingFlags: ReadFlag[];
+  staleFlags: ReadFlag[];
   /** RETIRED versions are not served: their values are not even read. */
   serve: boolean;
 }
@@ -102,6 +105,8 @@ export class OnlineReader {
       entity: snapshot.entityOf(version.feature)!,
       maxAgeMs: parseDuration(version.maxAge, 'maxAge'),
       versionFlags,
+      missingFlags: ['MISSING', ...versionFlags],
+      staleFlags: ['STALE', ...versionFlags],
       serve,
     };
   }
@@ -125,24 +130,31 @@ export class OnlineReader {
     return { rows, flagCounts: READ_FLAGS.filter((f) => counts.has(f)).map((flag) => ({ flag, count: counts.get(flag)! })) };
   }
 
+  // Called for every value of every response: it builds flags in READ_FLAGS order without sorting and shares
+  // the version's flag array where nothing is added, because at 1,000 values a request this is the hot path.
   private value(plan: ReadPlan, stored: StoredValue | null, now: number): OnlineValue {
     const { version } = plan;
-    const base = { ref: version.ref, feature: version.feature, version: version.version };
     if (!stored) {
-      return { ...base, value: null, eventTime: null, ageMs: null, flags: plan.serve ? ['MISSING', ...plan.versionFlags] : plan.versionFlags };
+      return {
+        ref: version.ref,
+        feature: version.feature,
+        version: version.version,
+        value: null,
+        eventTime: null,
+        ageMs: null,
+        flags: plan.serve ? plan.missingFlags : plan.versionFlags,
+      };
     }
-    const flags = [...plan.versionFlags];
     const ageMs = now - stored.eventTime;
-    if (ageMs > plan.maxAgeMs) flags.push('STALE');
+    let flags = ageMs > plan.maxAgeMs ? plan.staleFlags : plan.versionFlags;
     let value: unknown;
     try {
       value = JSON.parse(stored.value);
-      if (!checkValue(version.valueType, version.nullable, value).ok) flags.push('TYPE_MISMATCH');
+      if (!checkValue(version.valueType, version.nullable, value).ok) flags = [...flags, 'TYPE_MISMATCH'];
     } catch {
       value = stored.value;
-      flags.push('TYPE_MISMATCH');
+      flags = [...flags, 'TYPE_MISMATCH'];
     }
-    flags.sort((a, b) => READ_FLAGS.indexOf(a) - READ_FLAGS.indexOf(b));
-    return { ...base, value, eventTime: new Date(stored.eventTime), ageMs, flags };
+    return { ref: version.ref, feature: version.feature, version: version.version, value, eventTime: new Date(stored.eventTime), ageMs, flags };
   }
 }
