@@ -26,6 +26,7 @@ const config: CodegenConfig = {
           OnlineValue: '../online/reader.js#OnlineValue',
           WriteResult: '../online/writer.js#WriteResult',
           EventLagStats: '../online/event-lag.js#EventLagStats',
+          HotKey: '../hotkeys/hot-keys.js#HotKey',
         },
       },
     },

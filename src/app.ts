@@ -16,6 +16,9 @@ import type { OnlineStore } from './online/store.js';
 import { ValueWriter } from './online/writer.js';
 import { RegistryCache } from './registry/cache.js';
 import { Registry } from './registry/registry.js';
+import { HotEntityCache } from './hotkeys/cache.js';
+import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from './hotkeys/hot-keys.js';
+import { createMetrics } from './monitoring/metrics.js';
 import { startServer, type RunningServer } from './server.js';
 
 export interface Service extends RunningServer {
@@ -65,25 +68,42 @@ export async function startService(
       );
     }
     if (!authEnabled) logger.warn({ auth: false }, 'auth is off: every request acts as an anonymous admin');
-    const cache = new RegistryCache(database);
-    await cache.start();
-    const registry = new Registry(database.db, { onChange: () => cache.invalidate() });
+    const registryCache = new RegistryCache(database);
+    await registryCache.start();
+    const registry = new Registry(database.db, { onChange: () => registryCache.invalidate() });
     const store = options.store ?? openOnlineStore(config, database);
     // The service starts without its online store if it must (the registry still answers); reads and writes
     // report UNAVAILABLE until the store is back.
     await store.ready(5_000).catch((error: unknown) => logger.error({ err: error, store: store.name }, 'online store not reachable at start'));
     const eventLag = new EventLag(store, config.online.lagWindowMs);
+    const hotKeys = new HotKeys(store, {
+      ...DEFAULT_HOT_KEY_OPTIONS,
+      windowMs: config.hotKeys.windowMs,
+      shareThreshold: config.hotKeys.shareThreshold,
+      minReadsPerSecond: config.hotKeys.minReadsPerSecond,
+      replicas: config.hotKeys.replicas,
+    });
+    const cache = new HotEntityCache(config.hotKeys.cacheMaxEntries, config.hotKeys.cacheBoundMs);
+    hotKeys.onRefresh((hot) => cache.retain(hot));
+    const stopChanges = await store.onChanges((keys) => cache.invalidate(keys)).catch((error: unknown) => {
+      logger.error({ err: error }, 'cannot subscribe to online value changes: hot-entity caches expire by time only');
+      return async () => {};
+    });
+    hotKeys.start();
     const services: Services = {
       registry,
       eventLag,
-      reader: new OnlineReader(store, cache, eventLag),
-      writer: new ValueWriter(store, cache, { maxWriteBatch: config.limits.maxWriteBatch, maxFutureSkewMs: config.online.maxFutureSkewMs }),
+      hotKeys,
+      cache,
+      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache),
+      writer: new ValueWriter(store, registryCache, { maxWriteBatch: config.limits.maxWriteBatch, maxFutureSkewMs: config.online.maxFutureSkewMs }, hotKeys),
     };
     const server = await startServer({
       config,
       logger,
       services,
       authenticator: new Authenticator(database.db, authEnabled),
+      metrics: createMetrics({ store, hotKeys, cache, reader: services.reader }),
       ready: async () => {
         await ping(database.db);
         return migrationsApplied(database);
@@ -106,7 +126,9 @@ export async function startService(
       authEnabled,
       async close() {
         await server.close();
-        await cache.close();
+        await hotKeys.stop();
+        await stopChanges();
+        await registryCache.close();
         if (options.store === undefined) await store.close();
         if (ownsDatabase) await database.close();
       },

@@ -1,7 +1,7 @@
 // Environment → typed configuration, validated once at start. Every bad value is reported at once, with
 // what was expected, so a misconfigured instance fails before it serves anything.
 import path from 'node:path';
-import { LAG_RETENTION_MS } from './online/store.js';
+import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
 import { formatDuration, parseDuration } from './registry/durations.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -31,6 +31,14 @@ export interface Config {
     maxFutureSkewMs: number;
     /** The recent window eventLag and PRODUCER_LAGGING look at. */
     lagWindowMs: number;
+  };
+  hotKeys: {
+    windowMs: number;
+    shareThreshold: number;
+    minReadsPerSecond: number;
+    cacheBoundMs: number;
+    cacheMaxEntries: number;
+    replicas: number;
   };
 }
 
@@ -102,6 +110,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return parseDuration(fallback, name);
   };
 
+  const fraction = (name: string, fallback: number): number => {
+    const raw = nonEmpty(env[name]);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0 || value > 1) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected a share between 0 and 1, e.g. 0.01`);
+      return fallback;
+    }
+    return value;
+  };
+
   const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -124,6 +143,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),
+    },
+    hotKeys: {
+      windowMs: duration('HOT_KEY_WINDOW', '60s', READ_COUNT_RETENTION_MS / 2),
+      shareThreshold: fraction('HOT_KEY_SHARE', 0.01),
+      minReadsPerSecond: integer('HOT_KEY_MIN_RATE', 1, 0, 1_000_000),
+      cacheBoundMs: duration('HOT_CACHE_BOUND', '1s', 60_000),
+      cacheMaxEntries: integer('HOT_CACHE_MAX_ENTRIES', 100_000, 0, 10_000_000),
+      replicas: integer('HOT_KEY_REPLICAS', 2, 0, 16),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

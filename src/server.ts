@@ -12,6 +12,7 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { Logger } from 'pino';
+import type { Registry as PromRegistry } from 'prom-client';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Config } from './config.js';
 import { CodedError } from './errors.js';
@@ -33,6 +34,8 @@ export interface ServerDeps {
   logger: Logger;
   services: Services;
   authenticator: Authenticator;
+  /** Prometheus metrics, served on /metrics. */
+  metrics: PromRegistry;
   /** Resolves when the database answers and every migration is applied. */
   ready: () => Promise<boolean>;
 }
@@ -71,6 +74,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     const ready = await deps.ready().catch(() => false);

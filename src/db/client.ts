@@ -67,7 +67,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     db,
     async listen(channel, onMessage) {
       const unlisten = await client.listen(channel, onMessage);
-      return () => unlisten();
+      // Once the database is closed the listener is gone with it: nothing left to undo.
+      return () => (client.closed ? Promise.resolve() : unlisten());
     },
     async close() {
       await client.close();

@@ -174,3 +174,15 @@ export const eventLagCounts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.ref, t.bucketStart, t.bin] })],
 );
+
+// Read counts of entity keys per time bucket, for hot-key detection in the PostgreSQL store: each instance adds
+// its heaviest keys every second; the key '' holds the bucket's total reads.
+export const readCounts = pgTable(
+  'read_counts',
+  {
+    bucketStart: bigint('bucket_start', { mode: 'number' }).notNull(),
+    key: text('key').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucketStart, t.key] })],
+);

@@ -1,5 +1,7 @@
 // What every resolver receives: who is calling, the domain services, and this request's loaders.
 import type { Principal } from '../auth/principal.js';
+import type { HotEntityCache } from '../hotkeys/cache.js';
+import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
@@ -12,6 +14,8 @@ export interface Services {
   reader: OnlineReader;
   writer: ValueWriter;
   eventLag: EventLag;
+  hotKeys: HotKeys;
+  cache: HotEntityCache;
 }
 
 export interface RequestContext extends Services {

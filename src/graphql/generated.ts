@@ -4,6 +4,7 @@ import type { Entity as EntityModel, Feature as FeatureModel, FeatureVersion as 
 import type { OnlineFeaturesResult as OnlineFeaturesResultModel, OnlineRow as OnlineRowModel, OnlineValue as OnlineValueModel } from '../online/reader.js';
 import type { WriteResult as WriteResultModel } from '../online/writer.js';
 import type { EventLagStats as EventLagStatsModel } from '../online/event-lag.js';
+import type { HotKey as HotKeyModel } from '../hotkeys/hot-keys.js';
 import type { RequestContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -122,6 +123,22 @@ export type FlagCount = {
   flag: ReadFlag;
 };
 
+export type HotKey = {
+  __typename?: 'HotKey';
+  /** Served from the hot-entity cache of this instance. */
+  cached: Scalars['Boolean']['output'];
+  entity: Scalars['String']['output'];
+  entityKey: Scalars['String']['output'];
+  /** Reads per second over the window, all instances together. */
+  readsPerSecond: Scalars['Float']['output'];
+  /** Replicated to other Redis Cluster shards. */
+  replicated: Scalars['Boolean']['output'];
+  /** Share of all entity-key reads in the window. */
+  share: Scalars['Float']['output'];
+  /** When this key turned hot (share above HOT_KEY_SHARE); null when it is in the list but not hot. */
+  since?: Maybe<Scalars['DateTime']['output']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** DRAFT → ACTIVE. The reason is kept in the audit log. */
@@ -224,6 +241,7 @@ export type OnlineValue = {
   feature: Scalars['String']['output'];
   flags: Array<ReadFlag>;
   ref: Scalars['String']['output'];
+  servedFrom: ServedFrom;
   value?: Maybe<Scalars['JSON']['output']>;
   version: Scalars['Int']['output'];
 };
@@ -251,6 +269,8 @@ export type Query = {
   /** A version by ref, e.g. click_rate_7d@2. */
   featureVersion?: Maybe<FeatureVersion>;
   features: Array<Feature>;
+  /** The cluster-wide most-read entity keys over the hot-key window (HOT_KEY_WINDOW, default 60 s), hottest first. */
+  hotKeys: Array<HotKey>;
   /** The consumer's pinned version of each feature for each key, in request order, with freshness and version flags. */
   onlineFeatures: OnlineFeaturesResult;
   producer?: Maybe<Producer>;
@@ -285,6 +305,11 @@ export type QueryFeatureValuesArgs = {
 
 export type QueryFeatureVersionArgs = {
   ref: Scalars['String']['input'];
+};
+
+
+export type QueryHotKeysArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -330,6 +355,15 @@ export type RowError = {
   index: Scalars['Int']['output'];
   message: Scalars['String']['output'];
 };
+
+/** Where an online value was read from. */
+export type ServedFrom =
+  /** this instance's hot-entity cache (never older than HOT_CACHE_BOUND, nor a tenth of maxAge) */
+  | 'CACHE'
+  /** a replica copy of a hot key on another Redis Cluster shard */
+  | 'REPLICA'
+  /** the store's primary copy */
+  | 'STORE';
 
 export type ValueType =
   | 'BOOL'
@@ -442,6 +476,7 @@ export type ResolversTypes = {
   FeatureVersionInput: FeatureVersionInput;
   FlagCount: ResolverTypeWrapper<FlagCount>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  HotKey: ResolverTypeWrapper<HotKeyModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -453,6 +488,7 @@ export type ResolversTypes = {
   ReadFlag: ReadFlag;
   RegisterFeatureVersionPayload: ResolverTypeWrapper<Omit<RegisterFeatureVersionPayload, 'version'> & { version: ResolversTypes['FeatureVersion'] }>;
   RowError: ResolverTypeWrapper<RowError>;
+  ServedFrom: ServedFrom;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ValueType: ValueType;
   VersionStatus: VersionStatus;
@@ -473,6 +509,7 @@ export type ResolversParentTypes = {
   FeatureVersionInput: FeatureVersionInput;
   FlagCount: FlagCount;
   Float: Scalars['Float']['output'];
+  HotKey: HotKeyModel;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
@@ -552,6 +589,16 @@ export type FlagCountResolvers<ContextType = RequestContext, ParentType extends 
   flag?: Resolver<ResolversTypes['ReadFlag'], ParentType, ContextType>;
 };
 
+export type HotKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['HotKey'] = ResolversParentTypes['HotKey']> = {
+  cached?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  entity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entityKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  readsPerSecond?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  replicated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  since?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -584,6 +631,7 @@ export type OnlineValueResolvers<ContextType = RequestContext, ParentType extend
   feature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   flags?: Resolver<Array<ResolversTypes['ReadFlag']>, ParentType, ContextType>;
   ref?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  servedFrom?: Resolver<ResolversTypes['ServedFrom'], ParentType, ContextType>;
   value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -604,6 +652,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   featureValues?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryFeatureValuesArgs, 'entityKeys' | 'ref'>>;
   featureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<QueryFeatureVersionArgs, 'ref'>>;
   features?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
+  hotKeys?: Resolver<Array<ResolversTypes['HotKey']>, ParentType, ContextType, RequireFields<QueryHotKeysArgs, 'limit'>>;
   onlineFeatures?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryOnlineFeaturesArgs, 'consumer' | 'entityKeys'>>;
   producer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<QueryProducerArgs, 'name'>>;
 };
@@ -635,6 +684,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Feature?: FeatureResolvers<ContextType>;
   FeatureVersion?: FeatureVersionResolvers<ContextType>;
   FlagCount?: FlagCountResolvers<ContextType>;
+  HotKey?: HotKeyResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   OnlineFeaturesResult?: OnlineFeaturesResultResolvers<ContextType>;

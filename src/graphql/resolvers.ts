@@ -1,5 +1,5 @@
 // Resolvers: thin translations between the GraphQL contract and the domain. No rules live here.
-import { notFound } from '../errors.js';
+import { badInput, notFound } from '../errors.js';
 import type { Resolvers } from './generated.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -26,6 +26,10 @@ export const resolvers: Resolvers = {
     eventLag: async (_, { ref }, { registry, eventLag }) => {
       const version = await registry.version(ref);
       return version ? eventLag.stats(version) : null;
+    },
+    hotKeys: (_, { limit }, { hotKeys }) => {
+      if (limit !== null && limit !== undefined && (limit < 1 || limit > 1000)) throw badInput('limit must be from 1 to 1000');
+      return hotKeys.list(limit ?? 10);
     },
   },
 
@@ -60,6 +64,10 @@ export const resolvers: Resolvers = {
   },
   Consumer: {
     versions: (consumer, _, { loaders }) => loaders.versionsOfConsumer.load(consumer.name),
+  },
+  HotKey: {
+    cached: (key, _, { cache }) => cache.has(`${key.entity}:${key.entityKey}`),
+    replicated: (key, _, { hotKeys }) => hotKeys.isReplicated(`${key.entity}:${key.entityKey}`),
   },
   BindingMismatch: {
     consumer: async (mismatch, _, { loaders }) => present(await loaders.consumer.load(mismatch.consumer), `consumer ${mismatch.consumer}`),

@@ -4,7 +4,17 @@
 // atomically per row, with the lag counts added by a data-modifying CTE of the same statement.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.js';
-import { LAG_RETENTION_MS, storeUnavailable, type LagCounts, type OnlineStore, type StoredValue, type ValueKey, type ValueWrite } from './store.js';
+import {
+  LAG_RETENTION_MS,
+  READ_COUNT_RETENTION_MS,
+  storeUnavailable,
+  type LagCounts,
+  type OnlineStore,
+  type ReadCount,
+  type StoredValue,
+  type ValueKey,
+  type ValueWrite,
+} from './store.js';
 
 const keyOf = (k: ValueKey) => `${k.entity}\u0000${k.entityKey}\u0000${k.ref}`;
 
@@ -92,6 +102,52 @@ export class PostgresOnlineStore implements OnlineStore {
   }
 
   /** A query either answers or fails fast on its own; no connection to wait for. */
+  async addReadCounts(bucketStart: number, top: readonly ReadCount[], total: number): Promise<void> {
+    const rows = [...top, { key: TOTAL, count: total }];
+    await this.run(() =>
+      this.database.db.execute(sql`with pruned as (delete from read_counts where bucket_start < ${bucketStart - READ_COUNT_RETENTION_MS})
+        insert into read_counts (bucket_start, key, count)
+        select ${bucketStart}::bigint, * from unnest(${textArray(rows.map((r) => r.key))}, ${bigintArray(rows.map((r) => r.count))})
+        on conflict (bucket_start, key) do update set count = read_counts.count + excluded.count`),
+    );
+  }
+
+  async readCounts(bucketStarts: readonly number[], limit: number): Promise<{ top: ReadCount[]; total: number }> {
+    // The total (key '') sorts first, then the heaviest keys.
+    const rows = await this.run(() =>
+      queryRows<{ key: string; count: string | number }>(
+        this.database.db,
+        sql`select key, sum(count)::bigint as count from read_counts where bucket_start = any(${bigintArray([...bucketStarts])})
+            group by key order by key = ${TOTAL} desc, sum(count) desc limit ${limit + 1}`,
+      ),
+    );
+    const total = rows[0]?.key === TOTAL ? Number(rows.shift()!.count) : 0;
+    return { top: rows.slice(0, limit).map((r) => ({ key: r.key, count: Number(r.count) })), total };
+  }
+
+  async publishChanges(keys: readonly string[]): Promise<void> {
+    // NOTIFY payloads are limited to 8,000 bytes: send the keys in chunks.
+    for (let start = 0; start < keys.length; ) {
+      let end = start + 1;
+      while (end < keys.length && JSON.stringify(keys.slice(start, end + 1)).length < 7_000) end++;
+      const payload = JSON.stringify(keys.slice(start, end));
+      await this.run(() => this.database.db.execute(sql`select pg_notify(${CHANGES_CHANNEL}, ${payload})`));
+      start = end;
+    }
+  }
+
+  onChanges(listener: (keys: string[]) => void): Promise<() => Promise<void>> {
+    // An empty payload means the listener reconnected and may have missed changes: nothing to name, and the
+    // cache's time bound covers it.
+    return this.database.listen(CHANGES_CHANNEL, (payload) => payload && listener(JSON.parse(payload) as string[]));
+  }
+
+  /** Shard replication is a Redis Cluster matter: one PostgreSQL has no shards to spread over. */
+  async replicate(): Promise<void> {}
+
+  readonly replicated: ReadonlySet<string> = new Set();
+  readonly commandsPerNode = new Map<string, number>();
+
   async ready(_timeoutMs?: number): Promise<void> {
     await this.run(() => queryRows(this.database.db, sql`select 1`));
   }
@@ -101,6 +157,7 @@ export class PostgresOnlineStore implements OnlineStore {
 
   private async run<T>(statement: () => Promise<T>): Promise<T> {
     this.trips++;
+    this.commandsPerNode.set('postgres', this.trips);
     try {
       return await statement();
     } catch (error) {
@@ -110,6 +167,9 @@ export class PostgresOnlineStore implements OnlineStore {
     }
   }
 }
+
+const TOTAL = '';
+const CHANGES_CHANNEL = 'online_changed';
 
 function compareKeys(a: ValueKey, b: ValueKey): number {
   return a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : a.entityKey < b.entityKey ? -1 : a.entityKey > b.entityKey ? 1 : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0;

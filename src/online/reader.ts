@@ -7,6 +7,8 @@ import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { isVersionMismatch, type FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../registry/durations.js';
 import type { EventLag } from './event-lag.js';
+import type { HotEntityCache } from '../hotkeys/cache.js';
+import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { OnlineStore, StoredValue, ValueKey } from './store.js';
 import { checkValue } from './values.js';
 
@@ -22,6 +24,8 @@ export const READ_FLAGS = [
 ] as const;
 export type ReadFlag = (typeof READ_FLAGS)[number];
 
+export type ServedFrom = 'STORE' | 'CACHE' | 'REPLICA';
+
 export interface OnlineValue {
   ref: string;
   feature: string;
@@ -30,6 +34,7 @@ export interface OnlineValue {
   eventTime: Date | null;
   ageMs: number | null;
   flags: ReadFlag[];
+  servedFrom: ServedFrom;
 }
 
 export interface OnlineRow {
@@ -42,13 +47,25 @@ export interface OnlineFeaturesResult {
   flagCounts: { flag: ReadFlag; count: number }[];
 }
 
-export type ValueLoader = DataLoader<ValueKey, StoredValue | null, string>;
+/** A value to load, and how long it may be served from the hot-entity cache. */
+interface ReadKey extends ValueKey {
+  cacheForMs: number;
+}
+
+interface Loaded {
+  stored: StoredValue | null;
+  servedFrom: ServedFrom;
+}
+
+export type ValueLoader = DataLoader<ReadKey, Loaded, string>;
 
 /** What a read knows about one version before it looks at any value. */
 interface ReadPlan {
   version: FeatureVersion;
   entity: string;
   maxAgeMs: number;
+  /** How long a value may be served from the hot-entity cache. */
+  cacheForMs: number;
   /** Flags every value of this version gets (mismatch, deprecated, retired, lagging), in READ_FLAGS order. */
   versionFlags: ReadFlag[];
   /** The same with MISSING, or with STALE, in front (both come first in READ_FLAGS). */
@@ -59,19 +76,50 @@ interface ReadPlan {
 }
 
 export class OnlineReader {
+  /** Values served so far, by source (for /metrics). */
+  readonly served: Record<ServedFrom, number> = { STORE: 0, CACHE: 0, REPLICA: 0 };
+
   constructor(
     private readonly store: OnlineStore,
     private readonly registry: RegistryCache,
     private readonly eventLag: EventLag,
+    private readonly hotKeys: HotKeys,
+    private readonly cache: HotEntityCache,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** One per request: every value any part of the request needs goes to the store in one batch. */
+  /**
+   * One per request: every value any part of the request needs is gathered into one batch, served from the
+   * hot-entity cache where the key is hot and the cached copy young enough, and from the store (one round trip
+   * per node) for the rest.
+   */
   createLoader(): ValueLoader {
-    return new DataLoader((keys) => this.store.read(keys), {
+    return new DataLoader((keys) => this.load(keys), {
       cacheKeyFn: (k) => `${k.entity}\u0000${k.entityKey}\u0000${k.ref}`,
       maxBatchSize: 100_000,
     });
+  }
+
+  private async load(keys: readonly ReadKey[]): Promise<Loaded[]> {
+    const now = this.now();
+    const loaded = new Array<Loaded>(keys.length);
+    const misses: number[] = [];
+    keys.forEach((key, i) => {
+      const entityKey = `${key.entity}:${key.entityKey}`;
+      const cached = this.hotKeys.isHot(entityKey) ? this.cache.get(entityKey, key.ref, now) : undefined;
+      if (cached === undefined) misses.push(i);
+      else loaded[i] = { stored: cached, servedFrom: 'CACHE' };
+    });
+    if (misses.length === 0) return loaded;
+    const fetched = await this.store.read(misses.map((i) => keys[i]!));
+    misses.forEach((i, j) => {
+      const key = keys[i]!;
+      const stored = fetched[j]!;
+      loaded[i] = { stored, servedFrom: stored?.replica ? 'REPLICA' : 'STORE' };
+      const entityKey = `${key.entity}:${key.entityKey}`;
+      if (this.hotKeys.isHot(entityKey)) this.cache.set(entityKey, key.ref, stored, now, key.cacheForMs);
+    });
+    return loaded;
   }
 
   /** The consumer's pinned version of each feature, for each key, in request order. */
@@ -81,6 +129,7 @@ export class OnlineReader {
     const now = new Date(this.now());
     const pins = snapshot.pins(consumerName, now);
     const plans = await Promise.all(pins.map((version) => this.plan(snapshot, version, now, true)));
+    for (const entity of new Set(plans.map((p) => p.entity))) this.hotKeys.record(entity, entityKeys);
     return this.read(plans, entityKeys, loader, now.getTime());
   }
 
@@ -90,7 +139,9 @@ export class OnlineReader {
     const now = new Date(this.now());
     const version = snapshot.version(ref, now);
     if (!version) throw notFound(`feature version ${ref} is not registered`);
-    return this.read([await this.plan(snapshot, version, now, false)], entityKeys, loader, now.getTime());
+    const plan = await this.plan(snapshot, version, now, false);
+    this.hotKeys.record(plan.entity, entityKeys);
+    return this.read([plan], entityKeys, loader, now.getTime());
   }
 
   private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, pinned: boolean): Promise<ReadPlan> {
@@ -99,11 +150,13 @@ export class OnlineReader {
     if (version.status === 'DEPRECATED') versionFlags.push('DEPRECATED_VERSION');
     if (version.status === 'RETIRED') versionFlags.push('RETIRED_VERSION');
     const serve = version.status !== 'RETIRED';
+    const maxAgeMs = parseDuration(version.maxAge, 'maxAge');
     if (serve && (await this.eventLag.isLagging(version))) versionFlags.push('PRODUCER_LAGGING');
     return {
       version,
       entity: snapshot.entityOf(version.feature)!,
-      maxAgeMs: parseDuration(version.maxAge, 'maxAge'),
+      maxAgeMs,
+      cacheForMs: this.cache.boundFor(maxAgeMs),
       versionFlags,
       missingFlags: ['MISSING', ...versionFlags],
       staleFlags: ['STALE', ...versionFlags],
@@ -113,16 +166,19 @@ export class OnlineReader {
 
   private async read(plans: ReadPlan[], entityKeys: readonly string[], loader: ValueLoader, now: number): Promise<OnlineFeaturesResult> {
     const served = plans.filter((p) => p.serve);
-    const keys = entityKeys.flatMap((entityKey) => served.map((p) => ({ entity: p.entity, entityKey, ref: p.version.ref })));
+    const keys = entityKeys.flatMap((entityKey) =>
+      served.map((p) => ({ entity: p.entity, entityKey, ref: p.version.ref, cacheForMs: p.cacheForMs })),
+    );
     const loaded = await loader.loadMany(keys);
     const counts = new Map<ReadFlag, number>();
     let next = 0;
     const rows = entityKeys.map((entityKey) => ({
       entityKey,
       features: plans.map((plan) => {
-        const stored = plan.serve ? loaded[next++]! : null;
-        if (stored instanceof Error) throw stored;
-        const value = this.value(plan, stored, now);
+        const one = plan.serve ? loaded[next++]! : null;
+        if (one instanceof Error) throw one;
+        const value = this.value(plan, one, now);
+        this.served[value.servedFrom]++;
         for (const flag of value.flags) counts.set(flag, (counts.get(flag) ?? 0) + 1);
         return value;
       }),
@@ -132,8 +188,10 @@ export class OnlineReader {
 
   // Called for every value of every response: it builds flags in READ_FLAGS order without sorting and shares
   // the version's flag array where nothing is added, because at 1,000 values a request this is the hot path.
-  private value(plan: ReadPlan, stored: StoredValue | null, now: number): OnlineValue {
+  private value(plan: ReadPlan, loaded: Loaded | null, now: number): OnlineValue {
     const { version } = plan;
+    const stored = loaded?.stored ?? null;
+    const servedFrom = loaded?.servedFrom ?? 'STORE';
     if (!stored) {
       return {
         ref: version.ref,
@@ -143,6 +201,7 @@ export class OnlineReader {
         eventTime: null,
         ageMs: null,
         flags: plan.serve ? plan.missingFlags : plan.versionFlags,
+        servedFrom,
       };
     }
     const ageMs = now - stored.eventTime;
@@ -155,6 +214,15 @@ export class OnlineReader {
       value = stored.value;
       flags = [...flags, 'TYPE_MISMATCH'];
     }
-    return { ref: version.ref, feature: version.feature, version: version.version, value, eventTime: new Date(stored.eventTime), ageMs, flags };
+    return {
+      ref: version.ref,
+      feature: version.feature,
+      version: version.version,
+      value,
+      eventTime: new Date(stored.eventTime),
+      ageMs,
+      flags,
+      servedFrom,
+    };
   }
 }

@@ -13,6 +13,11 @@
 //   (HINCRBY, so every instance's counts add up), expiring LAG_RETENTION_MS after its last write. The tag is
 //   the ref, so all buckets of a ref sit in one slot and `lagCounts` is a single pipeline on a single node.
 //
+// - read counts (hot-key detection): a sorted set per time bucket, `fr:reads:{hot}:<bucketStartMs>`, member =
+//   `<entity>:<entityKey>`, score = reads, and the bucket's total reads in `fr:reads:{hot}:<bucketStartMs>:total`.
+// - replicas of hot keys (Redis Cluster): `fr:r:{<entity>:<entityKey>:<n>}`, the same hash as the primary copy,
+//   with n chosen so that each copy's slot belongs to a different master (see `placeReplicas`).
+//
 // Failing fast: the clients never queue commands while disconnected and time commands out after
 // COMMAND_TIMEOUT_MS, so when Redis is down a read or write rejects at once with UNAVAILABLE (the caller
 // reports it; the registry keeps answering) instead of piling up requests; they keep reconnecting forever in
@@ -21,9 +26,11 @@ import { createRequire } from 'node:module';
 import { Cluster, Redis, type ChainableCommander } from 'ioredis';
 import {
   LAG_RETENTION_MS,
+  READ_COUNT_RETENTION_MS,
   storeUnavailable,
   type LagCounts,
   type OnlineStore,
+  type ReadCount,
   type StoredValue,
   type ValueKey,
   type ValueWrite,
@@ -83,6 +90,11 @@ interface NodeBatch {
 export class RedisOnlineStore implements OnlineStore {
   private trips = 0;
   private closed = false;
+  /** entity key (`<entity>:<entityKey>`) → the hash keys of its replica copies. */
+  private readonly replicas = new Map<string, string[]>();
+  private subscriber?: Client;
+
+  readonly commandsPerNode = new Map<string, number>();
 
   /** A standalone Redis server, e.g. `redis://127.0.0.1:6379`. */
   static standalone(url: string): RedisOnlineStore {
@@ -158,6 +170,10 @@ export class RedisOnlineStore implements OnlineStore {
           indices.forEach((index, i) => (applied[index] = flags[i] === 1));
         },
       );
+      // Every copy of a hot key gets the write, through the same guard: a late event wins on none of them.
+      for (const replica of this.replicas.get(entityKeyOf(writes[indices[0]!]!)) ?? []) {
+        batch.add(replica, (pipeline) => (pipeline as unknown as WithGuardedSet)[GUARDED_SET](replica, ...args));
+      }
     }
     for (const counts of lag) {
       if (counts.bins.size === 0) continue;
@@ -181,10 +197,19 @@ export class RedisOnlineStore implements OnlineStore {
     const batch = this.batch();
     for (const [hash, fields] of byHash) {
       const refs = [...fields.keys()];
+      // A replicated hot key is read from any of its copies, at random: its load spreads over their masters.
+      const copies = this.replicas.get(entityKeyOfHash(hash));
+      const pick = copies ? Math.floor(Math.random() * (copies.length + 1)) : 0;
+      const source = pick === 0 ? hash : copies![pick - 1]!;
       batch.add(
-        hash,
-        (pipeline) => pipeline.hmget(hash, ...refs),
-        (reply) => (reply as (string | null)[]).forEach((raw, i) => fields.set(refs[i]!, raw === null ? null : this.decode(raw, hash, refs[i]!))),
+        source,
+        (pipeline) => pipeline.hmget(source, ...refs),
+        (reply) =>
+          (reply as (string | null)[]).forEach((raw, i) => {
+            const value = raw === null ? null : this.decode(raw, source, refs[i]!);
+            if (value && pick > 0) value.replica = true;
+            fields.set(refs[i]!, value);
+          }),
       );
     }
     await batch.run();
@@ -210,6 +235,106 @@ export class RedisOnlineStore implements OnlineStore {
     return total;
   }
 
+  async addReadCounts(bucketStart: number, top: readonly ReadCount[], total: number): Promise<void> {
+    const key = readCountsKey(bucketStart);
+    const batch = this.batch();
+    for (const { key: member, count } of top) batch.add(key, (pipeline) => pipeline.zincrby(key, count, member));
+    batch.add(key, (pipeline) => pipeline.pexpire(key, READ_COUNT_RETENTION_MS));
+    batch.add(key, (pipeline) => pipeline.incrby(`${key}:total`, total));
+    batch.add(key, (pipeline) => pipeline.pexpire(`${key}:total`, READ_COUNT_RETENTION_MS));
+    await batch.run();
+  }
+
+  async readCounts(bucketStarts: readonly number[], limit: number): Promise<{ top: ReadCount[]; total: number }> {
+    const keys = [...new Set(bucketStarts)].map(readCountsKey);
+    const counts = new Map<string, number>();
+    let total = 0;
+    const batch = this.batch();
+    for (const key of keys) {
+      batch.add(key, (pipeline) => pipeline.zrange(key, 0, -1, 'WITHSCORES'), (reply) => {
+        const flat = reply as string[];
+        for (let i = 0; i < flat.length; i += 2) counts.set(flat[i]!, (counts.get(flat[i]!) ?? 0) + Number(flat[i + 1]));
+      });
+      batch.add(key, (pipeline) => pipeline.get(`${key}:total`), (reply) => (total += Number(reply ?? 0)));
+    }
+    await batch.run();
+    const top = [...counts].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count).slice(0, limit);
+    return { top, total };
+  }
+
+  async publishChanges(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.client.publish(CHANGES_CHANNEL, JSON.stringify(keys));
+    } catch (error) {
+      throw storeUnavailable(this.name, error);
+    }
+  }
+
+  async onChanges(listener: (keys: string[]) => void): Promise<() => Promise<void>> {
+    // A connection in subscriber mode can do nothing else: it gets its own, which reconnects and
+    // re-subscribes by itself (ioredis's autoResubscribe).
+    this.subscriber ??= this.client.duplicate();
+    const subscriber = this.subscriber;
+    subscriber.on('error', () => {});
+    const onMessage = (channel: string, message: string) => {
+      if (channel === CHANGES_CHANNEL) listener(JSON.parse(message) as string[]);
+    };
+    subscriber.on('message', onMessage);
+    await subscriber.subscribe(CHANGES_CHANNEL).catch(() => {});
+    return async () => {
+      subscriber.off('message', onMessage);
+    };
+  }
+
+  get replicated(): ReadonlySet<string> {
+    return new Set(this.replicas.keys());
+  }
+
+  /**
+   * Keeps R replica copies of each hot key on masters other than its primary's, chosen from the current slot
+   * map (so they follow resharding), brings every copy up to date from the primary (the guard keeps newer
+   * values), and drops the copies of keys that cooled. Called about once a second: that period bounds how far a
+   * replica can lag behind its primary when a write missed it.
+   */
+  async replicate(keys: ReadonlySet<string>, copies: number): Promise<void> {
+    if (!(this.client instanceof Cluster)) return;
+    const cluster = this.client;
+    const dropped: string[] = [];
+    for (const [key, copies] of this.replicas) {
+      if (!keys.has(key)) {
+        dropped.push(...copies);
+        this.replicas.delete(key);
+      }
+    }
+    const wanted = new Map<string, string[]>();
+    for (const key of keys) {
+      const placed = placeReplicas(key, copies, (hash) => cluster.slots[calculateSlot(hash)]?.[0]);
+      const previous = this.replicas.get(key) ?? [];
+      dropped.push(...previous.filter((copy) => !placed.includes(copy)));
+      wanted.set(key, placed);
+    }
+    // Seed before reading from them: read every primary, then write each field to every copy through the guard.
+    const primaries = new Map<string, Record<string, string>>();
+    const reads = this.batch();
+    for (const key of wanted.keys()) {
+      const hash = primaryHashOf(key);
+      reads.add(hash, (pipeline) => pipeline.hgetall(hash), (reply) => primaries.set(key, reply as Record<string, string>));
+    }
+    await reads.run();
+    const writes = this.batch();
+    for (const [key, copies] of wanted) {
+      const args = Object.entries(primaries.get(key) ?? {}).flatMap(([ref, raw]) => [ref, raw.slice(0, raw.indexOf('|')), raw]);
+      for (const copy of copies) {
+        if (args.length > 0) writes.add(copy, (pipeline) => (pipeline as unknown as WithGuardedSet)[GUARDED_SET](copy, ...args));
+        writes.add(copy, (pipeline) => pipeline.pexpire(copy, REPLICA_TTL_MS));
+      }
+    }
+    for (const copy of dropped) writes.add(copy, (pipeline) => pipeline.del(copy));
+    await writes.run();
+    for (const [key, copies] of wanted) this.replicas.set(key, copies);
+  }
+
   async ready(timeoutMs: number): Promise<void> {
     if (this.isReady()) return;
     if (this.closed) throw storeUnavailable(this.name, new Error('the store is closed'));
@@ -231,6 +356,7 @@ export class RedisOnlineStore implements OnlineStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.subscriber?.disconnect();
     // QUIT lets replies in flight arrive; when the server is down it could wait for nothing, so bound it,
     // then cut the connection (which also stops reconnecting).
     if (this.client.status === 'ready') {
@@ -279,6 +405,8 @@ export class RedisOnlineStore implements OnlineStore {
         const node = this.nodeOf(key);
         let batch = nodes.get(node);
         if (!batch) nodes.set(node, (batch = { pipeline: this.client.pipeline(), onReply: [] }));
+        const shard = node.split(',')[0] || 'redis';
+        this.commandsPerNode.set(shard, (this.commandsPerNode.get(shard) ?? 0) + 1);
         send(batch.pipeline);
         batch.onReply.push(onReply);
       },
@@ -324,6 +452,38 @@ export class RedisOnlineStore implements OnlineStore {
 /** The hash of one entity key; the braces make all of it the cluster hash tag. */
 function valueHashKey(key: ValueKey): string {
   return `fr:{${key.entity}:${key.entityKey}}`;
+}
+
+/** `<entity>:<entityKey>` of a write or read. */
+const entityKeyOf = (key: ValueKey) => `${key.entity}:${key.entityKey}`;
+/** `fr:{user:42}` → `user:42` */
+const entityKeyOfHash = (hash: string) => hash.slice(4, -1);
+const primaryHashOf = (entityKey: string) => `fr:{${entityKey}}`;
+
+const CHANGES_CHANNEL = 'fr:changes';
+/** Replicas expire if nobody refreshes them (every instance gone): a safety net, not the way they are dropped. */
+const REPLICA_TTL_MS = 60_000;
+
+/**
+ * The hash keys of `count` replica copies of an entity key, each in a slot whose master differs from the
+ * primary copy's and from the other copies': n = 0, 1, 2, … is tried in order, so every instance computes the
+ * same placement from the same slot map. Fewer copies when the cluster has fewer other masters.
+ */
+export function placeReplicas(entityKey: string, count: number, masterOf: (hash: string) => string | undefined): string[] {
+  const used = new Set([masterOf(primaryHashOf(entityKey))]);
+  const copies: string[] = [];
+  for (let n = 0; copies.length < count && n < 1_000; n++) {
+    const copy = `fr:r:{${entityKey}:${n}}`;
+    const master = masterOf(copy);
+    if (master === undefined || used.has(master)) continue;
+    used.add(master);
+    copies.push(copy);
+  }
+  return copies;
+}
+
+function readCountsKey(bucketStart: number): string {
+  return `fr:reads:{hot}:${bucketStart}`;
 }
 
 function lagHashKey(ref: string, bucketStart: number): string {

@@ -18,6 +18,14 @@ export interface StoredValue {
   eventTime: number;
   /** Epoch milliseconds: when the service accepted it. */
   ingestTime: number;
+  /** Read from a replica copy of a hot key (Redis Cluster shard replication) rather than its primary copy. */
+  replica?: boolean;
+}
+
+/** Reads of one entity key (`<entity>:<entityKey>`) counted by one instance. */
+export interface ReadCount {
+  key: string;
+  count: number;
 }
 
 export interface ValueWrite extends ValueKey, StoredValue {}
@@ -48,6 +56,26 @@ export interface OnlineStore {
   read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]>;
   /** The lag counts of `ref` summed over the given buckets. */
   lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>>;
+  /**
+   * Adds one instance's read counts for a time bucket: its heaviest keys and its total number of key reads.
+   * The counts of all instances add up, so every instance sees the cluster-wide heavy hitters.
+   */
+  addReadCounts(bucketStart: number, top: readonly ReadCount[], total: number): Promise<void>;
+  /** The summed read counts over the buckets: the `limit` most-read keys and the total. */
+  readCounts(bucketStarts: readonly number[], limit: number): Promise<{ top: ReadCount[]; total: number }>;
+  /** Tells every instance (this one included) that values of these entity keys changed. */
+  publishChanges(keys: readonly string[]): Promise<void>;
+  /** Calls `listener` with the entity keys of every change published by any instance. */
+  onChanges(listener: (keys: string[]) => void): Promise<() => Promise<void>>;
+  /**
+   * The entity keys (`<entity>:<entityKey>`) whose values should also live in replica copies on other shards
+   * (Redis Cluster only; other stores ignore it). Replaces the previous set: cooled keys lose their replicas.
+   */
+  replicate(keys: ReadonlySet<string>, copies: number): Promise<void>;
+  /** Entity keys that have replicas now. */
+  readonly replicated: ReadonlySet<string>;
+  /** Commands (Redis) or statements (PostgreSQL) sent so far, per node: the load each shard takes. */
+  readonly commandsPerNode: ReadonlyMap<string, number>;
   /** Round trips made so far (one per pipeline per node, or per SQL statement): lets tests see the batching. */
   readonly roundTrips: number;
   /** Resolves once the store can take commands, or rejects after `timeoutMs`. */
@@ -57,6 +85,9 @@ export interface OnlineStore {
 
 /** How lag buckets expire: the store keeps counts for this long after their bucket starts. */
 export const LAG_RETENTION_MS = 60 * 60 * 1000;
+
+/** How long read counts are kept for hot-key detection: longer than any detection window. */
+export const READ_COUNT_RETENTION_MS = 10 * 60 * 1000;
 
 /** The store could not be reached: reads and writes fail fast with this instead of waiting. */
 export const storeUnavailable = (store: string, cause: unknown) =>

@@ -7,6 +7,7 @@ import { requireRole, type Principal } from '../auth/principal.js';
 import { badInput, notFound, type ErrorCode } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef } from '../registry/model.js';
+import type { HotKeys } from '../hotkeys/hot-keys.js';
 import { EventLag } from './event-lag.js';
 import type { OnlineStore, ValueWrite } from './store.js';
 import { checkValue } from './values.js';
@@ -53,6 +54,7 @@ export class ValueWriter {
     private readonly store: OnlineStore,
     private readonly registry: RegistryCache,
     private readonly limits: WriterLimits,
+    private readonly hotKeys: HotKeys,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -94,6 +96,9 @@ export class ValueWriter {
     const writes = [...newest.values()];
     const applied = await this.store.write(writes, EventLag.counts(observations, ingestTime));
     const accepted = applied.filter(Boolean).length;
+    // Hot keys are cached by every instance: tell them all that these changed.
+    const changedHot = new Set(writes.filter((w, i) => applied[i]).map((w) => `${w.entity}:${w.entityKey}`).filter((k) => this.hotKeys.isHot(k)));
+    if (changedHot.size > 0) await this.store.publishChanges([...changedHot]);
     return { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
   }
 

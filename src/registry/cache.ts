@@ -101,8 +101,7 @@ export class RegistryCache {
   }
 
   async close(): Promise<void> {
-    // The database may be gone already (closing is best effort: the listener dies with its connection).
-    await this.unlisten?.().catch(() => {});
+    await this.unlisten?.();
   }
 
   private async load(): Promise<RegistrySnapshot> {
