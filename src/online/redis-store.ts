@@ -274,17 +274,27 @@ export class RedisOnlineStore implements OnlineStore {
   async onChanges(listener: (keys: string[]) => void): Promise<() => Promise<void>> {
     // A connection in subscriber mode can do nothing else: it gets its own, which reconnects and
     // re-subscribes by itself (ioredis's autoResubscribe).
-    this.subscriber ??= this.client.duplicate();
+    // Unlike the data connection it may queue while disconnected: SUBSCRIBE is sent as soon as it connects,
+    // even if Redis is down when the service starts.
+    this.subscriber ??=
+      this.client instanceof Cluster
+        ? this.client.duplicate(undefined, { enableOfflineQueue: true })
+        : this.client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     const subscriber = this.subscriber;
     subscriber.on('error', () => {});
     const onMessage = (channel: string, message: string) => {
       if (channel === CHANGES_CHANNEL) listener(JSON.parse(message) as string[]);
     };
     subscriber.on('message', onMessage);
-    await subscriber.subscribe(CHANGES_CHANNEL).catch(() => {});
+    void subscriber.subscribe(CHANGES_CHANNEL).catch(() => {});
     return async () => {
       subscriber.off('message', onMessage);
     };
+  }
+
+  /** The hash keys holding a value of `entityKey`: its primary copy, then its replicas. */
+  copiesOf(entityKey: string): string[] {
+    return [primaryHashOf(entityKey), ...(this.replicas.get(entityKey) ?? [])];
   }
 
   get replicated(): ReadonlySet<string> {
