@@ -1,6 +1,6 @@
 // Hot keys: bounded-memory counting, detection within one window and cooling, the hot-entity cache and its
 // invalidation across two instances, shard replication on a real Redis Cluster, and the metrics.
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
@@ -8,7 +8,7 @@ import { migrate } from '../src/db/migrate.js';
 import { HeavyHitters } from '../src/hotkeys/sketch.js';
 import { placeReplicas, RedisOnlineStore } from '../src/online/redis-store.js';
 import { createDatabase, startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/servers.js';
-import { gql, startTestService } from './support/service.js';
+import { freshPostgres, gql, startTestService } from './support/service.js';
 
 const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
 
@@ -159,9 +159,9 @@ describe('shard replication on a Redis Cluster', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    const url = await createDatabase(inject('postgresUrl'));
-    database = await connectPostgres(url);
-    await migrate(database);
+    const pg = await freshPostgres();
+    database = pg.database;
+    const url = pg.url;
     service = await startTestService(database, { ...FAST, DATABASE_URL: url, REDIS_CLUSTER_NODES: cluster.nodes.join(',') });
     expect((await gql(service, SETUP)).errors).toBeUndefined();
     const [host, port] = cluster.nodes[0]!.split(':');

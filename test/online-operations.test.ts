@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { createDatabase, startRedis, type RedisServer } from './support/servers.js';
-import { codes, gql, startTestService } from './support/service.js';
+import { startRedis, type RedisServer } from './support/servers.js';
+import { codes, freshPostgres, gql, startTestService } from './support/service.js';
 
 const SETUP = `mutation {
   registerEntity(name: "user", keyName: "user_id") { name }
@@ -22,13 +21,6 @@ const WRITE = (ref: string, value: number) =>
   `mutation { writeFeatureValues(producer: "ctr_job", rows: [{ ref: "${ref}", entityKey: "u1", value: ${value}, eventTime: "${new Date(Date.now() - 1000).toISOString()}" }]) { accepted rejected errors { code } } }`;
 const READ = '{ onlineFeatures(consumer: "ranker", entityKeys: ["u1"]) { rows { features { ref value flags } } } }';
 
-async function postgres(): Promise<{ url: string; database: Database }> {
-  const url = await createDatabase(inject('postgresUrl'));
-  const database = await connectPostgres(url);
-  await migrate(database);
-  return { url, database };
-}
-
 describe('when Redis goes away', () => {
   let redis: RedisServer;
   let database: Database;
@@ -36,7 +28,7 @@ describe('when Redis goes away', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const pg = await postgres();
+    const pg = await freshPostgres();
     database = pg.database;
     service = await startTestService(database, { DATABASE_URL: pg.url, REDIS_URL: redis.url });
     expect((await gql(service, SETUP)).errors).toBeUndefined();
@@ -79,7 +71,7 @@ describe('two instances sharing a registry and a Redis', () => {
   let b: Service;
 
   beforeAll(async () => {
-    const pg = await postgres();
+    const pg = await freshPostgres();
     database = pg.database;
     other = await connectPostgres(pg.url);
     const env = { DATABASE_URL: pg.url, REDIS_URL: inject('redisUrl') };
@@ -117,7 +109,7 @@ describe('who may write', () => {
   const keys: Record<string, string> = {};
 
   beforeAll(async () => {
-    const pg = await postgres();
+    const pg = await freshPostgres();
     database = pg.database;
     for (const [name, team, role] of [
       ['admin', 'platform', 'admin'],

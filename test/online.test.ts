@@ -4,22 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
+import { openPglite, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
-import { createDatabase } from './support/servers.js';
-import { gql, startTestService } from './support/service.js';
+import { freshPostgres, gql, startTestService } from './support/service.js';
 
 interface OnlineBackend {
   name: string;
   open(): Promise<{ database: Database; env: Record<string, string> }>;
 }
-
-const postgres = async () => {
-  const url = await createDatabase(inject('postgresUrl'));
-  const database = await connectPostgres(url);
-  await migrate(database);
-  return { database, url };
-};
 
 const onlineBackends: OnlineBackend[] = [
   {
@@ -33,21 +25,21 @@ const onlineBackends: OnlineBackend[] = [
   {
     name: 'PostgreSQL',
     open: async () => {
-      const { database, url } = await postgres();
+      const { database, url } = await freshPostgres();
       return { database, env: { DATABASE_URL: url } };
     },
   },
   {
     name: 'Redis',
     open: async () => {
-      const { database, url } = await postgres();
+      const { database, url } = await freshPostgres();
       return { database, env: { DATABASE_URL: url, REDIS_URL: inject('redisUrl') } };
     },
   },
   {
     name: 'Redis Cluster',
     open: async () => {
-      const { database, url } = await postgres();
+      const { database, url } = await freshPostgres();
       return { database, env: { DATABASE_URL: url, REDIS_CLUSTER_NODES: inject('redisClusterNodes').join(',') } };
     },
   },

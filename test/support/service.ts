@@ -13,14 +13,18 @@ export interface Backend {
   open(): Promise<Database>;
 }
 
+/** A fresh, migrated database on the shared PostgreSQL server, and its URL (for a second connection). */
+export async function freshPostgres(): Promise<{ url: string; database: Database }> {
+  const url = await createDatabase(inject('postgresUrl'));
+  const database = await connectPostgres(url);
+  await migrate(database);
+  return { url, database };
+}
+
 export const backends: Backend[] = [
   {
     name: 'postgres',
-    open: async () => {
-      const database = await connectPostgres(await createDatabase(inject('postgresUrl')));
-      await migrate(database);
-      return database;
-    },
+    open: async () => (await freshPostgres()).database,
   },
   {
     name: 'pglite',
