@@ -47,19 +47,41 @@ function estimator(limits: Config['limits']): ComplexityEstimator {
   };
 }
 
+/** Distinct operation shapes whose cost is remembered; only bounds abuse. */
+const MAX_REMEMBERED_COSTS = 1_000;
+
+/**
+ * The cost of an operation depends on its text and on the lengths of its list variables, nothing else (list
+ * arguments passed inside input objects are JSON values, not counted). Computing it coerces every variable, a
+ * 1,000-row write included, so it is remembered per shape: the text and those lengths.
+ */
+function shapeOf(query: string, variables: Record<string, unknown>): string {
+  const lengths = Object.entries(variables)
+    .filter(([, value]) => Array.isArray(value))
+    .map(([name, value]) => `${name}=${(value as unknown[]).length}`);
+  return `${lengths.join(',')}\u0000${query}`;
+}
+
 export function limitsPlugin(schema: GraphQLSchema, limits: Config['limits']): ApolloServerPlugin {
   const estimators = [estimator(limits)];
+  const costs = new Map<string, number>();
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          let cost: number;
-          try {
-            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, estimators });
-          } catch (error) {
-            // Variables that do not fit their types: execution reports that with its own clear error.
-            if (error instanceof GraphQLError && !(error.originalError instanceof CodedError)) return;
-            throw error;
+        async didResolveOperation({ request, document, source }) {
+          const variables = request.variables ?? {};
+          const shape = shapeOf(`${request.operationName ?? ''}\u0000${source}`, variables);
+          let cost = costs.get(shape);
+          if (cost === undefined) {
+            try {
+              cost = getComplexity({ schema, query: document, variables, estimators, operationName: request.operationName ?? undefined });
+            } catch (error) {
+              // Variables that do not fit their types: execution reports that with its own clear error.
+              if (error instanceof GraphQLError && !(error.originalError instanceof CodedError)) return;
+              throw error;
+            }
+            if (costs.size >= MAX_REMEMBERED_COSTS) costs.clear();
+            costs.set(shape, cost);
           }
           if (cost > limits.maxQueryCost) {
             throw new GraphQLError(

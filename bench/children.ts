@@ -1,0 +1,124 @@
+// Node child processes of the bench (the service and the raw baseline): started with tsx as the loader, their
+// output kept (a tail for error messages, warnings and errors counted), ready once GET /readyz answers 200,
+// stopped gracefully (SIGTERM, so that --cpu-prof gets to write its profile), and killed if the bench dies.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+const TAIL_CHARS = 16 * 1024;
+
+export interface NodeChild {
+  name: string;
+  pid: number;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** The last lines it printed. */
+  tail(lines?: number): string;
+  /** Log lines at pino level warn (40) or above, and anything else it wrote to stderr. */
+  problems(): string[];
+  /** Throws, with how it exited and its last output, if it is no longer running. */
+  assertRunning(during: string): void;
+  /** SIGTERM, then SIGKILL if it has not exited in time. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** The bench may die of anything: never leave a service or baseline running behind it. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** Starts `node [nodeFlags] --import tsx <script>` in the repository root and waits for its /readyz. */
+export async function startNodeChild(options: {
+  name: string;
+  script: string;
+  port: number;
+  env: Record<string, string>;
+  nodeFlags?: string[];
+  /** Warnings the bench causes on purpose (AUTH=off): not counted as problems. */
+  expected?: RegExp;
+}): Promise<NodeChild> {
+  installExitHook();
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.script], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let log = '';
+  const problems: string[] = [];
+  const keep = (chunk: Buffer, stderr: boolean) => {
+    const text = chunk.toString('utf8');
+    log = (log + text).slice(-TAIL_CHARS);
+    for (const line of text.split('\n')) {
+      if (!line.trim() || options.expected?.test(line)) continue;
+      const level = /^\{.*"level":(\d+)/.exec(line)?.[1];
+      if ((level !== undefined && Number(level) >= 40) || (level === undefined && stderr)) problems.push(line);
+    }
+  };
+  child.stdout!.on('data', (chunk: Buffer) => keep(chunk, false));
+  child.stderr!.on('data', (chunk: Buffer) => keep(chunk, true));
+  let exitStatus: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitStatus = signal ? `killed by ${signal}` : `exit code ${code}`;
+      live.delete(child);
+      resolve();
+    });
+    child.once('error', (error) => {
+      exitStatus = `failed to spawn: ${error.message}`;
+      live.delete(child);
+      resolve();
+    });
+  });
+
+  const url = `http://127.0.0.1:${options.port}`;
+  const tail = (lines = 30) => log.trimEnd().split('\n').slice(-lines).join('\n') || '(no output)';
+  const stop = async () => {
+    if (exitStatus !== undefined) return;
+    child.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS, true)]);
+    if (timedOut) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exitStatus !== undefined) {
+      throw new Error(`${options.name} exited before it was ready (${exitStatus})\n--- last output of ${options.name} ---\n${tail()}`);
+    }
+    if (await isReady(url)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${options.name} not ready after ${READY_TIMEOUT_MS} ms\n--- last output of ${options.name} ---\n${tail()}`);
+    }
+    await sleep(100);
+  }
+  const assertRunning = (during: string) => {
+    if (exitStatus === undefined) return;
+    throw new Error(`${options.name} exited during ${during} (${exitStatus})\n--- last output of ${options.name} ---\n${tail()}`);
+  };
+  return { name: options.name, pid: child.pid ?? 0, url, tail, problems: () => [...problems], assertRunning, stop };
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,58 @@
+// Small statistics over raw samples: latencies kept one by one, so percentiles are exact (autocannon's own
+// histogram counts whole milliseconds, too coarse for a 3 ms target).
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Nearest-rank percentile of ascending `sorted` (q in 0..1); NaN when there are no samples. */
+export function percentile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function sortedCopy(values: readonly number[]): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+/**
+ * How unevenly completions are spread over time: the busiest 100 ms window's rate divided by the mean rate
+ * over the whole run. About 1 for a steady load; about 2 when the load comes as a burst in half of each
+ * second (which is what autocannon's rate limiter does: each connection sends its quota for the second back
+ * to back, then waits for the next second).
+ */
+export function peakToMean(completionTimes: readonly number[], startMs: number, windowMs = 100): number {
+  if (completionTimes.length === 0) return Number.NaN;
+  const windows = new Map<number, number>();
+  let last = 0;
+  for (const t of completionTimes) {
+    const w = Math.floor((t - startMs) / windowMs);
+    windows.set(w, (windows.get(w) ?? 0) + 1);
+    last = Math.max(last, w);
+  }
+  // The last window is cut short by the end of the run: leave it out of both sides.
+  windows.delete(last);
+  const counts = [...windows.values()];
+  if (counts.length === 0) return Number.NaN;
+  const total = counts.reduce((a, b) => a + b, 0);
+  return Math.max(...counts) / (total / last);
+}
+
+/**
+ * Share of all cores busy over `ms` (0..1), from the kernel's per-CPU times. Sampled before the bench starts
+ * anything, it tells whether other work (a test run, a build) shares the machine: then every figure is low
+ * and noisy, and the service/baseline ratios too, since the two servers are measured at different moments.
+ */
+export async function cpuBusy(ms = 1_000): Promise<number> {
+  const total = () =>
+    os.cpus().reduce(
+      (acc, cpu) => {
+        const { user, nice, sys, irq, idle } = cpu.times;
+        return { busy: acc.busy + user + nice + sys + irq, all: acc.all + user + nice + sys + irq + idle };
+      },
+      { busy: 0, all: 0 },
+    );
+  const before = total();
+  await sleep(ms);
+  const after = total();
+  return after.all === before.all ? 0 : (after.busy - before.busy) / (after.all - before.all);
+}
