@@ -13,7 +13,7 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         mapperTypeSuffix: 'Model',
         strictScalars: true,
-        scalars: { DateTime: 'Date', JSON: 'unknown' },
+        scalars: { DateTime: { input: 'Date', output: 'Date | number' }, JSON: 'unknown' },
         mappers: {
           Entity: '../registry/model.js#Entity',
           Feature: '../registry/model.js#Feature',

@@ -20,7 +20,7 @@ import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
 import { compiledGateway } from './graphql/executor.js';
 import { depthRule, limitsPlugin } from './graphql/limits.js';
-import { createRegistryLoaders } from './graphql/loaders.js';
+import { createRegistryLoaders, type RegistryLoaders } from './graphql/loaders.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
 
@@ -101,7 +101,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           throw asHttpError(error);
         });
         const { services } = deps;
-        return { ...services, principal, loaders: createRegistryLoaders(services.registry), values: services.reader.createLoader() };
+        let loaders: RegistryLoaders | undefined;
+        return {
+          ...services,
+          principal,
+          // Built on first use: an online read, the busiest request, never needs them.
+          get loaders() {
+            return (loaders ??= createRegistryLoaders(services.registry));
+          },
+          values: services.reader.createLoader(),
+        };
       },
     }),
   );

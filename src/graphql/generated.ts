@@ -18,7 +18,7 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   /** An RFC 3339 timestamp, e.g. 2026-11-26T12:00:00Z. */
-  DateTime: { input: Date; output: Date; }
+  DateTime: { input: Date; output: Date | number; }
   /** Any JSON value. */
   JSON: { input: unknown; output: unknown; }
 };

@@ -74,6 +74,11 @@ export class HotKeys {
     return this.hot.has(entityKey);
   }
 
+  /** False most of the time: lets reads skip per-key checks when nothing is hot. */
+  get anyHot(): boolean {
+    return this.hot.size > 0;
+  }
+
   isReplicated(entityKey: string): boolean {
     return this.store.replicated.has(entityKey);
   }

@@ -31,7 +31,8 @@ export interface OnlineValue {
   feature: string;
   version: number;
   value: unknown;
-  eventTime: Date | null;
+  /** Epoch milliseconds (the DateTime scalar formats it): no Date object per value on the hot path. */
+  eventTime: number | null;
   ageMs: number | null;
   flags: ReadFlag[];
   servedFrom: ServedFrom;
@@ -103,6 +104,7 @@ export class OnlineReader {
   private async load(keys: readonly ReadKey[]): Promise<Loaded[]> {
     const now = this.now();
     const loaded = new Array<Loaded>(keys.length);
+    if (!this.hotKeys.anyHot) return this.fetch(keys, keys.map((_, i) => i), loaded, now);
     const misses: number[] = [];
     keys.forEach((key, i) => {
       const entityKey = `${key.entity}:${key.entityKey}`;
@@ -110,7 +112,11 @@ export class OnlineReader {
       if (cached === undefined) misses.push(i);
       else loaded[i] = { stored: cached, servedFrom: 'CACHE' };
     });
-    if (misses.length === 0) return loaded;
+    return misses.length === 0 ? loaded : this.fetch(keys, misses, loaded, now);
+  }
+
+  /** Reads `misses` (indexes into `keys`) from the store into `loaded`, caching the values of hot keys. */
+  private async fetch(keys: readonly ReadKey[], misses: number[], loaded: Loaded[], now: number): Promise<Loaded[]> {
     const fetched = await this.store.read(misses.map((i) => keys[i]!));
     misses.forEach((i, j) => {
       const key = keys[i]!;
@@ -219,7 +225,7 @@ export class OnlineReader {
       feature: version.feature,
       version: version.version,
       value,
-      eventTime: new Date(stored.eventTime),
+      eventTime: stored.eventTime,
       ageMs,
       flags,
       servedFrom,
