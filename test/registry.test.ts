@@ -261,6 +261,15 @@ describe.each(backends)('registry on $name', (backend) => {
       await refused('CONFLICT', () => bind('Consumer', 'recommender', ['old_feature@1']), /RETIRED/);
       await refused('CONFLICT', () => bind('Producer', 'ctr_pipeline', ['old_feature@1']), /RETIRED/);
       await refused('CONFLICT', () => gql(service, 'mutation { registerConsumer(name: "ranker", owner: "ads") { name } }'), /owned by search/);
+      await refused('CONFLICT', () => gql(service, 'mutation { registerProducer(name: "ctr_pipeline", owner: "ads") { name } }'), /owned by growth/);
+      for (const [kind, name, owner] of [
+        ['Producer', 'Bad Pipeline', 'growth'],
+        ['Producer', 'pipeline', ''],
+        ['Consumer', '1model', 'search'],
+        ['Consumer', 'model', 'Search Team'],
+      ]) {
+        await refused('BAD_USER_INPUT', () => gql(service, `mutation { register${kind}(name: ${JSON.stringify(name)}, owner: ${JSON.stringify(owner)}) { name } }`), /not a valid name/);
+      }
     });
 
     it('reports a consumer whose version no producer writes, with what producers write now', async () => {
