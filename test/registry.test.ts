@@ -104,6 +104,28 @@ describe.each(backends)('registry on $name', (backend) => {
       expect(back.data!.registerFeatureVersion).toMatchObject({ created: false, version: { ref: 'orders_1d@1' } });
     });
 
+    it('says how a new version relates to the live one, and who is pinned to it', async () => {
+      const first = await register({ feature: 'compat_feature', valueType: 'INT64', window: '1d' });
+      expect(first.data!.registerFeatureVersion).toMatchObject({ created: true });
+      await gql(service, 'mutation { registerConsumer(name: "compat_model", owner: "search") { name } }');
+      await gql(service, 'mutation { bindConsumer(consumer: "compat_model", refs: ["compat_feature@1"]) { name } }');
+      const ask = (input: Record<string, unknown>) =>
+        gql(service, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) {
+          created compatibility reasons comparedWith { ref } pinnedConsumers { name } version { ref } } }`, {
+          input: { feature: 'compat_feature', entity: 'user', owner: 'growth', valueType: 'INT64', maxAge: '1h', window: '1d', ...input },
+        });
+      expect((await ask({})).data!.registerFeatureVersion).toEqual({
+        created: false, compatibility: 'IDENTICAL', reasons: [], comparedWith: { ref: 'compat_feature@1' }, pinnedConsumers: [{ name: 'compat_model' }], version: { ref: 'compat_feature@1' },
+      });
+      expect((await ask({ valueType: 'FLOAT64' })).data!.registerFeatureVersion).toMatchObject({
+        created: true, compatibility: 'WIDENING', comparedWith: { ref: 'compat_feature@1' }, pinnedConsumers: [{ name: 'compat_model' }], version: { ref: 'compat_feature@2' },
+      });
+      expect((await ask({ window: '7d' })).data!.registerFeatureVersion).toMatchObject({ compatibility: 'BREAKING', reasons: [expect.stringMatching(/window 1d → 7d/)] });
+      expect((await ask({ description: 'daily count' })).data!.registerFeatureVersion).toMatchObject({ compatibility: 'COMPATIBLE' });
+      const firstOfItsName = await gql(service, `mutation { registerFeatureVersion(input: { feature: "brand_new", entity: "user", owner: "growth", valueType: BOOL, maxAge: "1h" }) { compatibility comparedWith { ref } } }`);
+      expect(firstOfItsName.data!.registerFeatureVersion).toEqual({ compatibility: null, comparedWith: null });
+    });
+
     it('gives concurrent registrations of different definitions distinct numbers', async () => {
       const windows = Array.from({ length: 12 }, (_, i) => `${i + 1}h`);
       const responses = await Promise.all(windows.map((window) => register({ feature: 'busy_feature', window })));

@@ -1,6 +1,7 @@
 // Pure functions: durations, definitions, refs, configuration.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { compareDefinitions } from '../src/registry/compatibility.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
 import { canonicalDuration, parseDuration } from '../src/registry/durations.js';
 import { effectiveStatus, parseRef } from '../src/registry/model.js';
@@ -84,5 +85,37 @@ describe('configuration', () => {
   it('refuses Redis without PostgreSQL, and both Redis kinds at once', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://x:6379' })).toThrow(/need DATABASE_URL/);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', REDIS_URL: 'redis://x', REDIS_CLUSTER_NODES: 'a:1' })).toThrow(/both set/);
+  });
+});
+
+describe('compatibility of a new definition with the live one', () => {
+  const base = { feature: 'f', entity: 'e', owner: 'o', valueType: 'INT64', maxAge: '1h', window: '7d', aggregation: { function: 'sum', source: 'clicks' } };
+  const compare = (change: Record<string, unknown>) => compareDefinitions(canonicalDefinition(base), canonicalDefinition({ ...base, ...change }));
+
+  it.each([
+    [{}, 'IDENTICAL'],
+    [{ window: '168h' }, 'IDENTICAL'],
+    [{ description: 'clicks per week' }, 'COMPATIBLE'],
+    [{ aggregation: { ...base.aggregation, metadata: { docs: 'https://wiki/clicks' } } }, 'COMPATIBLE'],
+    [{ maxAge: '30m' }, 'COMPATIBLE'],
+    [{ valueType: 'FLOAT64' }, 'WIDENING'],
+    [{ maxAge: '2h' }, 'WIDENING'],
+    [{ nullable: true }, 'WIDENING'],
+    [{ valueType: 'STRING' }, 'BREAKING'],
+    [{ window: '1d' }, 'BREAKING'],
+    [{ aggregation: { function: 'mean', source: 'clicks' } }, 'BREAKING'],
+    [{ valueType: 'FLOAT64', window: '1d', description: 'x' }, 'BREAKING'],
+  ])('%j is %s', (change, expected) => expect(compare(change).compatibility).toBe(expected));
+
+  it('names every change', () => {
+    expect(compare({ valueType: 'FLOAT64', description: 'x' }).reasons).toEqual([
+      'valueType INT64 → FLOAT64: every integer is still a valid value',
+      'description changed',
+    ]);
+  });
+
+  it('calls a narrowing of the type breaking', () => {
+    const float = canonicalDefinition({ ...base, valueType: 'FLOAT64' });
+    expect(compareDefinitions(float, canonicalDefinition(base))).toMatchObject({ compatibility: 'BREAKING', reasons: [expect.stringMatching(/FLOAT64 → INT64/)] });
   });
 });

@@ -5,10 +5,10 @@ import type { OnlineFeaturesResult as OnlineFeaturesResultModel, OnlineRow as On
 import type { WriteResult as WriteResultModel } from '../online/writer.js';
 import type { EventLagStats as EventLagStatsModel } from '../online/event-lag.js';
 import type { HotKey as HotKeyModel } from '../hotkeys/hot-keys.js';
+import type { RegisteredVersion as RegisteredVersionModel } from '../registry/registry.js';
 import type { RequestContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
-export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -31,6 +31,19 @@ export type BindingMismatch = {
   produced: Array<FeatureVersion>;
   reason: Scalars['String']['output'];
 };
+
+/**
+ * How a new definition relates to the feature's live (latest ACTIVE) version.
+ * - IDENTICAL: the same definition; the existing version is returned.
+ * - COMPATIBLE: nothing consumers compute with changes (description, aggregation.metadata, a stricter maxAge, null no longer allowed).
+ * - WIDENING: every old value is still valid (INT64 → FLOAT64, a longer maxAge, null allowed).
+ * - BREAKING: the values mean something else (another or narrower type, another aggregation or window).
+ */
+export type Compatibility =
+  | 'BREAKING'
+  | 'COMPATIBLE'
+  | 'IDENTICAL'
+  | 'WIDENING';
 
 export type Consumer = {
   __typename?: 'Consumer';
@@ -344,8 +357,16 @@ export type ReadFlag =
 
 export type RegisterFeatureVersionPayload = {
   __typename?: 'RegisterFeatureVersionPayload';
+  /** The live version it was compared with. */
+  comparedWith?: Maybe<FeatureVersion>;
+  /** Null for a feature's first version: there is nothing to compare with. */
+  compatibility?: Maybe<Compatibility>;
   /** False when an identical definition was already registered and that version is returned. */
   created: Scalars['Boolean']['output'];
+  /** Consumers pinned to that version: the ones to move (with bindConsumer) once this version is ACTIVE. */
+  pinnedConsumers: Array<Consumer>;
+  /** What changed, one reason per change. */
+  reasons: Array<Scalars['String']['output']>;
   version: FeatureVersion;
 };
 
@@ -466,6 +487,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   BindingMismatch: ResolverTypeWrapper<BindingMismatchModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Compatibility: Compatibility;
   Consumer: ResolverTypeWrapper<PartyModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Entity: ResolverTypeWrapper<EntityModel>;
@@ -486,7 +508,7 @@ export type ResolversTypes = {
   Producer: ResolverTypeWrapper<PartyModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadFlag: ReadFlag;
-  RegisterFeatureVersionPayload: ResolverTypeWrapper<Omit<RegisterFeatureVersionPayload, 'version'> & { version: ResolversTypes['FeatureVersion'] }>;
+  RegisterFeatureVersionPayload: ResolverTypeWrapper<RegisteredVersionModel>;
   RowError: ResolverTypeWrapper<RowError>;
   ServedFrom: ServedFrom;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -518,7 +540,7 @@ export type ResolversParentTypes = {
   OnlineValue: OnlineValueModel;
   Producer: PartyModel;
   Query: Record<PropertyKey, never>;
-  RegisterFeatureVersionPayload: Omit<RegisterFeatureVersionPayload, 'version'> & { version: ResolversParentTypes['FeatureVersion'] };
+  RegisterFeatureVersionPayload: RegisteredVersionModel;
   RowError: RowError;
   String: Scalars['String']['output'];
   WriteResult: WriteResultModel;
@@ -658,7 +680,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
 };
 
 export type RegisterFeatureVersionPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterFeatureVersionPayload'] = ResolversParentTypes['RegisterFeatureVersionPayload']> = {
+  comparedWith?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType>;
+  compatibility?: Resolver<Maybe<ResolversTypes['Compatibility']>, ParentType, ContextType>;
   created?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pinnedConsumers?: Resolver<Array<ResolversTypes['Consumer']>, ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType>;
 };
 

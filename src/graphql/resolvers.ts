@@ -65,6 +65,10 @@ export const resolvers: Resolvers = {
   Consumer: {
     versions: (consumer, _, { loaders }) => loaders.versionsOfConsumer.load(consumer.name),
   },
+  RegisterFeatureVersionPayload: {
+    pinnedConsumers: async (payload, _, { loaders }) =>
+      (await Promise.all(payload.pinnedConsumers.map((name) => loaders.consumer.load(name)))).filter((c) => c !== null),
+  },
   HotKey: {
     cached: (key, _, { cache }) => cache.has(`${key.entity}:${key.entityKey}`),
     replicated: (key, _, { hotKeys }) => hotKeys.isReplicated(`${key.entity}:${key.entityKey}`),

@@ -1,7 +1,7 @@
 // The registry: entities, features, immutable feature versions, producers, consumers and their bindings.
 // Every rule about what may be registered, bound or moved through the lifecycle lives here; every change is
 // one transaction with its audit record, so a refused request changes nothing.
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import {
   auditLog,
@@ -15,6 +15,7 @@ import {
 } from '../db/schema.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
+import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, type FeatureVersionInput } from './definition.js';
 import {
   checkName,
@@ -252,7 +253,7 @@ export class Registry {
   async registerFeatureVersion(
     principal: Principal,
     input: FeatureVersionInput,
-  ): Promise<{ version: FeatureVersion; created: boolean }> {
+  ): Promise<RegisteredVersion> {
     const featureName = checkName(input.feature, 'feature name');
     const entityName = checkName(input.entity, 'entity name');
     const owner = checkName(input.owner, 'owner');
@@ -279,7 +280,19 @@ export class Registry {
         .select()
         .from(featureVersions)
         .where(and(eq(featureVersions.feature, featureName), eq(featureVersions.definitionHash, hash)));
-      if (identical) return { version: this.toVersion(identical), created: false };
+      if (identical) {
+        const version = this.toVersion(identical);
+        return { version, created: false, compatibility: 'IDENTICAL', reasons: [], comparedWith: version, pinnedConsumers: await pinnedTo(tx, version) };
+      }
+      const live = (
+        await tx
+          .select()
+          .from(featureVersions)
+          .where(eq(featureVersions.feature, featureName))
+          .orderBy(desc(featureVersions.version))
+      )
+        .map((row) => this.toVersion(row))
+        .find((v) => v.status === 'ACTIVE');
 
       const [{ latestVersion }] = (await tx
         .update(features)
@@ -298,7 +311,8 @@ export class Registry {
         .returning();
       const version = this.toVersion(row!);
       await audit(tx, principal, 'version.register', `version:${version.ref}`, null, row);
-      return { version, created: true };
+      if (!live) return { version, created: true, compatibility: null, reasons: [], comparedWith: null, pinnedConsumers: [] };
+      return { version, created: true, ...compareDefinitions(live, definition), comparedWith: live, pinnedConsumers: await pinnedTo(tx, live) };
     });
   }
 
@@ -507,6 +521,27 @@ export function versionFromRow(row: VersionRow, now: Date): FeatureVersion {
     createdAt: row.createdAt,
     sunsetAt: row.sunsetAt,
   };
+}
+
+/** What registering a version answers: the version, and how it relates to the feature's live (latest ACTIVE) one. */
+export interface RegisteredVersion {
+  version: FeatureVersion;
+  created: boolean;
+  /** Null for a feature's first version: nothing to compare with. */
+  compatibility: Compatibility | null;
+  reasons: string[];
+  comparedWith: FeatureVersion | null;
+  /** Consumers pinned to `comparedWith`: the ones a BREAKING change would hurt if they moved blindly. */
+  pinnedConsumers: string[];
+}
+
+async function pinnedTo(tx: Tx, version: FeatureVersion): Promise<string[]> {
+  const rows = await tx
+    .select({ consumer: consumerBindings.consumer })
+    .from(consumerBindings)
+    .where(and(eq(consumerBindings.feature, version.feature), eq(consumerBindings.version, version.version)))
+    .orderBy(asc(consumerBindings.consumer));
+  return rows.map((r) => r.consumer);
 }
 
 const featureColumns = {
