@@ -27,6 +27,7 @@ const config: CodegenConfig = {
           WriteResult: '../online/writer.js#WriteResult',
           EventLagStats: '../online/event-lag.js#EventLagStats',
           HotKey: '../hotkeys/hot-keys.js#HotKey',
+          DistributionBucket: '../monitoring/distributions.js#DistributionBucket',
           RegisterFeatureVersionPayload: '../registry/registry.js#RegisteredVersion',
         },
       },

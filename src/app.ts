@@ -18,6 +18,7 @@ import { RegistryCache } from './registry/cache.js';
 import { Registry } from './registry/registry.js';
 import { HotEntityCache } from './hotkeys/cache.js';
 import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from './hotkeys/hot-keys.js';
+import { ValueDistributions } from './monitoring/distributions.js';
 import { createMetrics } from './monitoring/metrics.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -90,13 +91,22 @@ export async function startService(
       return async () => {};
     });
     hotKeys.start();
+    const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs);
+    distributions.start();
     const services: Services = {
       registry,
       eventLag,
       hotKeys,
       cache,
       reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache),
-      writer: new ValueWriter(store, registryCache, { maxWriteBatch: config.limits.maxWriteBatch, maxFutureSkewMs: config.online.maxFutureSkewMs }, hotKeys),
+      distributions,
+      writer: new ValueWriter(
+        store,
+        registryCache,
+        { maxWriteBatch: config.limits.maxWriteBatch, maxFutureSkewMs: config.online.maxFutureSkewMs },
+        hotKeys,
+        distributions,
+      ),
     };
     const server = await startServer({
       config,
@@ -127,6 +137,7 @@ export async function startService(
       async close() {
         await server.close();
         await hotKeys.stop();
+        await distributions.stop();
         await stopChanges();
         await registryCache.close();
         if (options.store === undefined) await store.close();

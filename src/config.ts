@@ -32,6 +32,10 @@ export interface Config {
     /** The recent window eventLag and PRODUCER_LAGGING look at. */
     lagWindowMs: number;
   };
+  monitoring: {
+    /** Length of a value-distribution bucket. */
+    distributionBucketMs: number;
+  };
   hotKeys: {
     windowMs: number;
     shareThreshold: number;
@@ -143,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),
+    },
+    monitoring: {
+      distributionBucketMs: duration('DISTRIBUTION_BUCKET', '1h', 7 * 86_400_000),
     },
     hotKeys: {
       windowMs: duration('HOT_KEY_WINDOW', '60s', READ_COUNT_RETENTION_MS / 2),

@@ -308,9 +308,16 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
       ]));
       const asked = ['rk_7', 'rk_3', 'rk_7', 'missing_key', ...keys];
       await read(model, asked); // lag verdicts are looked up once and then remembered
-      const before = service.store.roundTrips;
-      const result = await read(model, asked);
-      const trips = service.store.roundTrips - before;
+      // Background work shares the store (hot-key counts every second, lag verdicts every 5 s): stop the one,
+      // and take the fewest trips of three reads so that the other cannot be counted as the read's.
+      await service.services.hotKeys.stop();
+      let result: any;
+      let trips = Infinity;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const before = service.store.roundTrips;
+        result = await read(model, asked);
+        trips = Math.min(trips, service.store.roundTrips - before);
+      }
       expect(trips).toBeGreaterThanOrEqual(1);
       expect(trips).toBeLessThanOrEqual(backend.name === 'Redis Cluster' ? 3 : 1);
 

@@ -6,6 +6,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -185,4 +186,35 @@ export const readCounts = pgTable(
     count: bigint('count', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.bucketStart, t.key] })],
+);
+
+// Value distributions per version and time bucket (DISTRIBUTION_BUCKET, default 1 h), fed by the write path:
+// each instance aggregates in memory and adds its figures here every few seconds. Numbers are the values
+// themselves (INT64, FLOAT64), 0/1 (BOOL), or lengths (STRING, lists).
+export const valueDistributions = pgTable(
+  'value_distributions',
+  {
+    ref: text('ref').notNull(),
+    bucketStart: bigint('bucket_start', { mode: 'number' }).notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    nullCount: bigint('null_count', { mode: 'number' }).notNull(),
+    integralCount: bigint('integral_count', { mode: 'number' }).notNull(),
+    min: doublePrecision('min'),
+    max: doublePrecision('max'),
+    sum: doublePrecision('sum').notNull(),
+    sumSquares: doublePrecision('sum_squares').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ref, t.bucketStart] })],
+);
+
+// The histogram of each distribution bucket: logarithmic bins 5% wide, signed (src/monitoring/distributions.ts).
+export const valueDistributionBins = pgTable(
+  'value_distribution_bins',
+  {
+    ref: text('ref').notNull(),
+    bucketStart: bigint('bucket_start', { mode: 'number' }).notNull(),
+    bin: integer('bin').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ref, t.bucketStart, t.bin] })],
 );

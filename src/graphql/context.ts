@@ -2,6 +2,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
+import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
@@ -16,6 +17,7 @@ export interface Services {
   eventLag: EventLag;
   hotKeys: HotKeys;
   cache: HotEntityCache;
+  distributions: ValueDistributions;
 }
 
 export interface RequestContext extends Services {

@@ -5,6 +5,7 @@ import type { OnlineFeaturesResult as OnlineFeaturesResultModel, OnlineRow as On
 import type { WriteResult as WriteResultModel } from '../online/writer.js';
 import type { EventLagStats as EventLagStatsModel } from '../online/event-lag.js';
 import type { HotKey as HotKeyModel } from '../hotkeys/hot-keys.js';
+import type { DistributionBucket as DistributionBucketModel } from '../monitoring/distributions.js';
 import type { RegisteredVersion as RegisteredVersionModel } from '../registry/registry.js';
 import type { RequestContext } from './context.js';
 export type Maybe<T> = T | null;
@@ -51,6 +52,29 @@ export type Consumer = {
   name: Scalars['String']['output'];
   owner: Scalars['String']['output'];
   versions: Array<FeatureVersion>;
+};
+
+/**
+ * The distribution of a version's accepted values in one time bucket. The numbers are the values (INT64,
+ * FLOAT64), 0/1 (BOOL), or lengths (STRING and lists).
+ */
+export type DistributionBucket = {
+  __typename?: 'DistributionBucket';
+  count: Scalars['Int']['output'];
+  end: Scalars['DateTime']['output'];
+  /** Logarithmic bins 5% wide, in value order. */
+  histogram: Array<HistogramBin>;
+  /** Share of non-null values that are whole numbers (a FLOAT64 feature fed integer-division results shows 1.0). */
+  integralShare?: Maybe<Scalars['Float']['output']>;
+  max?: Maybe<Scalars['Float']['output']>;
+  mean?: Maybe<Scalars['Float']['output']>;
+  min?: Maybe<Scalars['Float']['output']>;
+  nullCount: Scalars['Int']['output'];
+  p50?: Maybe<Scalars['Float']['output']>;
+  p90?: Maybe<Scalars['Float']['output']>;
+  p99?: Maybe<Scalars['Float']['output']>;
+  start: Scalars['DateTime']['output'];
+  stddev?: Maybe<Scalars['Float']['output']>;
 };
 
 export type Entity = {
@@ -134,6 +158,13 @@ export type FlagCount = {
   __typename?: 'FlagCount';
   count: Scalars['Int']['output'];
   flag: ReadFlag;
+};
+
+export type HistogramBin = {
+  __typename?: 'HistogramBin';
+  count: Scalars['Int']['output'];
+  lower: Scalars['Float']['output'];
+  upper: Scalars['Float']['output'];
 };
 
 export type HotKey = {
@@ -287,6 +318,8 @@ export type Query = {
   /** The consumer's pinned version of each feature for each key, in request order, with freshness and version flags. */
   onlineFeatures: OnlineFeaturesResult;
   producer?: Maybe<Producer>;
+  /** A version's value distribution per time bucket (DISTRIBUTION_BUCKET, default 1 h) starting within [from, to); default the last 24 hours. */
+  valueDistribution: Array<DistributionBucket>;
 };
 
 
@@ -334,6 +367,13 @@ export type QueryOnlineFeaturesArgs = {
 
 export type QueryProducerArgs = {
   name: Scalars['String']['input'];
+};
+
+
+export type QueryValueDistributionArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  ref: Scalars['String']['input'];
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /**
@@ -490,6 +530,7 @@ export type ResolversTypes = {
   Compatibility: Compatibility;
   Consumer: ResolverTypeWrapper<PartyModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DistributionBucket: ResolverTypeWrapper<DistributionBucketModel>;
   Entity: ResolverTypeWrapper<EntityModel>;
   EventLagStats: ResolverTypeWrapper<EventLagStatsModel>;
   Feature: ResolverTypeWrapper<FeatureModel>;
@@ -498,6 +539,7 @@ export type ResolversTypes = {
   FeatureVersionInput: FeatureVersionInput;
   FlagCount: ResolverTypeWrapper<FlagCount>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  HistogramBin: ResolverTypeWrapper<HistogramBin>;
   HotKey: ResolverTypeWrapper<HotKeyModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -523,6 +565,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   Consumer: PartyModel;
   DateTime: Scalars['DateTime']['output'];
+  DistributionBucket: DistributionBucketModel;
   Entity: EntityModel;
   EventLagStats: EventLagStatsModel;
   Feature: FeatureModel;
@@ -531,6 +574,7 @@ export type ResolversParentTypes = {
   FeatureVersionInput: FeatureVersionInput;
   FlagCount: FlagCount;
   Float: Scalars['Float']['output'];
+  HistogramBin: HistogramBin;
   HotKey: HotKeyModel;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -563,6 +607,22 @@ export type ConsumerResolvers<ContextType = RequestContext, ParentType extends R
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DistributionBucketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DistributionBucket'] = ResolversParentTypes['DistributionBucket']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  end?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  histogram?: Resolver<Array<ResolversTypes['HistogramBin']>, ParentType, ContextType>;
+  integralShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  max?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  mean?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  min?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  nullCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  p50?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p90?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p99?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  stddev?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
 
 export type EntityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Entity'] = ResolversParentTypes['Entity']> = {
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -609,6 +669,12 @@ export type FeatureVersionResolvers<ContextType = RequestContext, ParentType ext
 export type FlagCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FlagCount'] = ResolversParentTypes['FlagCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   flag?: Resolver<ResolversTypes['ReadFlag'], ParentType, ContextType>;
+};
+
+export type HistogramBinResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['HistogramBin'] = ResolversParentTypes['HistogramBin']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lower?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  upper?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type HotKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['HotKey'] = ResolversParentTypes['HotKey']> = {
@@ -677,6 +743,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   hotKeys?: Resolver<Array<ResolversTypes['HotKey']>, ParentType, ContextType, RequireFields<QueryHotKeysArgs, 'limit'>>;
   onlineFeatures?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryOnlineFeaturesArgs, 'consumer' | 'entityKeys'>>;
   producer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<QueryProducerArgs, 'name'>>;
+  valueDistribution?: Resolver<Array<ResolversTypes['DistributionBucket']>, ParentType, ContextType, RequireFields<QueryValueDistributionArgs, 'ref'>>;
 };
 
 export type RegisterFeatureVersionPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterFeatureVersionPayload'] = ResolversParentTypes['RegisterFeatureVersionPayload']> = {
@@ -705,11 +772,13 @@ export type Resolvers<ContextType = RequestContext> = {
   BindingMismatch?: BindingMismatchResolvers<ContextType>;
   Consumer?: ConsumerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DistributionBucket?: DistributionBucketResolvers<ContextType>;
   Entity?: EntityResolvers<ContextType>;
   EventLagStats?: EventLagStatsResolvers<ContextType>;
   Feature?: FeatureResolvers<ContextType>;
   FeatureVersion?: FeatureVersionResolvers<ContextType>;
   FlagCount?: FlagCountResolvers<ContextType>;
+  HistogramBin?: HistogramBinResolvers<ContextType>;
   HotKey?: HotKeyResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;

@@ -27,6 +27,13 @@ export const resolvers: Resolvers = {
       const version = await registry.version(ref);
       return version ? eventLag.stats(version) : null;
     },
+    valueDistribution: async (_, { ref, from, to }, { registry, distributions }) => {
+      if (!(await registry.version(ref))) throw notFound(`feature version ${ref} is not registered`);
+      for (const [name, time] of [['from', from], ['to', to]] as const) {
+        if (time && Number.isNaN(time.getTime())) throw badInput(`${name} is not an RFC 3339 time`);
+      }
+      return distributions.buckets(ref, from ?? undefined, to ?? undefined);
+    },
     hotKeys: (_, { limit }, { hotKeys }) => {
       if (limit !== null && limit !== undefined && (limit < 1 || limit > 1000)) throw badInput('limit must be from 1 to 1000');
       return hotKeys.list(limit ?? 10);

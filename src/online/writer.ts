@@ -8,6 +8,8 @@ import { badInput, notFound, type ErrorCode } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef } from '../registry/model.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
+import type { ValueDistributions } from '../monitoring/distributions.js';
+import type { ValueType } from '../registry/model.js';
 import { EventLag } from './event-lag.js';
 import type { OnlineStore, ValueWrite } from './store.js';
 import { checkValue } from './values.js';
@@ -40,6 +42,13 @@ export interface WriterLimits {
 
 const MAX_ENTITY_KEY_LENGTH = 256;
 
+/** A row that passed every check: what to store, and the value as its version's type sees it. */
+interface Valid {
+  write: ValueWrite;
+  valueType: ValueType;
+  value: unknown;
+}
+
 class RowRejected extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -55,6 +64,7 @@ export class ValueWriter {
     private readonly registry: RegistryCache,
     private readonly limits: WriterLimits,
     private readonly hotKeys: HotKeys,
+    private readonly distributions: ValueDistributions,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -69,40 +79,45 @@ export class ValueWriter {
 
     const ingestTime = this.now();
     const errors: RowError[] = [];
-    const newest = new Map<string, ValueWrite>();
+    const newest = new Map<string, Valid>();
     const observations: { ref: string; lagMs: number }[] = [];
     let superseded = 0;
     rows.forEach((row, index) => {
-      let write: ValueWrite;
+      let valid: Valid;
       try {
-        write = this.validate(snapshot, producerName, row, ingestTime);
+        valid = this.validate(snapshot, producerName, row, ingestTime);
       } catch (error) {
         if (!(error instanceof RowRejected)) throw error;
         errors.push({ index, code: error.code, message: `row ${index}: ${error.message}` });
         return;
       }
+      const { write } = valid;
       observations.push({ ref: write.ref, lagMs: ingestTime - write.eventTime });
       // Within one batch, rows for one key resolve to the newest event; the others are superseded.
       const key = `${write.entity}\u0000${write.entityKey}\u0000${write.ref}`;
       const other = newest.get(key);
-      if (other && other.eventTime >= write.eventTime) {
+      if (other && other.write.eventTime >= write.eventTime) {
         superseded++;
         return;
       }
       if (other) superseded++;
-      newest.set(key, write);
+      newest.set(key, valid);
     });
 
-    const writes = [...newest.values()];
+    const candidates = [...newest.values()];
+    const writes = candidates.map((c) => c.write);
     const applied = await this.store.write(writes, EventLag.counts(observations, ingestTime));
     const accepted = applied.filter(Boolean).length;
+    candidates.forEach((c, i) => {
+      if (applied[i]) this.distributions.record(c.write.ref, c.valueType, c.value, c.write.eventTime);
+    });
     // Hot keys are cached by every instance: tell them all that these changed.
     const changedHot = new Set(writes.filter((w, i) => applied[i]).map((w) => `${w.entity}:${w.entityKey}`).filter((k) => this.hotKeys.isHot(k)));
     if (changedHot.size > 0) await this.store.publishChanges([...changedHot]);
     return { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
   }
 
-  private validate(snapshot: RegistrySnapshot, producer: string, row: FeatureValueRow, ingestTime: number): ValueWrite {
+  private validate(snapshot: RegistrySnapshot, producer: string, row: FeatureValueRow, ingestTime: number): Valid {
     let ref: { feature: string; version: number };
     try {
       ref = parseRef(row.ref);
@@ -128,7 +143,7 @@ export class ValueWriter {
     }
     const checked = checkValue(version.valueType, version.nullable, row.value);
     if (!checked.ok) throw new RowRejected('BAD_USER_INPUT', `value for ${row.ref} (${version.valueType}): ${checked.problem}`);
-    return {
+    const write = {
       entity: snapshot.entityOf(ref.feature)!,
       entityKey: row.entityKey,
       ref: row.ref,
@@ -136,5 +151,6 @@ export class ValueWriter {
       eventTime,
       ingestTime,
     };
+    return { write, valueType: version.valueType, value: checked.value };
   }
 }

@@ -1,0 +1,216 @@
+// Value distributions over time, per feature version: count, nulls, min, max, mean, standard deviation, the
+// share of integral values and a histogram, per time bucket. The write path hands every accepted value to
+// `record`, which only adds to in-memory figures; every few seconds they are added to PostgreSQL, where the
+// figures of all instances add up. A crash loses at most the figures of the last flush interval.
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../db/client.js';
+import type { ValueType } from '../registry/model.js';
+
+/** Histogram bins are 5% wide on |value|, signed, with 0 in a bin of its own: ±2.5% on any quantile. */
+const GAMMA = 1.05;
+const LOG_GAMMA = Math.log(GAMMA);
+/** Shifts bin indexes so that every |value| from ~1e-21 up maps to a positive index before the sign is applied. */
+const OFFSET = 1_000;
+
+export function valueBin(value: number): number {
+  if (value === 0 || !Number.isFinite(value)) return 0;
+  const index = Math.max(1, Math.ceil(Math.log(Math.abs(value)) / LOG_GAMMA) + OFFSET);
+  return value > 0 ? index : -index;
+}
+
+/** The bounds of a bin: [lower, upper] in value order. */
+export function binBounds(bin: number): [number, number] {
+  if (bin === 0) return [0, 0];
+  const magnitude = Math.abs(bin) - OFFSET;
+  const upper = GAMMA ** magnitude;
+  const lower = upper / GAMMA;
+  return bin > 0 ? [lower, upper] : [-upper, -lower];
+}
+
+/** The number a value stands for in its version's distribution. */
+function numeric(valueType: ValueType, value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  switch (valueType) {
+    case 'INT64':
+    case 'FLOAT64':
+      return Number(value);
+    case 'BOOL':
+      return value ? 1 : 0;
+    case 'STRING':
+    case 'FLOAT64_LIST':
+    case 'STRING_LIST':
+      return (value as string | unknown[]).length;
+  }
+}
+
+interface Figures {
+  count: number;
+  nullCount: number;
+  integralCount: number;
+  min: number;
+  max: number;
+  sum: number;
+  sumSquares: number;
+  bins: Map<number, number>;
+}
+
+const empty = (): Figures => ({ count: 0, nullCount: 0, integralCount: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0, bins: new Map() });
+
+export interface DistributionBucket {
+  start: Date;
+  end: Date;
+  count: number;
+  nullCount: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  stddev: number | null;
+  /** Share of the non-null values that are whole numbers: an integer-division bug shows here. */
+  integralShare: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  histogram: { lower: number; upper: number; count: number }[];
+}
+
+export class ValueDistributions {
+  private pending = new Map<string, { ref: string; bucketStart: number; figures: Figures }>();
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+
+  constructor(
+    private readonly db: Db,
+    readonly bucketMs: number,
+    private readonly flushMs = 5_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush().catch(() => {}), this.flushMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch(() => {});
+  }
+
+  /** Adds one accepted value, in the bucket of its event time. */
+  record(ref: string, valueType: ValueType, value: unknown, eventTime: number): void {
+    const bucketStart = eventTime - (eventTime % this.bucketMs);
+    const key = `${ref}\u0000${bucketStart}`;
+    let entry = this.pending.get(key);
+    if (!entry) this.pending.set(key, (entry = { ref, bucketStart, figures: empty() }));
+    const f = entry.figures;
+    const x = numeric(valueType, value);
+    if (x === null) {
+      f.nullCount++;
+      return;
+    }
+    f.count++;
+    if (Number.isInteger(x)) f.integralCount++;
+    if (x < f.min) f.min = x;
+    if (x > f.max) f.max = x;
+    f.sum += x;
+    f.sumSquares += x * x;
+    const bin = valueBin(x);
+    f.bins.set(bin, (f.bins.get(bin) ?? 0) + 1);
+  }
+
+  /** Adds the figures gathered since the last flush to PostgreSQL, in one statement. */
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const entries = [...this.pending.values()];
+    this.pending = new Map();
+    const bins = entries.flatMap((e) => [...e.figures.bins].map(([bin, count]) => ({ ref: e.ref, bucketStart: e.bucketStart, bin, count })));
+    const col = <T>(pick: (e: (typeof entries)[number]) => T) => sql.param(entries.map(pick));
+    const finite = (x: number) => (Number.isFinite(x) ? x : null);
+    await this.db.execute(sql`with bins as (
+        insert into value_distribution_bins (ref, bucket_start, bin, count)
+        select * from unnest(${sql.param(bins.map((b) => b.ref))}::text[], ${sql.param(bins.map((b) => b.bucketStart))}::bigint[],
+                             ${sql.param(bins.map((b) => b.bin))}::int[], ${sql.param(bins.map((b) => b.count))}::bigint[])
+        on conflict (ref, bucket_start, bin) do update set count = value_distribution_bins.count + excluded.count
+      )
+      insert into value_distributions (ref, bucket_start, count, null_count, integral_count, min, max, sum, sum_squares)
+      select * from unnest(${col((e) => e.ref)}::text[], ${col((e) => e.bucketStart)}::bigint[], ${col((e) => e.figures.count)}::bigint[],
+                           ${col((e) => e.figures.nullCount)}::bigint[], ${col((e) => e.figures.integralCount)}::bigint[],
+                           ${col((e) => finite(e.figures.min))}::float8[], ${col((e) => finite(e.figures.max))}::float8[],
+                           ${col((e) => e.figures.sum)}::float8[], ${col((e) => e.figures.sumSquares)}::float8[])
+      on conflict (ref, bucket_start) do update set
+        count = value_distributions.count + excluded.count,
+        null_count = value_distributions.null_count + excluded.null_count,
+        integral_count = value_distributions.integral_count + excluded.integral_count,
+        min = least(value_distributions.min, excluded.min),
+        max = greatest(value_distributions.max, excluded.max),
+        sum = value_distributions.sum + excluded.sum,
+        sum_squares = value_distributions.sum_squares + excluded.sum_squares`);
+  }
+
+  /** The buckets of `ref` that start within [from, to), oldest first (default: the last 24 hours). */
+  async buckets(ref: string, from?: Date, to?: Date): Promise<DistributionBucket[]> {
+    const end = to?.getTime() ?? this.now() + this.bucketMs;
+    const start = from?.getTime() ?? end - 24 * 3_600_000 - this.bucketMs;
+    const [rows, binRows] = await Promise.all([
+      queryRows<Record<string, string | number | null>>(
+        this.db,
+        sql`select * from value_distributions where ref = ${ref} and bucket_start >= ${start} and bucket_start < ${end} order by bucket_start`,
+      ),
+      queryRows<{ bucket_start: string | number; bin: number; count: string | number }>(
+        this.db,
+        sql`select bucket_start, bin, count from value_distribution_bins where ref = ${ref} and bucket_start >= ${start} and bucket_start < ${end}`,
+      ),
+    ]);
+    const binsOf = new Map<number, Map<number, number>>();
+    for (const b of binRows) {
+      const bucket = Number(b.bucket_start);
+      if (!binsOf.has(bucket)) binsOf.set(bucket, new Map());
+      binsOf.get(bucket)!.set(b.bin, Number(b.count));
+    }
+    return rows.map((r) => {
+      const bucketStart = Number(r.bucket_start);
+      const count = Number(r.count);
+      const mean = count > 0 ? Number(r.sum) / count : null;
+      const variance = mean === null ? null : Math.max(0, Number(r.sum_squares) / count - mean * mean);
+      const bins = binsOf.get(bucketStart) ?? new Map<number, number>();
+      return {
+        start: new Date(bucketStart),
+        end: new Date(bucketStart + this.bucketMs),
+        count,
+        nullCount: Number(r.null_count),
+        min: r.min === null ? null : Number(r.min),
+        max: r.max === null ? null : Number(r.max),
+        mean,
+        stddev: variance === null ? null : Math.sqrt(variance),
+        integralShare: count > 0 ? Number(r.integral_count) / count : null,
+        ...quantiles(bins, Number(r.min), Number(r.max)),
+        histogram: [...bins]
+          .sort(([a], [b]) => binBounds(a)[0] - binBounds(b)[0])
+          .map(([bin, n]) => ({ lower: binBounds(bin)[0], upper: binBounds(bin)[1], count: n })),
+      };
+    });
+  }
+}
+
+/** p50, p90, p99 from a histogram, each the middle of its bin, kept within the bucket's min and max. */
+function quantiles(bins: Map<number, number>, min: number, max: number): { p50: number | null; p90: number | null; p99: number | null } {
+  const sorted = [...bins].sort(([a], [b]) => binBounds(a)[0] - binBounds(b)[0]);
+  const total = sorted.reduce((s, [, n]) => s + n, 0);
+  const at = (q: number): number | null => {
+    if (total === 0) return null;
+    let seen = 0;
+    for (const [bin, n] of sorted) {
+      seen += n;
+      if (seen > q * (total - 1)) {
+        const [lower, upper] = binBounds(bin);
+        return Math.min(max, Math.max(min, (lower + upper) / 2));
+      }
+    }
+    return max;
+  };
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+}
