@@ -28,6 +28,7 @@ const config: CodegenConfig = {
           EventLagStats: '../online/event-lag.js#EventLagStats',
           HotKey: '../hotkeys/hot-keys.js#HotKey',
           DistributionBucket: '../monitoring/distributions.js#DistributionBucket',
+          ValidationReport: '../monitoring/validation.js#ValidationReport',
           RegisterFeatureVersionPayload: '../registry/registry.js#RegisteredVersion',
         },
       },

@@ -20,6 +20,7 @@ import { HotEntityCache } from './hotkeys/cache.js';
 import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from './hotkeys/hot-keys.js';
 import { ValueDistributions } from './monitoring/distributions.js';
 import { createMetrics } from './monitoring/metrics.js';
+import { Validator } from './monitoring/validation.js';
 import { startServer, type RunningServer } from './server.js';
 
 export interface Service extends RunningServer {
@@ -100,6 +101,7 @@ export async function startService(
       cache,
       reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache),
       distributions,
+      validator: new Validator(database.db, registry, store, distributions),
       writer: new ValueWriter(
         store,
         registryCache,

@@ -103,7 +103,7 @@ describe('auth in server mode', () => {
 
     const forbidden = [
       REGISTER('growth', 'ads_ctr'),
-      'mutation { activateFeatureVersion(ref: "ctr@2") { ref } }',
+      'mutation { activateFeatureVersion(ref: "ctr@2", force: true, reason: "test") { ref } }',
       'mutation { deprecateFeatureVersion(ref: "ctr@1", sunsetAt: "2030-01-01T00:00:00Z") { ref } }',
       'mutation { registerProducer(name: "ctr_job", owner: "growth") { name } }',
       'mutation { bindConsumer(consumer: "ranker", refs: ["ctr@1"]) { name } }',
@@ -117,7 +117,7 @@ describe('auth in server mode', () => {
     expect(codes(await gql(service, REGISTER('ads', 'ctr'), undefined, keys.growthOwner))).toEqual(['FORBIDDEN']);
 
     expect((await gql(service, 'mutation { bindConsumer(consumer: "ranker", refs: ["ctr@1"]) { name } }', undefined, keys.searchOwner)).errors).toBeUndefined();
-    expect((await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@2") { status } }', undefined, keys.growthOwner)).data).toEqual({
+    expect((await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@2", force: true, reason: "test") { status } }', undefined, keys.growthOwner)).data).toEqual({
       activateFeatureVersion: { status: 'ACTIVE' },
     });
   });

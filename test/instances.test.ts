@@ -39,7 +39,7 @@ describe('two instances on one PostgreSQL', () => {
     expect((await gql(b.service, '{ featureVersion(ref: "ctr@1") { status } }')).data).toEqual({ featureVersion: { status: 'ACTIVE' } });
 
     await gql(b.service, 'mutation { registerFeatureVersion(input: { feature: "ctr", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "2h" }) { created } }');
-    await gql(b.service, 'mutation { activateFeatureVersion(ref: "ctr@2") { status } }');
+    await gql(b.service, 'mutation { activateFeatureVersion(ref: "ctr@2", force: true, reason: "test") { status } }');
     expect((await gql(a.service, '{ feature(name: "ctr") { versions { ref status } } }')).data).toEqual({
       feature: { versions: [{ ref: 'ctr@1', status: 'ACTIVE' }, { ref: 'ctr@2', status: 'ACTIVE' }] },
     });

@@ -11,7 +11,7 @@ const SETUP = `mutation {
   registerEntity(name: "user", keyName: "user_id") { name }
   v1: registerFeatureVersion(input: { feature: "ctr", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "1h" }) { created }
   v2: registerFeatureVersion(input: { feature: "ctr", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "2h" }) { created }
-  activateFeatureVersion(ref: "ctr@2") { status }
+  activateFeatureVersion(ref: "ctr@2", force: true, reason: "test") { status }
   registerProducer(name: "ctr_job", owner: "growth") { name }
   bindProducer(producer: "ctr_job", refs: ["ctr@1", "ctr@2"]) { name }
   registerConsumer(name: "ranker", owner: "search") { name }

@@ -371,7 +371,7 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
         input: { feature: `f_mismatch_${s}`, entity, owner: 'growth', valueType: 'FLOAT64', maxAge: '1h', window: '1d' },
       });
       const v2 = v1.replace('@1', '@2');
-      await ok(`mutation { activateFeatureVersion(ref: "${v2}") { status } }`);
+      await ok(`mutation { activateFeatureVersion(ref: "${v2}", force: true, reason: "test") { status } }`);
       await ok(`mutation { registerProducer(name: "v2_only_${s}", owner: "growth") { name } }`);
       await ok(`mutation { bindProducer(producer: "v2_only_${s}", refs: ["${v2}"]) { name } }`);
       const onV1 = await consumer('pinned_v1', [v1]);
@@ -384,7 +384,7 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
         input: { feature: `f_lonely_${s}`, entity, owner: 'growth', valueType: 'INT64', maxAge: '1h' },
       });
       const lonely2 = lonely.replace('@1', '@2');
-      await ok(`mutation { activateFeatureVersion(ref: "${lonely2}") { status } }`);
+      await ok(`mutation { activateFeatureVersion(ref: "${lonely2}", force: true, reason: "test") { status } }`);
       const stranded = await consumer('stranded', [lonely2]);
       const result = await read(stranded, ['k']);
       expect(result.rows[0].features[0].flags).toEqual(['MISSING', 'VERSION_MISMATCH']);

@@ -181,7 +181,7 @@ describe.each(backends)('registry on $name', (backend) => {
   });
 
   describe('lifecycle', () => {
-    const activate = (ref: string) => gql(service, `mutation { activateFeatureVersion(ref: "${ref}", reason: "validated") { ref status } }`);
+    const activate = (ref: string) => gql(service, `mutation { activateFeatureVersion(ref: "${ref}", force: true, reason: "validated") { ref status } }`);
     const deprecate = (ref: string, sunsetAt: string) =>
       gql(service, `mutation { deprecateFeatureVersion(ref: "${ref}", sunsetAt: "${sunsetAt}", reason: "replaced") { ref status sunsetAt } }`);
 
@@ -229,7 +229,7 @@ describe.each(backends)('registry on $name', (backend) => {
         database.db,
         sql`select action, after->>'reason' as reason from audit_log where target = 'version:life@2' order by id`,
       );
-      expect(rows.map((r) => r.action)).toEqual(['version.register', 'version.activate']);
+      expect(rows.map((r) => r.action)).toEqual(['version.register', 'version.activate.forced']);
       expect(rows[1]!.reason).toBe('validated');
     });
   });
@@ -297,7 +297,7 @@ describe.each(backends)('registry on $name', (backend) => {
     it('reports a consumer whose version no producer writes, with what producers write now', async () => {
       expect((await gql(service, '{ bindingMismatches { consumer { name } } }')).data!.bindingMismatches).toEqual([]);
       // The pipeline moves to ctr@2; the ranker stays on ctr@1.
-      await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@2") { status } }');
+      await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@2", force: true, reason: "test") { status } }');
       await gql(service, 'mutation { bindProducer(producer: "ctr_pipeline", refs: ["ctr@2"]) { name } }');
       let report = await gql(service, '{ bindingMismatches { consumer { name } pinned { ref } produced { ref } reason } }');
       // ctr@1 still has its producer binding: no mismatch yet.
@@ -307,7 +307,7 @@ describe.each(backends)('registry on $name', (backend) => {
       await gql(service, 'mutation { bindProducer(producer: "ctr_pipeline_v2", refs: ["ctr@2"]) { name } }');
       await gql(service, 'mutation { registerConsumer(name: "lagging_model", owner: "search") { name } }');
       await register({ feature: 'ctr', window: '30d' });
-      await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@3") { status } }');
+      await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@3", force: true, reason: "test") { status } }');
       await gql(service, 'mutation { bindConsumer(consumer: "lagging_model", refs: ["ctr@3"]) { name } }');
       report = await gql(service, '{ bindingMismatches { consumer { name } pinned { ref } produced { ref } reason } }');
       expect(report.data!.bindingMismatches).toEqual([

@@ -218,3 +218,35 @@ export const valueDistributionBins = pgTable(
   },
   (t) => [primaryKey({ columns: [t.ref, t.bucketStart, t.bin] })],
 );
+
+// Entity keys producers shadow-wrote to DRAFT versions (at most 1,000 per version): where validation compares
+// the DRAFT with the live version, key by key.
+export const shadowKeys = pgTable(
+  'shadow_keys',
+  {
+    ref: text('ref').notNull(),
+    entityKey: text('entity_key').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ref, t.entityKey] })],
+);
+
+// When each DRAFT version was last shadow-written: a validation report older than that no longer vouches for it.
+export const shadowWrites = pgTable('shadow_writes', {
+  ref: text('ref').primaryKey(),
+  lastWriteAt: timestamp('last_write_at', { withTimezone: true }).notNull(),
+});
+
+// Validation reports of DRAFT versions against the live version: pass/fail per check, with the numbers.
+export const validationReports = pgTable(
+  'validation_reports',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ref: text('ref').notNull(),
+    comparedWith: text('compared_with'),
+    createdAt: createdAt(),
+    passed: boolean('passed').notNull(),
+    sampleSize: integer('sample_size').notNull(),
+    checks: jsonb('checks').notNull(),
+  },
+  (t) => [index('validation_reports_ref_idx').on(t.ref, t.createdAt)],
+);

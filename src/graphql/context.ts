@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
+import type { Validator } from '../monitoring/validation.js';
 import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
@@ -18,6 +19,7 @@ export interface Services {
   hotKeys: HotKeys;
   cache: HotEntityCache;
   distributions: ValueDistributions;
+  validator: Validator;
 }
 
 export interface RequestContext extends Services {

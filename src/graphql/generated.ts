@@ -6,6 +6,7 @@ import type { WriteResult as WriteResultModel } from '../online/writer.js';
 import type { EventLagStats as EventLagStatsModel } from '../online/event-lag.js';
 import type { HotKey as HotKeyModel } from '../hotkeys/hot-keys.js';
 import type { DistributionBucket as DistributionBucketModel } from '../monitoring/distributions.js';
+import type { ValidationReport as ValidationReportModel } from '../monitoring/validation.js';
 import type { RegisteredVersion as RegisteredVersionModel } from '../registry/registry.js';
 import type { RequestContext } from './context.js';
 export type Maybe<T> = T | null;
@@ -185,7 +186,10 @@ export type HotKey = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** DRAFT → ACTIVE. The reason is kept in the audit log. */
+  /**
+   * DRAFT → ACTIVE. Needs a passing validation report newer than the DRAFT's last shadow write, unless force is
+   * true, which needs a reason. Both are kept in the audit log.
+   */
   activateFeatureVersion: FeatureVersion;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */
   bindConsumer: Consumer;
@@ -199,6 +203,8 @@ export type Mutation = {
   /** Registers a feature version: an identical definition returns the existing version (created: false); a different one creates N+1 as DRAFT. */
   registerFeatureVersion: RegisterFeatureVersionPayload;
   registerProducer: Producer;
+  /** Checks a DRAFT against history (its shadow-written values against the live version's) and stores the report. */
+  validateFeatureVersion: ValidationReport;
   /**
    * Writes online values as a producer bound to each row's version. Bad rows are rejected one by one (with their
    * index); the others are applied. A row not newer than the stored value for its key is superseded, not applied.
@@ -208,6 +214,7 @@ export type Mutation = {
 
 
 export type MutationActivateFeatureVersionArgs = {
+  force?: InputMaybe<Scalars['Boolean']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   ref: Scalars['String']['input'];
 };
@@ -255,6 +262,11 @@ export type MutationRegisterProducerArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
   owner: Scalars['String']['input'];
+};
+
+
+export type MutationValidateFeatureVersionArgs = {
+  ref: Scalars['String']['input'];
 };
 
 
@@ -426,6 +438,29 @@ export type ServedFrom =
   /** the store's primary copy */
   | 'STORE';
 
+/** One check: type, shared_keys, psi, mean_shift, stddev_ratio, null_rate_change, integral_share_change. */
+export type ValidationCheck = {
+  __typename?: 'ValidationCheck';
+  message: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  passed: Scalars['Boolean']['output'];
+  threshold?: Maybe<Scalars['Float']['output']>;
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
+/** A DRAFT version checked against the live version, key by key, before it goes live. */
+export type ValidationReport = {
+  __typename?: 'ValidationReport';
+  checks: Array<ValidationCheck>;
+  /** The live (latest ACTIVE) version it was compared with; null when there is none. */
+  comparedWith?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  passed: Scalars['Boolean']['output'];
+  ref: Scalars['String']['output'];
+  /** Keys with a value in both versions. */
+  sampleSize: Scalars['Int']['output'];
+};
+
 export type ValueType =
   | 'BOOL'
   | 'FLOAT64'
@@ -554,6 +589,8 @@ export type ResolversTypes = {
   RowError: ResolverTypeWrapper<RowError>;
   ServedFrom: ServedFrom;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ValidationCheck: ResolverTypeWrapper<ValidationCheck>;
+  ValidationReport: ResolverTypeWrapper<ValidationReportModel>;
   ValueType: ValueType;
   VersionStatus: VersionStatus;
   WriteResult: ResolverTypeWrapper<WriteResultModel>;
@@ -587,6 +624,8 @@ export type ResolversParentTypes = {
   RegisterFeatureVersionPayload: RegisteredVersionModel;
   RowError: RowError;
   String: Scalars['String']['output'];
+  ValidationCheck: ValidationCheck;
+  ValidationReport: ValidationReportModel;
   WriteResult: WriteResultModel;
 };
 
@@ -700,6 +739,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   registerEntity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
   registerFeatureVersion?: Resolver<ResolversTypes['RegisterFeatureVersionPayload'], ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
   registerProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
+  validateFeatureVersion?: Resolver<ResolversTypes['ValidationReport'], ParentType, ContextType, RequireFields<MutationValidateFeatureVersionArgs, 'ref'>>;
   writeFeatureValues?: Resolver<ResolversTypes['WriteResult'], ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
 };
 
@@ -761,6 +801,23 @@ export type RowErrorResolvers<ContextType = RequestContext, ParentType extends R
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ValidationCheckResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ValidationCheck'] = ResolversParentTypes['ValidationCheck']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  passed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ValidationReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ValidationReport'] = ResolversParentTypes['ValidationReport']> = {
+  checks?: Resolver<Array<ResolversTypes['ValidationCheck']>, ParentType, ContextType>;
+  comparedWith?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  passed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  ref?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sampleSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type WriteResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WriteResult'] = ResolversParentTypes['WriteResult']> = {
   accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   errors?: Resolver<Array<ResolversTypes['RowError']>, ParentType, ContextType>;
@@ -789,6 +846,8 @@ export type Resolvers<ContextType = RequestContext> = {
   Query?: QueryResolvers<ContextType>;
   RegisterFeatureVersionPayload?: RegisterFeatureVersionPayloadResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;
+  ValidationCheck?: ValidationCheckResolvers<ContextType>;
+  ValidationReport?: ValidationReportResolvers<ContextType>;
   WriteResult?: WriteResultResolvers<ContextType>;
 };
 

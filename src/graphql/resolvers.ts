@@ -43,8 +43,9 @@ export const resolvers: Resolvers = {
   Mutation: {
     registerEntity: (_, args, { registry, principal }) => registry.registerEntity(principal, args),
     registerFeatureVersion: (_, { input }, { registry, principal }) => registry.registerFeatureVersion(principal, input),
-    activateFeatureVersion: (_, { ref, reason }, { registry, principal }) =>
-      registry.activateFeatureVersion(principal, ref, reason),
+    validateFeatureVersion: (_, { ref }, { validator, principal }) => validator.validate(principal, ref),
+    activateFeatureVersion: (_, { ref, force, reason }, { registry, principal }) =>
+      registry.activateFeatureVersion(principal, ref, { force, reason }),
     deprecateFeatureVersion: (_, { ref, sunsetAt, reason }, { registry, principal }) =>
       registry.deprecateFeatureVersion(principal, ref, sunsetAt, reason),
     registerProducer: (_, args, { registry, principal }) => registry.registerParty(principal, 'producer', args),

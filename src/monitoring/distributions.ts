@@ -73,8 +73,13 @@ export interface DistributionBucket {
   histogram: { lower: number; upper: number; count: number }[];
 }
 
+/** Shadow-written keys kept per DRAFT version: enough to compare distributions key by key. */
+export const MAX_SHADOW_KEYS = 1_000;
+
 export class ValueDistributions {
   private pending = new Map<string, { ref: string; bucketStart: number; figures: Figures }>();
+  /** DRAFT ref → keys written since the last flush, and when the last one was written. */
+  private shadow = new Map<string, { keys: Set<string>; lastWriteAt: number }>();
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
@@ -117,6 +122,14 @@ export class ValueDistributions {
     f.bins.set(bin, (f.bins.get(bin) ?? 0) + 1);
   }
 
+  /** Notes a shadow write to a DRAFT version, for its validation. */
+  recordShadow(ref: string, entityKey: string, at: number): void {
+    let entry = this.shadow.get(ref);
+    if (!entry) this.shadow.set(ref, (entry = { keys: new Set(), lastWriteAt: at }));
+    if (entry.keys.size < MAX_SHADOW_KEYS) entry.keys.add(entityKey);
+    entry.lastWriteAt = Math.max(entry.lastWriteAt, at);
+  }
+
   /** Adds the figures gathered since the last flush to PostgreSQL, in one statement. */
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => (this.flushing = undefined));
@@ -124,6 +137,7 @@ export class ValueDistributions {
   }
 
   private async write(): Promise<void> {
+    await this.writeShadow();
     if (this.pending.size === 0) return;
     const entries = [...this.pending.values()];
     this.pending = new Map();
@@ -149,6 +163,24 @@ export class ValueDistributions {
         max = greatest(value_distributions.max, excluded.max),
         sum = value_distributions.sum + excluded.sum,
         sum_squares = value_distributions.sum_squares + excluded.sum_squares`);
+  }
+
+  private async writeShadow(): Promise<void> {
+    if (this.shadow.size === 0) return;
+    const entries = [...this.shadow];
+    this.shadow = new Map();
+    const keys = entries.flatMap(([ref, e]) => [...e.keys].map((key) => ({ ref, key })));
+    // The cap holds per version across flushes and instances: keys beyond it are not added.
+    await this.db.execute(sql`with writes as (
+        insert into shadow_writes (ref, last_write_at)
+        select ref, to_timestamp(at / 1000.0) from unnest(${sql.param(entries.map(([ref]) => ref))}::text[],
+                                                   ${sql.param(entries.map(([, e]) => e.lastWriteAt))}::bigint[]) as w(ref, at)
+        on conflict (ref) do update set last_write_at = greatest(shadow_writes.last_write_at, excluded.last_write_at)
+      )
+      insert into shadow_keys (ref, entity_key)
+      select k.ref, k.key from unnest(${sql.param(keys.map((k) => k.ref))}::text[], ${sql.param(keys.map((k) => k.key))}::text[]) as k(ref, key)
+      where (select count(*) from shadow_keys s where s.ref = k.ref) < ${MAX_SHADOW_KEYS}
+      on conflict do nothing`);
   }
 
   /** The buckets of `ref` that start within [from, to), oldest first (default: the last 24 hours). */

@@ -47,6 +47,8 @@ interface Valid {
   write: ValueWrite;
   valueType: ValueType;
   value: unknown;
+  /** A shadow write to a DRAFT version (kept for its validation). */
+  draft: boolean;
 }
 
 class RowRejected extends Error {
@@ -110,6 +112,7 @@ export class ValueWriter {
     const accepted = applied.filter(Boolean).length;
     candidates.forEach((c, i) => {
       if (applied[i]) this.distributions.record(c.write.ref, c.valueType, c.value, c.write.eventTime);
+      if (c.draft) this.distributions.recordShadow(c.write.ref, c.write.entityKey, ingestTime);
     });
     // Hot keys are cached by every instance: tell them all that these changed.
     const changedHot = new Set(writes.filter((w, i) => applied[i]).map((w) => `${w.entity}:${w.entityKey}`).filter((k) => this.hotKeys.isHot(k)));
@@ -151,6 +154,6 @@ export class ValueWriter {
       eventTime,
       ingestTime,
     };
-    return { write, valueType: version.valueType, value: checked.value };
+    return { write, valueType: version.valueType, value: checked.value, draft: version.status === 'DRAFT' };
   }
 }

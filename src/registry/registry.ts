@@ -12,6 +12,8 @@ import {
   featureVersions,
   producerBindings,
   producers,
+  shadowWrites,
+  validationReports,
 } from '../db/schema.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
@@ -316,12 +318,23 @@ export class Registry {
     });
   }
 
-  /** DRAFT → ACTIVE. */
-  async activateFeatureVersion(principal: Principal, ref: string, reason?: string | null): Promise<FeatureVersion> {
-    return this.moveVersion(principal, ref, 'version.activate', reason, (current) => {
+  /**
+   * DRAFT → ACTIVE, once validated: the version needs a passing validation report newer than its last shadow
+   * write, unless `force` is set with a reason (both audited).
+   */
+  async activateFeatureVersion(
+    principal: Principal,
+    ref: string,
+    options: { force?: boolean | null; reason?: string | null } = {},
+  ): Promise<FeatureVersion> {
+    const reason = options.reason?.trim() || null;
+    if (options.force && !reason) throw badInput('force: true needs a reason, kept in the audit log');
+    const action = options.force ? 'version.activate.forced' : 'version.activate';
+    return this.moveVersion(principal, ref, action, reason, async (current, tx) => {
       if (current.status !== 'DRAFT') {
         throw conflict(`${ref} is ${current.status}; only a DRAFT version can be activated`);
       }
+      if (!options.force) await requirePassingValidation(tx, ref);
       return { status: 'ACTIVE' };
     });
   }
@@ -348,7 +361,7 @@ export class Registry {
     ref: string,
     action: string,
     reason: string | null | undefined,
-    next: (current: FeatureVersion) => { status: VersionStatus; sunsetAt?: Date },
+    next: (current: FeatureVersion, tx: Tx) => Promise<{ status: VersionStatus; sunsetAt?: Date }> | { status: VersionStatus; sunsetAt?: Date },
   ): Promise<FeatureVersion> {
     const { feature, version } = parseRef(ref);
     return this.transact(async (tx) => {
@@ -360,7 +373,7 @@ export class Registry {
         .for('update');
       if (!row) throw notFound(`feature version ${ref} is not registered`);
       requireRole(principal, 'owner', row.owner, `changing the lifecycle of ${ref}`);
-      const change = next(this.toVersion(row.version));
+      const change = await next(this.toVersion(row.version), tx);
       const [updated] = await tx
         .update(featureVersions)
         .set(change)
@@ -533,6 +546,23 @@ export interface RegisteredVersion {
   comparedWith: FeatureVersion | null;
   /** Consumers pinned to `comparedWith`: the ones a BREAKING change would hurt if they moved blindly. */
   pinnedConsumers: string[];
+}
+
+/** Throws CONFLICT unless the DRAFT's latest validation report passed and is newer than its last shadow write. */
+async function requirePassingValidation(tx: Tx, ref: string): Promise<void> {
+  const [report] = await tx
+    .select({ passed: validationReports.passed, createdAt: validationReports.createdAt })
+    .from(validationReports)
+    .where(eq(validationReports.ref, ref))
+    .orderBy(desc(validationReports.id))
+    .limit(1);
+  const [shadow] = await tx.select().from(shadowWrites).where(eq(shadowWrites.ref, ref));
+  const advice = 'run validateFeatureVersion after shadow-writing values, or activate with force: true and a reason';
+  if (!report) throw conflict(`${ref} has not been validated: ${advice}`);
+  if (!report.passed) throw conflict(`${ref} failed its last validation (${report.createdAt.toISOString()}): ${advice}`);
+  if (shadow && shadow.lastWriteAt > report.createdAt) {
+    throw conflict(`${ref} was shadow-written after its last validation (${report.createdAt.toISOString()}): validate it again`);
+  }
 }
 
 async function pinnedTo(tx: Tx, version: FeatureVersion): Promise<string[]> {

@@ -1,0 +1,118 @@
+// Validation before deployment: a DRAFT's shadow-written values against the live version's, key by key; the
+// integer-division version fails and cannot be activated without force; a passing report must be newer than
+// the last shadow write.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Service } from '../src/app.js';
+import { openPglite, queryRows, type Database } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { populationStability } from '../src/monitoring/drift.js';
+import { codes, gql, startTestService } from './support/service.js';
+
+const VALIDATE = (ref: string) => `mutation { validateFeatureVersion(ref: "${ref}") { ref comparedWith passed sampleSize checks { name passed value threshold message } } }`;
+const ACTIVATE = (ref: string, extra = '') => `mutation { activateFeatureVersion(ref: "${ref}"${extra}) { ref status } }`;
+
+/** Clicks and impressions per user, fixed so the test is the same every run. */
+const users = Array.from({ length: 200 }, (_, i) => ({ key: `u${i}`, clicks: 5 + ((i * 37) % 50), impressions: 100 + ((i * 53) % 200) }));
+
+describe('population stability index', () => {
+  it('is ~0 for the same distribution and large for a moved one', () => {
+    const reference = Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 10);
+    expect(populationStability(reference, reference)).toBeLessThan(0.01);
+    expect(populationStability(reference, reference.map((x) => x + 10))).toBeGreaterThan(1);
+  });
+});
+
+describe('validating a DRAFT before it goes live', () => {
+  let database: Database;
+  let service: Service;
+
+  const ok = async (query: string, variables?: Record<string, unknown>) => {
+    const response = await gql(service, query, variables);
+    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    return response.data!;
+  };
+  const register = (extra: string) =>
+    ok(`mutation { registerFeatureVersion(input: { feature: "ctr", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "1h", ${extra} }) { version { ref status } compatibility } }`);
+  const write = (ref: string, value: (u: (typeof users)[number]) => number, eventTime = Date.now() - 1000) =>
+    ok('mutation ($rows: [FeatureValueInput!]!) { writeFeatureValues(producer: "ctr_job", rows: $rows) { accepted rejected } }', {
+      rows: users.map((u) => ({ ref, entityKey: u.key, value: value(u), eventTime: new Date(eventTime).toISOString() })),
+    });
+
+  beforeAll(async () => {
+    database = await openPglite();
+    await migrate(database);
+    service = await startTestService(database);
+    await ok(`mutation {
+      registerEntity(name: "user", keyName: "user_id") { name }
+      registerProducer(name: "ctr_job", owner: "growth") { name }
+    }`);
+    await register('description: "clicks / impressions"');
+    await ok('mutation { bindProducer(producer: "ctr_job", refs: ["ctr@1"]) { name } }');
+    await write('ctr@1', (u) => u.clicks / u.impressions, Date.now() - 60_000);
+  });
+  afterAll(async () => {
+    await service?.close();
+    await database?.close();
+  });
+
+  it('passes a DRAFT whose shadow-written values look like the live ones, and activation follows', async () => {
+    expect((await register('description: "clicks / impressions, deduplicated"')).registerFeatureVersion).toEqual({
+      version: { ref: 'ctr@2', status: 'DRAFT' },
+      compatibility: 'COMPATIBLE',
+    });
+    expect(codes(await gql(service, ACTIVATE('ctr@2')))).toEqual(['CONFLICT']);
+    await ok('mutation { bindProducer(producer: "ctr_job", refs: ["ctr@2"]) { name } }');
+    await write('ctr@2', (u) => (u.clicks * 0.99) / u.impressions);
+
+    const report = (await ok(VALIDATE('ctr@2'))).validateFeatureVersion;
+    expect(report).toMatchObject({ ref: 'ctr@2', comparedWith: 'ctr@1', passed: true, sampleSize: 200 });
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual([
+      'type',
+      'shared_keys',
+      'psi',
+      'mean_shift',
+      'stddev_ratio',
+      'null_rate_change',
+      'integral_share_change',
+    ]);
+    expect(report.checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
+    const stored = await queryRows<{ passed: boolean }>(database.db, sql`select passed from validation_reports where ref = 'ctr@2'`);
+    expect(stored).toEqual([{ passed: true }]);
+
+    // A shadow write after the report: the report no longer vouches for what is stored.
+    await write('ctr@2', (u) => (u.clicks * 0.98) / u.impressions);
+    await service.services.distributions.flush();
+    expect((await gql(service, ACTIVATE('ctr@2'))).errors![0]!.message).toMatch(/shadow-written after its last validation/);
+    await ok(VALIDATE('ctr@2'));
+    expect((await ok(ACTIVATE('ctr@2'))).activateFeatureVersion).toEqual({ ref: 'ctr@2', status: 'ACTIVE' });
+  });
+
+  it('fails a FLOAT64 version fed integer-division results, which cannot go live without force', async () => {
+    await register('description: "clicks / impressions, in SQL"');
+    await ok('mutation { bindProducer(producer: "ctr_job", refs: ["ctr@3"]) { name } }');
+    await write('ctr@3', (u) => Math.floor(u.clicks / u.impressions));
+    const report = (await ok(VALIDATE('ctr@3'))).validateFeatureVersion;
+    expect(report).toMatchObject({ comparedWith: 'ctr@2', passed: false });
+    const failed = report.checks.filter((c: { passed: boolean }) => !c.passed).map((c: { name: string }) => c.name);
+    expect(failed).toEqual(expect.arrayContaining(['psi', 'mean_shift', 'integral_share_change']));
+    expect(report.checks.find((c: { name: string }) => c.name === 'integral_share_change').message).toMatch(/share of whole numbers 1\.000 vs 0\.000/);
+
+    expect((await gql(service, ACTIVATE('ctr@3'))).errors![0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringMatching(/failed its last validation/) });
+    expect(codes(await gql(service, ACTIVATE('ctr@3', ', force: true')))).toEqual(['BAD_USER_INPUT']);
+    expect((await ok(ACTIVATE('ctr@3', ', force: true, reason: "hotfix, integer output accepted by the ranking team"'))).activateFeatureVersion.status).toBe('ACTIVE');
+    const audit = await queryRows<{ action: string; reason: string }>(
+      database.db,
+      sql`select action, after->>'reason' as reason from audit_log where target = 'version:ctr@3' order by id desc limit 1`,
+    );
+    expect(audit).toEqual([{ action: 'version.activate.forced', reason: 'hotfix, integer output accepted by the ranking team' }]);
+  });
+
+  it('reports a DRAFT with no shadow writes as failing, and refuses to validate a live version', async () => {
+    await register('description: "never written"');
+    const report = (await ok(VALIDATE('ctr@4'))).validateFeatureVersion;
+    expect(report).toMatchObject({ passed: false, sampleSize: 0, checks: [{ name: 'shadow_writes', passed: false }] });
+    expect(codes(await gql(service, VALIDATE('ctr@1')))).toEqual(['CONFLICT']);
+    expect(codes(await gql(service, VALIDATE('ctr@99')))).toEqual(['NOT_FOUND']);
+  });
+});
