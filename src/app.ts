@@ -92,14 +92,14 @@ export async function startService(
       return async () => {};
     });
     hotKeys.start();
-    const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs);
+    const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
     distributions.start();
     const services: Services = {
       registry,
       eventLag,
       hotKeys,
       cache,
-      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache),
+      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions),
       distributions,
       validator: new Validator(database.db, registry, store, distributions),
       writer: new ValueWriter(

@@ -35,6 +35,8 @@ export interface Config {
   monitoring: {
     /** Length of a value-distribution bucket. */
     distributionBucketMs: number;
+    /** PSI of the latest bucket against the reference above which a version drifts. */
+    driftThreshold: number;
   };
   hotKeys: {
     windowMs: number;
@@ -125,6 +127,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return value;
   };
 
+  const positive = (name: string, fallback: number): number => {
+    const raw = nonEmpty(env[name]);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected a positive number, e.g. 0.25`);
+      return fallback;
+    }
+    return value;
+  };
+
   const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -150,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     monitoring: {
       distributionBucketMs: duration('DISTRIBUTION_BUCKET', '1h', 7 * 86_400_000),
+      driftThreshold: positive('DRIFT_PSI', 0.25),
     },
     hotKeys: {
       windowMs: duration('HOT_KEY_WINDOW', '60s', READ_COUNT_RETENTION_MS / 2),

@@ -397,9 +397,11 @@ export type QueryValueDistributionArgs = {
  * - RETIRED_VERSION: the pinned version is past its sunset (value not served).
  * - PRODUCER_LAGGING: the version's recent event lag (p95) exceeds its window, or maxAge where it has none.
  * - TYPE_MISMATCH: the stored value does not conform to the version's type (written around the API).
+ * - DRIFT: the version's latest value distribution differs from its reference (its first day) beyond DRIFT_PSI.
  */
 export type ReadFlag =
   | 'DEPRECATED_VERSION'
+  | 'DRIFT'
   | 'MISSING'
   | 'PRODUCER_LAGGING'
   | 'RETIRED_VERSION'

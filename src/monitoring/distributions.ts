@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client.js';
 import type { ValueType } from '../registry/model.js';
+import { histogramStability } from './drift.js';
 
 /** Histogram bins are 5% wide on |value|, signed, with 0 in a bin of its own: ±2.5% on any quantile. */
 const GAMMA = 1.05;
@@ -83,12 +84,31 @@ export class ValueDistributions {
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
+  private readonly verdicts = new Map<string, { drifting: Promise<boolean>; until: number }>();
+
   constructor(
     private readonly db: Db,
     readonly bucketMs: number,
+    /** PSI above which a version drifts (DRIFT flag and alert). */
+    readonly driftThreshold = 0.25,
     private readonly flushMs = 5_000,
     private readonly now: () => number = Date.now,
   ) {}
+
+  drift(ref: string): Promise<DriftStatus> {
+    return driftOf(this.db, ref, this.bucketMs, this.driftThreshold);
+  }
+
+  /** Whether the version drifts now; remembered for 30 seconds so reads do not ask PostgreSQL every time. */
+  isDrifting(ref: string): Promise<boolean> {
+    const now = this.now();
+    const cached = this.verdicts.get(ref);
+    if (cached && cached.until > now) return cached.drifting;
+    const drifting = this.drift(ref).then((d) => d.drifting);
+    this.verdicts.set(ref, { drifting, until: now + DRIFT_VERDICT_TTL_MS });
+    drifting.catch(() => this.verdicts.delete(ref));
+    return drifting;
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.flush().catch(() => {}), this.flushMs);
@@ -226,6 +246,54 @@ export class ValueDistributions {
       };
     });
   }
+}
+
+export interface DriftStatus {
+  ref: string;
+  /** PSI of the latest bucket against the reference; null without enough data. */
+  psi: number | null;
+  threshold: number;
+  drifting: boolean;
+  /** The bucket compared, and the buckets the reference is made of. */
+  bucket: Date | null;
+  referenceBuckets: number;
+}
+
+const DRIFT_VERDICT_TTL_MS = 30_000;
+
+/** Buckets of a version's first day make its reference distribution. */
+const REFERENCE_DAY_MS = 24 * 3_600_000;
+/** Fewest values in a bucket for its PSI to mean something. */
+const MIN_DRIFT_SAMPLES = 30;
+
+/**
+ * How far a version's latest bucket has moved from its reference: the buckets of its first full day of values
+ * (all earlier buckets while it has less than a day), excluding the bucket compared.
+ */
+export async function driftOf(db: Db, ref: string, bucketMs: number, threshold: number): Promise<DriftStatus> {
+  const rows = await queryRows<{ bucket_start: string | number; bin: number; count: string | number }>(
+    db,
+    sql`select bucket_start, bin, count from value_distribution_bins where ref = ${ref} order by bucket_start`,
+  );
+  const byBucket = new Map<number, Map<number, number>>();
+  for (const r of rows) {
+    const bucket = Number(r.bucket_start);
+    if (!byBucket.has(bucket)) byBucket.set(bucket, new Map());
+    byBucket.get(bucket)!.set(r.bin, Number(r.count));
+  }
+  const buckets = [...byBucket.keys()].sort((a, b) => a - b);
+  const none = { ref, psi: null, threshold, drifting: false, bucket: null, referenceBuckets: 0 };
+  if (buckets.length < 2) return none;
+  const latest = buckets.at(-1)!;
+  const firstDayEnd = buckets[0]! + Math.max(REFERENCE_DAY_MS, bucketMs);
+  const referenceBuckets = buckets.filter((b) => b !== latest && b < firstDayEnd);
+  const reference = new Map<number, number>();
+  for (const b of referenceBuckets) for (const [bin, n] of byBucket.get(b)!) reference.set(bin, (reference.get(bin) ?? 0) + n);
+  const current = byBucket.get(latest)!;
+  const total = (m: Map<number, number>) => [...m.values()].reduce((a, c) => a + c, 0);
+  if (total(current) < MIN_DRIFT_SAMPLES || total(reference) < MIN_DRIFT_SAMPLES) return { ...none, bucket: new Date(latest), referenceBuckets: referenceBuckets.length };
+  const psi = histogramStability(reference, current, (bin) => binBounds(bin)[0]);
+  return { ref, psi, threshold, drifting: psi > threshold, bucket: new Date(latest), referenceBuckets: referenceBuckets.length };
 }
 
 /** p50, p90, p99 from a histogram, each the middle of its bin, kept within the bucket's min and max. */

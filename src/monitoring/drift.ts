@@ -32,3 +32,35 @@ export function populationStability(reference: readonly number[], current: reado
   const actual = shares(current, edges);
   return expected.reduce((psi, e, i) => psi + (actual[i]! - e) * Math.log(actual[i]! / e), 0);
 }
+
+/**
+ * PSI between two histograms of the same bins (bin → count): the reference's bins, in value order, are grouped
+ * into ten groups of about equal reference weight, and both distributions are compared on those groups.
+ */
+export function histogramStability(
+  reference: ReadonlyMap<number, number>,
+  current: ReadonlyMap<number, number>,
+  order: (bin: number) => number,
+): number {
+  const bins = [...new Set([...reference.keys(), ...current.keys()])].sort((a, b) => order(a) - order(b));
+  const referenceTotal = [...reference.values()].reduce((a, b) => a + b, 0);
+  const currentTotal = [...current.values()].reduce((a, b) => a + b, 0);
+  if (referenceTotal === 0 || currentTotal === 0) return 0;
+  const expected = new Array<number>(BINS).fill(0);
+  const actual = new Array<number>(BINS).fill(0);
+  let seen = 0;
+  for (const bin of bins) {
+    const r = reference.get(bin) ?? 0;
+    // The group is the decile the bin's reference weight starts in; bins outside the reference's range fall
+    // into the first or last group.
+    const group = Math.min(BINS - 1, Math.floor((seen / referenceTotal) * BINS));
+    expected[group]! += r / referenceTotal;
+    actual[group]! += (current.get(bin) ?? 0) / currentTotal;
+    seen += r;
+  }
+  return expected.reduce((psi, e, i) => {
+    const a = Math.max(actual[i]!, EPSILON);
+    const x = Math.max(e, EPSILON);
+    return psi + (a - x) * Math.log(a / x);
+  }, 0);
+}

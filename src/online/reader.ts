@@ -9,6 +9,7 @@ import { parseDuration } from '../registry/durations.js';
 import type { EventLag } from './event-lag.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
+import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { OnlineStore, StoredValue, ValueKey } from './store.js';
 import { checkValue } from './values.js';
 
@@ -21,6 +22,7 @@ export const READ_FLAGS = [
   'RETIRED_VERSION',
   'PRODUCER_LAGGING',
   'TYPE_MISMATCH',
+  'DRIFT',
 ] as const;
 export type ReadFlag = (typeof READ_FLAGS)[number];
 
@@ -86,6 +88,7 @@ export class OnlineReader {
     private readonly eventLag: EventLag,
     private readonly hotKeys: HotKeys,
     private readonly cache: HotEntityCache,
+    private readonly distributions: ValueDistributions,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -157,7 +160,9 @@ export class OnlineReader {
     if (version.status === 'RETIRED') versionFlags.push('RETIRED_VERSION');
     const serve = version.status !== 'RETIRED';
     const maxAgeMs = parseDuration(version.maxAge, 'maxAge');
-    if (serve && (await this.eventLag.isLagging(version))) versionFlags.push('PRODUCER_LAGGING');
+    const [lagging, drifting] = serve ? await Promise.all([this.eventLag.isLagging(version), this.distributions.isDrifting(version.ref)]) : [false, false];
+    if (lagging) versionFlags.push('PRODUCER_LAGGING');
+    if (drifting) versionFlags.push('DRIFT');
     return {
       version,
       entity: snapshot.entityOf(version.feature)!,
@@ -215,10 +220,10 @@ export class OnlineReader {
     let value: unknown;
     try {
       value = JSON.parse(stored.value);
-      if (!checkValue(version.valueType, version.nullable, value).ok) flags = [...flags, 'TYPE_MISMATCH'];
+      if (!checkValue(version.valueType, version.nullable, value).ok) flags = withTypeMismatch(flags);
     } catch {
       value = stored.value;
-      flags = [...flags, 'TYPE_MISMATCH'];
+      flags = withTypeMismatch(flags);
     }
     return {
       ref: version.ref,
@@ -231,4 +236,9 @@ export class OnlineReader {
       servedFrom,
     };
   }
+}
+
+/** Adds TYPE_MISMATCH in its READ_FLAGS place: after every version flag but DRIFT. */
+function withTypeMismatch(flags: ReadFlag[]): ReadFlag[] {
+  return flags.at(-1) === 'DRIFT' ? [...flags.slice(0, -1), 'TYPE_MISMATCH', 'DRIFT'] : [...flags, 'TYPE_MISMATCH'];
 }
