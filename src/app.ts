@@ -19,7 +19,8 @@ import { Registry } from './registry/registry.js';
 import { HotEntityCache } from './hotkeys/cache.js';
 import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from './hotkeys/hot-keys.js';
 import { ValueDistributions } from './monitoring/distributions.js';
-import { createMetrics } from './monitoring/metrics.js';
+import { Alerts } from './monitoring/alerts.js';
+import { createMetrics, createObserverMetrics, registerSourceMetrics } from './monitoring/metrics.js';
 import { Validator } from './monitoring/validation.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -92,6 +93,8 @@ export async function startService(
       return async () => {};
     });
     hotKeys.start();
+    const metrics = createMetrics();
+    const observer = createObserverMetrics(metrics);
     const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
     distributions.start();
     const services: Services = {
@@ -99,7 +102,7 @@ export async function startService(
       eventLag,
       hotKeys,
       cache,
-      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions),
+      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions, observer),
       distributions,
       validator: new Validator(database.db, registry, store, distributions),
       writer: new ValueWriter(
@@ -108,14 +111,18 @@ export async function startService(
         { maxWriteBatch: config.limits.maxWriteBatch, maxFutureSkewMs: config.online.maxFutureSkewMs },
         hotKeys,
         distributions,
+        observer,
       ),
+      alerts: new Alerts(registry, eventLag, distributions, hotKeys),
     };
+    registerSourceMetrics(metrics, { store, hotKeys, cache, reader: services.reader, alerts: services.alerts });
+    services.alerts.start();
     const server = await startServer({
       config,
       logger,
       services,
       authenticator: new Authenticator(database.db, authEnabled),
-      metrics: createMetrics({ store, hotKeys, cache, reader: services.reader }),
+      metrics,
       ready: async () => {
         await ping(database.db);
         return migrationsApplied(database);
@@ -138,6 +145,7 @@ export async function startService(
       authEnabled,
       async close() {
         await server.close();
+        services.alerts.stop();
         await hotKeys.stop();
         await distributions.stop();
         await stopChanges();

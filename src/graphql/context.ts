@@ -4,6 +4,7 @@ import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { Validator } from '../monitoring/validation.js';
+import type { Alerts } from '../monitoring/alerts.js';
 import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
@@ -20,6 +21,7 @@ export interface Services {
   cache: HotEntityCache;
   distributions: ValueDistributions;
   validator: Validator;
+  alerts: Alerts;
 }
 
 export interface RequestContext extends Services {

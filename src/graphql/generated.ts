@@ -25,6 +25,24 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+export type Alert = {
+  __typename?: 'Alert';
+  kind: AlertKind;
+  message: Scalars['String']['output'];
+  /** When this instance first saw it; it clears with its cause. */
+  since: Scalars['DateTime']['output'];
+  /** A version ref, `consumer → ref`, or `entity:entityKey`. */
+  subject: Scalars['String']['output'];
+  threshold?: Maybe<Scalars['Float']['output']>;
+  value?: Maybe<Scalars['Float']['output']>;
+};
+
+export type AlertKind =
+  | 'DRIFT'
+  | 'HOT_KEY'
+  | 'LAG_EXCEEDS_WINDOW'
+  | 'VERSION_MISMATCH';
+
 export type BindingMismatch = {
   __typename?: 'BindingMismatch';
   consumer: Consumer;
@@ -312,6 +330,8 @@ export type Producer = {
 
 export type Query = {
   __typename?: 'Query';
+  /** What is wrong now: LAG_EXCEEDS_WINDOW, VERSION_MISMATCH, DRIFT, HOT_KEY, with since-when and the figures. */
+  alerts: Array<Alert>;
   /** Consumer bindings whose version no producer writes while another version has a producer, or whose version is deprecated or retired. */
   bindingMismatches: Array<BindingMismatch>;
   consumer?: Maybe<Consumer>;
@@ -562,6 +582,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  Alert: ResolverTypeWrapper<Alert>;
+  AlertKind: AlertKind;
   BindingMismatch: ResolverTypeWrapper<BindingMismatchModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Compatibility: Compatibility;
@@ -600,6 +622,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  Alert: Alert;
   BindingMismatch: BindingMismatchModel;
   Boolean: Scalars['Boolean']['output'];
   Consumer: PartyModel;
@@ -629,6 +652,15 @@ export type ResolversParentTypes = {
   ValidationCheck: ValidationCheck;
   ValidationReport: ValidationReportModel;
   WriteResult: WriteResultModel;
+};
+
+export type AlertResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Alert'] = ResolversParentTypes['Alert']> = {
+  kind?: Resolver<ResolversTypes['AlertKind'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
 export type BindingMismatchResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BindingMismatch'] = ResolversParentTypes['BindingMismatch']> = {
@@ -774,6 +806,7 @@ export type ProducerResolvers<ContextType = RequestContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  alerts?: Resolver<Array<ResolversTypes['Alert']>, ParentType, ContextType>;
   bindingMismatches?: Resolver<Array<ResolversTypes['BindingMismatch']>, ParentType, ContextType>;
   consumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<QueryConsumerArgs, 'name'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'name'>>;
@@ -828,6 +861,7 @@ export type WriteResultResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type Resolvers<ContextType = RequestContext> = {
+  Alert?: AlertResolvers<ContextType>;
   BindingMismatch?: BindingMismatchResolvers<ContextType>;
   Consumer?: ConsumerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

@@ -43,6 +43,7 @@ export interface HotKey {
 }
 
 const BUCKETS_PER_WINDOW = 6;
+const FLUSHED_CANDIDATES = 64;
 
 export class HotKeys {
   private readonly local: HeavyHitters;
@@ -130,7 +131,9 @@ export class HotKeys {
     const bucketMs = this.bucketMs;
     const bucket = now - (now % bucketMs);
     if (this.local.total > 0) {
-      const top = this.local.top();
+      // Only keys read more than once since the last flush, at most FLUSHED_CANDIDATES of them: a key read once
+      // a second by one instance is no hot key, and every flushed key is a command on one shard.
+      const top = this.local.top(FLUSHED_CANDIDATES).filter((k) => k.count > 1);
       const total = this.local.total;
       this.local.reset();
       await this.store.addReadCounts(bucket, top, total);

@@ -1,7 +1,9 @@
 // Prometheus metrics on /metrics (prom-client). Figures are read from the domain objects when Prometheus scrapes,
 // so the read and write paths pay nothing for them. Labels are bounded: store shards and served-from sources,
 // never an entity key.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OnlineObserver } from '../online/observer.js';
+import type { Alerts } from './alerts.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { OnlineReader } from '../online/reader.js';
@@ -12,6 +14,40 @@ export interface MetricSources {
   hotKeys: HotKeys;
   cache: HotEntityCache;
   reader: OnlineReader;
+  alerts: Alerts;
+}
+
+/**
+ * The metrics the online paths report as they work (read flags, event lag, write outcomes, store latency),
+ * created before the paths so that they can be handed the observer. Labels: version refs, flags, operations.
+ */
+export function createObserverMetrics(registry: Registry): OnlineObserver {
+  const flags = new Counter({ name: 'feature_registry_read_flags_total', help: 'Flags set on online values served, by version and flag', labelNames: ['ref', 'flag'], registers: [registry] });
+  const lag = new Histogram({
+    name: 'feature_registry_event_lag_seconds',
+    help: 'Event lag (ingest time - event time) of written rows, by version',
+    labelNames: ['ref'],
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400, 86400],
+    registers: [registry],
+  });
+  const writes = new Counter({ name: 'feature_registry_rows_written_total', help: 'Rows of writeFeatureValues by outcome (accepted, superseded, rejected)', labelNames: ['outcome'], registers: [registry] });
+  const store = new Histogram({
+    name: 'feature_registry_store_seconds',
+    help: 'Online-store calls of the read and write paths, by operation',
+    labelNames: ['operation'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  return {
+    lag: (ref, ms) => lag.observe({ ref }, ms / 1000),
+    written(accepted, superseded, rejected) {
+      writes.inc({ outcome: 'accepted' }, accepted);
+      writes.inc({ outcome: 'superseded' }, superseded);
+      writes.inc({ outcome: 'rejected' }, rejected);
+    },
+    flagged: (ref, flag, count) => flags.inc({ ref, flag }, count),
+    storeCall: (operation, seconds) => store.observe({ operation }, seconds),
+  };
 }
 
 /**
@@ -36,9 +72,42 @@ function mirroredCounter(registry: Registry, name: string, help: string, labelNa
   });
 }
 
-export function createMetrics({ store, hotKeys, cache, reader }: MetricSources): Registry {
+export function createMetrics(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** The figures read from the domain when Prometheus scrapes. */
+export function registerSourceMetrics(registry: Registry, { store, hotKeys, cache, reader, alerts }: MetricSources): void {
+  new Gauge({
+    name: 'feature_registry_binding_mismatches',
+    help: 'Consumer bindings to a version no producer writes (while another is produced), or to a deprecated or retired one',
+    registers: [registry],
+    collect() {
+      this.set(alerts.last.mismatches);
+    },
+  });
+  new Gauge({
+    name: 'feature_registry_drift_psi',
+    help: "PSI of each version's latest value-distribution bucket against its first day",
+    labelNames: ['ref'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [ref, psi] of alerts.last.drift) this.set({ ref }, psi);
+    },
+  });
+  new Gauge({
+    name: 'feature_registry_event_lag_exceeds_window',
+    help: "1 where a version's p95 event lag over LAG_WINDOW exceeds its window (or maxAge)",
+    labelNames: ['ref'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [ref, lagging] of alerts.last.lagging) this.set({ ref }, lagging ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'feature_registry_hot_keys',
     help: 'Entity keys that are hot now (share of reads above HOT_KEY_SHARE, cluster-wide)',
@@ -71,5 +140,4 @@ export function createMetrics({ store, hotKeys, cache, reader }: MetricSources):
   mirroredCounter(registry, 'feature_registry_store_commands_total', 'Commands (Redis) or statements (PostgreSQL) sent to each online-store shard', ['shard'], () =>
     [...store.commandsPerNode].map(([shard, n]) => [{ shard }, n]),
   );
-  return registry;
 }

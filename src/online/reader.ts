@@ -10,6 +10,7 @@ import type { EventLag } from './event-lag.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
+import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import type { OnlineStore, StoredValue, ValueKey } from './store.js';
 import { checkValue } from './values.js';
 
@@ -89,6 +90,7 @@ export class OnlineReader {
     private readonly hotKeys: HotKeys,
     private readonly cache: HotEntityCache,
     private readonly distributions: ValueDistributions,
+    private readonly observer: OnlineObserver = NO_OBSERVER,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -120,7 +122,9 @@ export class OnlineReader {
 
   /** Reads `misses` (indexes into `keys`) from the store into `loaded`, caching the values of hot keys. */
   private async fetch(keys: readonly ReadKey[], misses: number[], loaded: Loaded[], now: number): Promise<Loaded[]> {
+    const started = performance.now();
     const fetched = await this.store.read(misses.map((i) => keys[i]!));
+    this.observer.storeCall('read', (performance.now() - started) / 1000);
     misses.forEach((i, j) => {
       const key = keys[i]!;
       const stored = fetched[j]!;
@@ -182,6 +186,7 @@ export class OnlineReader {
     );
     const loaded = await loader.loadMany(keys);
     const counts = new Map<ReadFlag, number>();
+    const perVersion = new Map<string, number>();
     let next = 0;
     const rows = entityKeys.map((entityKey) => ({
       entityKey,
@@ -190,10 +195,18 @@ export class OnlineReader {
         if (one instanceof Error) throw one;
         const value = this.value(plan, one, now);
         this.served[value.servedFrom]++;
-        for (const flag of value.flags) counts.set(flag, (counts.get(flag) ?? 0) + 1);
+        for (const flag of value.flags) {
+          counts.set(flag, (counts.get(flag) ?? 0) + 1);
+          const key = `${plan.version.ref}\u0000${flag}`;
+          perVersion.set(key, (perVersion.get(key) ?? 0) + 1);
+        }
         return value;
       }),
     }));
+    for (const [key, count] of perVersion) {
+      const [ref, flag] = key.split('\u0000') as [string, ReadFlag];
+      this.observer.flagged(ref, flag, count);
+    }
     return { rows, flagCounts: READ_FLAGS.filter((f) => counts.has(f)).map((flag) => ({ flag, count: counts.get(flag)! })) };
   }
 

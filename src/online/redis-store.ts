@@ -322,7 +322,8 @@ export class RedisOnlineStore implements OnlineStore {
       const placed = placeReplicas(key, copies, (hash) => cluster.slots[calculateSlot(hash)]?.[0]);
       const previous = this.replicas.get(key) ?? [];
       dropped.push(...previous.filter((copy) => !placed.includes(copy)));
-      wanted.set(key, placed);
+      if (placed.length > 0) wanted.set(key, placed);
+      else this.replicas.delete(key);
     }
     // Seed before reading from them: read every primary, then write each field to every copy through the guard.
     const primaries = new Map<string, Record<string, string>>();

@@ -11,6 +11,7 @@ import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { ValueType } from '../registry/model.js';
 import { EventLag } from './event-lag.js';
+import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import type { OnlineStore, ValueWrite } from './store.js';
 import { checkValue } from './values.js';
 
@@ -67,6 +68,7 @@ export class ValueWriter {
     private readonly limits: WriterLimits,
     private readonly hotKeys: HotKeys,
     private readonly distributions: ValueDistributions,
+    private readonly observer: OnlineObserver = NO_OBSERVER,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -108,7 +110,10 @@ export class ValueWriter {
 
     const candidates = [...newest.values()];
     const writes = candidates.map((c) => c.write);
+    const started = performance.now();
     const applied = await this.store.write(writes, EventLag.counts(observations, ingestTime));
+    this.observer.storeCall('write', (performance.now() - started) / 1000);
+    for (const o of observations) this.observer.lag(o.ref, o.lagMs);
     const accepted = applied.filter(Boolean).length;
     candidates.forEach((c, i) => {
       if (applied[i]) this.distributions.record(c.write.ref, c.valueType, c.value, c.write.eventTime);
@@ -117,7 +122,9 @@ export class ValueWriter {
     // Hot keys are cached by every instance: tell them all that these changed.
     const changedHot = new Set(writes.filter((w, i) => applied[i]).map((w) => `${w.entity}:${w.entityKey}`).filter((k) => this.hotKeys.isHot(k)));
     if (changedHot.size > 0) await this.store.publishChanges([...changedHot]);
-    return { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
+    const result = { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
+    this.observer.written(result.accepted, result.superseded, result.rejected);
+    return result;
   }
 
   private validate(snapshot: RegistrySnapshot, producer: string, row: FeatureValueRow, ingestTime: number): Valid {
