@@ -163,12 +163,21 @@ export async function runAutocannon(target: Target, seconds: number, rate?: numb
   };
 }
 
+/** Optional observers of a paced run (the hot-key scenario reads some answers to measure staleness). */
+export interface PacedHooks {
+  /**
+   * Called with each successful answer (2xx, no `errors`): the request's index in the run (its body is
+   * `bodies[index % bodies.length]`), when it was sent (performance.now()), and the raw body.
+   */
+  onResponse?: (index: number, sentAt: number, body: Buffer) => void;
+}
+
 /**
  * Open-loop load at `rate` req/s for `seconds`: request i is sent at start + i/rate (as closely as the timer
  * allows) over at most 16 keep-alive connections. Latency runs from the send to the end of the response, so
  * time spent waiting for a free connection counts.
  */
-export async function runPaced(target: Target, seconds: number, rate: number): Promise<LoadResult> {
+export async function runPaced(target: Target, seconds: number, rate: number, hooks: PacedHooks = {}): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const url = new URL(target.path, target.url);
   const total = Math.max(1, Math.round(rate * seconds));
@@ -186,7 +195,8 @@ export async function runPaced(target: Target, seconds: number, rate: number): P
     const settle = () => {
       if (++finished === total) resolve();
     };
-    const send = (body: Buffer) => {
+    const send = (index: number) => {
+      const body = target.bodies[index % target.bodies.length]!;
       const sentAt = performance.now();
       const request = http.request(
         url,
@@ -197,11 +207,13 @@ export async function runPaced(target: Target, seconds: number, rate: number): P
           response.on('end', () => {
             const now = performance.now();
             const status = response.statusCode ?? 0;
+            const answer = Buffer.concat(chunks);
             if (status < 200 || status >= 300) non2xx++;
-            else if (hasErrors(Buffer.concat(chunks))) mismatches++;
+            else if (hasErrors(answer)) mismatches++;
             else {
               latencies.push(now - sentAt);
               completions.push(now);
+              hooks.onResponse?.(index, sentAt, answer);
             }
             settle();
           });
@@ -221,7 +233,7 @@ export async function runPaced(target: Target, seconds: number, rate: number): P
     // whole keeps the rate.
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
-      while (sent < due) send(target.bodies[sent++ % target.bodies.length]!);
+      while (sent < due) send(sent++);
       if (sent < total) setTimeout(tick, 1);
     };
     tick();

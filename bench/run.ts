@@ -22,9 +22,16 @@
  *  - Prints a table with the targets next to the figures (reported, not asserted) and writes everything to
  *    bench/results/latest.json.
  *
- * Environment: BENCH_SECONDS (per run, default 8), BENCH_ENTITIES (default 100000), BENCH_BATCHES (entities
+  3. Hot keys (bench/hotkeys.ts), after the above: on a 3-master Redis Cluster, Zipf-skewed reads with the
+ *     service's hot-key mitigation off and on, and uniform reads, at one paced rate: per-shard load from each
+ *     master's INFO commandstats, latency, cache hit ratio, where values were served from, the hot keys the
+ *     service lists, and the extra staleness its cache adds to values a writer keeps updating.
+ *
+ * Environment: BENCH_SCENARIOS (reads,hotkeys: the default, both; `reads` is 1 and 2 above, `hotkeys` is 3),
+ * BENCH_SECONDS (per run, default 8), BENCH_ENTITIES (default 100000), BENCH_BATCHES (entities
  * per read request, default 100,1), BENCH_PROFILE=1 (the service runs with --cpu-prof; profiles land in
  * bench/results/; summarise them with `npx tsx bench/profile-summary.ts bench/results/CPU.*.cpuprofile`).
+ * The hot-key scenario's own settings (BENCH_HOTKEY_*) are in bench/hotkeys.ts and bench/README.md.
  */
 import { readdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -47,36 +54,26 @@ import {
   type LoadResult,
   type Target,
 } from './load.js';
+import { batchesEnv, positiveEnv, scenariosEnv } from './env.js';
+import { benchHotKeys, hotKeysSettingsFromEnv, type HotKeysResult } from './hotkeys.js';
 import { checkTargets, fmtInt, fmtMs, formatTable, writeResults, type ReadScenario, type Results, type ServerRuns } from './report.js';
-import { ingest, register } from './setup.js';
+import { ingest, register, type IngestResult } from './setup.js';
 import { cpuBusy } from './stats.js';
 
+const SCENARIOS = scenariosEnv('BENCH_SCENARIOS');
 const SECONDS = positiveEnv('BENCH_SECONDS', 8);
 const ENTITIES = positiveEnv('BENCH_ENTITIES', 100_000);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 /** A short unmeasured run before each max run, so neither server is measured while V8 is still compiling. */
 const WARMUP_SECONDS = Math.min(2, SECONDS);
 const BATCHES = batchesEnv('BENCH_BATCHES', [100, 1]);
+const HOT_KEYS = hotKeysSettingsFromEnv(ENTITIES);
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
+/** Where the results go: bench/results/latest.json unless BENCH_RESULTS_FILE says otherwise (trial runs). */
+const RESULTS_FILE = process.env.BENCH_RESULTS_FILE ? path.resolve(process.env.BENCH_RESULTS_FILE) : path.join(RESULTS_DIR, 'latest.json');
 
-function positiveEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${raw}: expected a positive number`);
-  return value;
-}
-
-/** Entities per read request, e.g. BENCH_BATCHES=1 to profile the batch-1 path alone. */
-function batchesEnv(name: string, fallback: number[]): number[] {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const batches = raw.split(',').map(Number);
-  if (!batches.every((b) => Number.isInteger(b) && b > 0)) throw new Error(`${name}=${raw}: expected batch sizes such as 100,1`);
-  return batches;
-}
-
-const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const progressStart = performance.now();
+const progress = (message: string) => process.stderr.write(`[bench +${((performance.now() - progressStart) / 1000).toFixed(0)}s] ${message}\n`);
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -87,42 +84,22 @@ async function main(): Promise<void> {
   try {
     const loadAverageAtStart = os.loadavg();
     const busyBeforeStart = await cpuBusy();
-    progress(`machine ${(busyBeforeStart * 100).toFixed(0)}% busy before the start; starting PostgreSQL and Redis`);
-    const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-    const databaseUrl = await createDatabase(postgres.url, 'bench');
-
+    progress(`machine ${(busyBeforeStart * 100).toFixed(0)}% busy before the start; scenarios: ${SCENARIOS.join(', ')}; starting PostgreSQL`);
+    const postgres = await startPostgres();
     const profilesBefore = await cpuProfiles();
-    progress(`starting the service${PROFILE ? ' with --cpu-prof' : ''} and the baseline`);
-    const service = await startNodeChild({
-      name: 'service',
-      script: 'src/main.ts',
-      port: await freePort(),
-      env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, AUTH: 'off', LOG_LEVEL: 'warn', MAX_WRITE_BATCH: '10000' },
-      nodeFlags: PROFILE ? ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR] : [],
-      // AUTH=off is on purpose: the service's warning about it is no problem here.
-      expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
-    });
-    children.push(service);
-    const baseline = await startNodeChild({ name: 'baseline', script: 'bench/baseline.ts', port: await freePort(), env: { REDIS_URL: redis.url } });
-    children.push(baseline);
 
-    const meter = new CpuMeter({ service: service.pid, baseline: baseline.pid, redis: await redisPid(redis.url) });
-    progress('registering the entity, 10 features, a producer and a consumer');
-    await register(service.url);
-    progress(`ingesting ${fmtInt(ENTITIES * 10)} rows`);
-    meter.start();
-    const ingested = await ingest(service.url, ENTITIES).catch((error: unknown) => {
-      service.assertRunning('the ingest');
-      throw error;
-    });
-    const ingestResult = { ...ingested, cpu: meter.stop() };
-    progress(`ingest: ${fmtInt(ingestResult.rowsPerSec)} rows/s (${cpuNote(ingestResult.cpu)})`);
-
+    let ingestResult: (IngestResult & { cpu: CpuUse }) | undefined;
     const reads: ReadScenario[] = [];
-    for (const batch of BATCHES) reads.push(await benchReads(batch, service, baseline, meter));
+    const serviceProblems: string[] = [];
+    if (SCENARIOS.includes('reads')) {
+      const ran = await benchIngestAndReads(postgres.url, children);
+      ingestResult = ran.ingest;
+      reads.push(...ran.reads);
+      serviceProblems.push(...ran.serviceProblems);
+    }
+    let hotKeys: HotKeysResult | undefined;
+    if (SCENARIOS.includes('hotkeys')) hotKeys = await benchHotKeys(postgres.url, HOT_KEYS, progress, cpuNote);
 
-    // Stop the service before Redis goes away (no spurious errors), and so that --cpu-prof writes its profile.
-    await service.stop();
     const profiles = PROFILE ? (await cpuProfiles()).filter((file) => !profilesBefore.includes(file)) : [];
     const results: Results = {
       date: new Date().toISOString(),
@@ -132,18 +109,20 @@ async function main(): Promise<void> {
       platform: `${os.platform()} ${os.release()}`,
       busyBeforeStart,
       loadAverageAtStart,
+      scenarios: SCENARIOS,
       secondsPerRun: SECONDS,
       connections: CONNECTIONS,
       entities: ENTITIES,
-      ingest: ingestResult,
+      ...(ingestResult ? { ingest: ingestResult } : {}),
       reads,
-      targets: checkTargets(ingestResult, reads),
-      serviceProblems: service.problems(),
+      ...(hotKeys ? { hotKeys } : {}),
+      targets: [...(ingestResult ? checkTargets(ingestResult, reads) : []), ...(hotKeys?.targets ?? [])],
+      serviceProblems,
       profiles: profiles.map((file) => path.relative(REPO_ROOT, path.join(RESULTS_DIR, file))),
       totalSeconds: (performance.now() - started) / 1000,
     };
-    await writeResults(path.join(RESULTS_DIR, 'latest.json'), results);
-    console.log(`\n${formatTable(results)}\nWritten to ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))}`);
+    await writeResults(RESULTS_FILE, results);
+    console.log(`\n${formatTable(results)}\nWritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);
   } catch (error) {
     // What the children said last is usually why: a stack trace or an error line of the service.
     for (const child of children) progress(`last output of the ${child.name}:\n${child.tail()}`);
@@ -152,6 +131,51 @@ async function main(): Promise<void> {
     await Promise.all(children.map((child) => child.stop()));
     await stopAll();
   }
+}
+
+/** The `reads` scenario: standalone Redis, the service and the baseline; ingest, then each batch size. */
+async function benchIngestAndReads(
+  postgresUrl: string,
+  children: NodeChild[],
+): Promise<{ ingest: IngestResult & { cpu: CpuUse }; reads: ReadScenario[]; serviceProblems: string[] }> {
+  progress('starting Redis');
+  const redis = await startRedis();
+  const databaseUrl = await createDatabase(postgresUrl, 'bench');
+  progress(`starting the service${PROFILE ? ' with --cpu-prof' : ''} and the baseline`);
+  const service = await startNodeChild({
+    name: 'service',
+    script: 'src/main.ts',
+    port: await freePort(),
+    env: { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, AUTH: 'off', LOG_LEVEL: 'warn', MAX_WRITE_BATCH: '10000' },
+    nodeFlags: PROFILE ? ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR] : [],
+    // AUTH=off is on purpose: the service's warning about it is no problem here.
+    expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
+  });
+  children.push(service);
+  const baseline = await startNodeChild({ name: 'baseline', script: 'bench/baseline.ts', port: await freePort(), env: { REDIS_URL: redis.url } });
+  children.push(baseline);
+
+  const meter = new CpuMeter({ service: service.pid, baseline: baseline.pid, redis: await redisPid(redis.url) });
+  progress('registering the entity, 10 features, a producer and a consumer');
+  await register(service.url);
+  progress(`ingesting ${fmtInt(ENTITIES * 10)} rows`);
+  meter.start();
+  const ingested = await ingest(service.url, ENTITIES).catch((error: unknown) => {
+    service.assertRunning('the ingest');
+    throw error;
+  });
+  const ingestResult = { ...ingested, cpu: meter.stop() };
+  progress(`ingest: ${fmtInt(ingestResult.rowsPerSec)} rows/s (${cpuNote(ingestResult.cpu)})`);
+
+  const reads: ReadScenario[] = [];
+  for (const batch of BATCHES) reads.push(await benchReads(batch, service, baseline, meter));
+
+  // Stop the service before Redis goes away (no spurious errors), and so that --cpu-prof writes its profile;
+  // stop all three so that the next scenario has the cores to itself.
+  await service.stop();
+  await baseline.stop();
+  await redis.stop();
+  return { ingest: ingestResult, reads, serviceProblems: service.problems() };
 }
 
 /** Both servers at one batch size: check their answers, then max, then half the service's max two ways. */

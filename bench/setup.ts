@@ -62,7 +62,7 @@ export interface IngestResult {
   batchP99Ms: number;
 }
 
-const WRITE_MUTATION = `mutation ($rows: [FeatureValueInput!]!) {
+export const WRITE_MUTATION = `mutation ($rows: [FeatureValueInput!]!) {
   writeFeatureValues(producer: "${PRODUCER}", rows: $rows) { accepted superseded rejected errors { index code message } }
 }`;
 

@@ -20,6 +20,9 @@ export const entityKey = (i: number) => `u${i}`;
 /** The online read every load run sends (the consumer is pinned to all ten features). */
 export const READ_QUERY = `query ($keys: [String!]!) { onlineFeatures(consumer: "${CONSUMER}", entityKeys: $keys) { rows { entityKey features { ref value eventTime ageMs flags } } } }`;
 
+/** The hot-key scenario's read: the same, plus where each value came from (STORE, CACHE or REPLICA). */
+export const HOT_READ_QUERY = `query ($keys: [String!]!) { onlineFeatures(consumer: "${CONSUMER}", entityKeys: $keys) { rows { entityKey features { ref value eventTime ageMs flags servedFrom } } } }`;
+
 /** One feature value as both servers return it. */
 export interface FeatureValue {
   ref: string;
@@ -27,6 +30,8 @@ export interface FeatureValue {
   eventTime: string | null;
   ageMs: number | null;
   flags: string[];
+  /** Only in the hot-key scenario's answers (HOT_READ_QUERY). */
+  servedFrom?: 'STORE' | 'CACHE' | 'REPLICA';
 }
 
 /** The body both servers answer with (the baseline builds the same JSON a GraphQL response would). */
