@@ -2,9 +2,8 @@
 // above the threshold. 24 stationary hourly buckets raise nothing; a one-standard-deviation shift does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import { openPglite, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { gql, startTestService } from './support/service.js';
+import type { Database } from '../src/db/client.js';
+import { freshPglite, gqlOk, startTestService } from './support/service.js';
 
 const HOUR = 3_600_000;
 
@@ -20,11 +19,7 @@ describe('drift', () => {
   let service: Service;
   const firstHour = Math.floor(Date.now() / HOUR) * HOUR - 26 * HOUR;
 
-  const ok = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await gql(service, query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
-  };
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
   /** 500 values of N(mean, 2) with event times in hour `h` after the first one, on keys of their own. */
   const writeHour = (ref: string, h: number, mean: number) =>
     ok('mutation ($rows: [FeatureValueInput!]!) { writeFeatureValues(producer: "job", rows: $rows) { accepted } }', {
@@ -33,8 +28,7 @@ describe('drift', () => {
   const flags = async (ref: string) => (await ok(`{ featureValues(ref: "${ref}", entityKeys: ["h24_1"]) { rows { features { flags } } flagCounts { flag count } } }`)).featureValues;
 
   beforeAll(async () => {
-    database = await openPglite();
-    await migrate(database);
+    database = await freshPglite();
     service = await startTestService(database);
     await ok(`mutation {
       registerEntity(name: "user", keyName: "user_id") { name }

@@ -5,9 +5,8 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import { openPglite, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { gql, startTestService } from './support/service.js';
+import type { Database } from '../src/db/client.js';
+import { freshPglite, gql, gqlOk, startTestService } from './support/service.js';
 
 const run = promisify(execFile);
 const HOUR = 3_600_000;
@@ -16,11 +15,7 @@ describe('alerts and metrics', () => {
   let database: Database;
   let service: Service;
 
-  const ok = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await gql(service, query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
-  };
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
   const write = (rows: { ref: string; key: string; value: number; at: number }[]) =>
     ok('mutation ($rows: [FeatureValueInput!]!) { writeFeatureValues(producer: "job", rows: $rows) { accepted } }', {
       rows: rows.map((r) => ({ ref: r.ref, entityKey: r.key, value: r.value, eventTime: new Date(r.at).toISOString() })),
@@ -29,8 +24,7 @@ describe('alerts and metrics', () => {
     ((await ok('{ alerts { kind subject since message value threshold } }')).alerts as { kind: string; subject: string }[]).filter((a) => a.kind === kind);
 
   beforeAll(async () => {
-    database = await openPglite();
-    await migrate(database);
+    database = await freshPglite();
     service = await startTestService(database, { HOT_KEY_WINDOW: '3s', HOT_KEY_SHARE: '0.3', HOT_KEY_MIN_RATE: '5' });
     await ok(`mutation {
       registerEntity(name: "user", keyName: "user_id") { name }

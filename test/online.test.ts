@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { openPglite, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
-import { freshPostgres, gql, startTestService } from './support/service.js';
+import { freshPostgres, gql, gqlOk, startTestService } from './support/service.js';
 
 interface OnlineBackend {
   name: string;
@@ -75,11 +75,7 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
   const entity = `user_${s}`;
   const producer = `job_${s}`;
 
-  async function ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T> {
-    const response = await gql<T>(service, query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
-  }
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
 
   /** Registers version 1 of a feature (ACTIVE) and binds the producer to it; returns its ref. */
   async function feature(name: string, valueType: string, extra: Record<string, unknown> = {}): Promise<string> {

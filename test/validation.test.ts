@@ -4,10 +4,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import { openPglite, queryRows, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
+import { queryRows, type Database } from '../src/db/client.js';
 import { populationStability } from '../src/monitoring/drift.js';
-import { codes, gql, startTestService } from './support/service.js';
+import { codes, freshPglite, gql, gqlOk, startTestService } from './support/service.js';
 
 const VALIDATE = (ref: string) => `mutation { validateFeatureVersion(ref: "${ref}") { ref comparedWith passed sampleSize checks { name passed value threshold message } } }`;
 const ACTIVATE = (ref: string, extra = '') => `mutation { activateFeatureVersion(ref: "${ref}"${extra}) { ref status } }`;
@@ -27,11 +26,7 @@ describe('validating a DRAFT before it goes live', () => {
   let database: Database;
   let service: Service;
 
-  const ok = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await gql(service, query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
-  };
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
   const register = (extra: string) =>
     ok(`mutation { registerFeatureVersion(input: { feature: "ctr", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "1h", ${extra} }) { version { ref status } compatibility } }`);
   const write = (ref: string, value: (u: (typeof users)[number]) => number, eventTime = Date.now() - 1000) =>
@@ -40,8 +35,7 @@ describe('validating a DRAFT before it goes live', () => {
     });
 
   beforeAll(async () => {
-    database = await openPglite();
-    await migrate(database);
+    database = await freshPglite();
     service = await startTestService(database);
     await ok(`mutation {
       registerEntity(name: "user", keyName: "user_id") { name }

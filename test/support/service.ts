@@ -1,6 +1,6 @@
 // Test helpers for running real service instances: a fresh database per suite on each registry backend
 // (the shared PostgreSQL server, or an in-memory PGlite), instances on free ports, and a GraphQL client.
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { startService, type Service } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { connectPostgres, openPglite, type Database } from '../../src/db/client.js';
@@ -28,11 +28,7 @@ export const backends: Backend[] = [
   },
   {
     name: 'pglite',
-    open: async () => {
-      const database = await openPglite();
-      await migrate(database);
-      return database;
-    },
+    open: freshPglite,
   },
 ];
 
@@ -61,6 +57,20 @@ export async function gql<T = Record<string, any>>(
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, ...((await response.json()) as object) };
+}
+
+/** POSTs one GraphQL operation that must succeed, and returns its data. */
+export async function gqlOk<T = Record<string, any>>(service: { url: string }, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await gql<T>(service, query, variables);
+  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+  return response.data!;
+}
+
+/** A fresh, migrated in-memory PGlite database. */
+export async function freshPglite(): Promise<Database> {
+  const database = await openPglite();
+  await migrate(database);
+  return database;
 }
 
 /** The codes of a response's errors, in order. */
