@@ -80,58 +80,32 @@ export function createMetrics(): Registry {
 
 /** The figures read from the domain when Prometheus scrapes. */
 export function registerSourceMetrics(registry: Registry, { store, hotKeys, cache, reader, alerts }: MetricSources): void {
-  new Gauge({
-    name: 'feature_registry_binding_mismatches',
-    help: 'Consumer bindings to a version no producer writes (while another is produced), or to a deprecated or retired one',
-    registers: [registry],
-    collect() {
-      this.set(alerts.last.mismatches);
-    },
-  });
-  new Gauge({
-    name: 'feature_registry_drift_psi',
-    help: "PSI of each version's latest value-distribution bucket against its first day",
-    labelNames: ['ref'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [ref, psi] of alerts.last.drift) this.set({ ref }, psi);
-    },
-  });
-  new Gauge({
-    name: 'feature_registry_event_lag_exceeds_window',
-    help: "1 where a version's p95 event lag over LAG_WINDOW exceeds its window (or maxAge)",
-    labelNames: ['ref'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [ref, lagging] of alerts.last.lagging) this.set({ ref }, lagging ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'feature_registry_hot_keys',
-    help: 'Entity keys that are hot now (share of reads above HOT_KEY_SHARE, cluster-wide)',
-    registers: [registry],
-    collect() {
-      this.set(hotKeys.hotKeys.size);
-    },
-  });
-  new Gauge({
-    name: 'feature_registry_replicated_keys',
-    help: 'Hot entity keys with replica copies on other Redis Cluster shards',
-    registers: [registry],
-    collect() {
-      this.set(store.replicated.size);
-    },
-  });
-  new Gauge({
-    name: 'feature_registry_hot_cache_entries',
-    help: 'Values held by the hot-entity cache of this instance',
-    registers: [registry],
-    collect() {
-      this.set(cache.size);
-    },
-  });
+  /** A gauge set from the domain at each scrape: one value, or one per version ref. */
+  const gauge = (name: string, help: string, read: () => number | Iterable<[string, number]>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['ref'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const value = read();
+        if (typeof value === 'number') this.set(value);
+        else for (const [ref, v] of value) this.set({ ref }, v);
+      },
+    });
+  gauge(
+    'feature_registry_binding_mismatches',
+    'Consumer bindings to a version no producer writes (while another is produced), or to a deprecated or retired one',
+    () => alerts.last.mismatches,
+  );
+  gauge('feature_registry_drift_psi', "PSI of each version's latest value-distribution bucket against its first day", () => alerts.last.drift);
+  gauge('feature_registry_event_lag_exceeds_window', "1 where a version's p95 event lag over LAG_WINDOW exceeds its window (or maxAge)", () =>
+    [...alerts.last.lagging].map(([ref, lagging]) => [ref, lagging ? 1 : 0] as [string, number]),
+  );
+  gauge('feature_registry_hot_keys', 'Entity keys that are hot now (share of reads above HOT_KEY_SHARE, cluster-wide)', () => hotKeys.hotKeys.size);
+  gauge('feature_registry_replicated_keys', 'Hot entity keys with replica copies on other Redis Cluster shards', () => store.replicated.size);
+  gauge('feature_registry_hot_cache_entries', 'Values held by the hot-entity cache of this instance', () => cache.size);
   mirroredCounter(registry, 'feature_registry_hot_cache_hits_total', 'Reads of hot keys answered from the hot-entity cache', [], () => [[{}, cache.hits]]);
   mirroredCounter(registry, 'feature_registry_hot_cache_misses_total', 'Reads of hot keys the hot-entity cache could not answer', [], () => [[{}, cache.misses]]);
   mirroredCounter(registry, 'feature_registry_values_served_total', 'Online values served, by where they came from (STORE, CACHE, REPLICA)', ['served_from'], () =>
