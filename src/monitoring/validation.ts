@@ -11,7 +11,7 @@ import { validationReports } from '../db/schema.js';
 import { conflict, notFound } from '../errors.js';
 import type { OnlineStore } from '../online/store.js';
 import { checkValue } from '../online/values.js';
-import type { FeatureVersion, ValueType } from '../registry/model.js';
+import { liveVersion, type FeatureVersion, type ValueType } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import type { ValueDistributions } from './distributions.js';
 import { populationStability } from './drift.js';
@@ -76,7 +76,7 @@ export class Validator {
     const feature = (await this.registry.feature(draft.feature))!;
     requireRole(principal, 'owner', feature.owner, `validating ${ref}`);
     if (draft.status !== 'DRAFT') throw conflict(`${ref} is ${draft.status}: only a DRAFT version is validated before it goes live`);
-    const live = (await this.registry.versionsOfFeatures([draft.feature])).filter((v) => v.status === 'ACTIVE').at(-1) ?? null;
+    const live = liveVersion(await this.registry.versionsOfFeatures([draft.feature])) ?? null;
 
     // This instance's latest shadow writes first, so that the report covers them.
     await this.distributions.flush();

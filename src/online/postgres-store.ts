@@ -14,9 +14,8 @@ import {
   type StoredValue,
   type ValueKey,
   type ValueWrite,
+  valueKeyId,
 } from './store.js';
-
-const keyOf = (k: ValueKey) => `${k.entity}\u0000${k.entityKey}\u0000${k.ref}`;
 
 /** Errors that mean the database is unreachable rather than that the statement is wrong. */
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|terminating connection|Connection terminated|PGlite is closed/i;
@@ -64,8 +63,8 @@ export class PostgresOnlineStore implements OnlineStore {
         returning entity, entity_key, ref`,
       ),
     );
-    const appliedKeys = new Set(applied.map((r) => keyOf({ entity: r.entity, entityKey: r.entity_key, ref: r.ref })));
-    return writes.map((w) => appliedKeys.has(keyOf(w)));
+    const appliedKeys = new Set(applied.map((r) => valueKeyId({ entity: r.entity, entityKey: r.entity_key, ref: r.ref })));
+    return writes.map((w) => appliedKeys.has(valueKeyId(w)));
   }
 
   async read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
@@ -81,13 +80,13 @@ export class PostgresOnlineStore implements OnlineStore {
     );
     const found = new Map<string, StoredValue>();
     for (const r of rows) {
-      found.set(keyOf({ entity: r.entity, entityKey: r.entity_key, ref: r.ref }), {
+      found.set(valueKeyId({ entity: r.entity, entityKey: r.entity_key, ref: r.ref }), {
         value: r.value,
         eventTime: Number(r.event_time),
         ingestTime: Number(r.ingest_time),
       });
     }
-    return keys.map((k) => found.get(keyOf(k)) ?? null);
+    return keys.map((k) => found.get(valueKeyId(k)) ?? null);
   }
 
   async lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>> {

@@ -11,7 +11,7 @@ import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
-import type { OnlineStore, StoredValue, ValueKey } from './store.js';
+import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
 import { checkValue } from './values.js';
 
 /** In the order clients see them in flagCounts. */
@@ -100,8 +100,8 @@ export class OnlineReader {
    * per node) for the rest.
    */
   createLoader(): ValueLoader {
-    return new DataLoader((keys) => this.load(keys), {
-      cacheKeyFn: (k) => `${k.entity}\u0000${k.entityKey}\u0000${k.ref}`,
+    return new DataLoader<ReadKey, Loaded, string>((keys) => this.load(keys), {
+      cacheKeyFn: valueKeyId,
       maxBatchSize: 100_000,
     });
   }
@@ -112,7 +112,7 @@ export class OnlineReader {
     if (!this.hotKeys.anyHot) return this.fetch(keys, keys.map((_, i) => i), loaded, now);
     const misses: number[] = [];
     keys.forEach((key, i) => {
-      const entityKey = `${key.entity}:${key.entityKey}`;
+      const entityKey = entityKeyOf(key);
       const cached = this.hotKeys.isHot(entityKey) ? this.cache.get(entityKey, key.ref, now) : undefined;
       if (cached === undefined) misses.push(i);
       else loaded[i] = { stored: cached, servedFrom: 'CACHE' };
@@ -129,7 +129,7 @@ export class OnlineReader {
       const key = keys[i]!;
       const stored = fetched[j]!;
       loaded[i] = { stored, servedFrom: stored?.replica ? 'REPLICA' : 'STORE' };
-      const entityKey = `${key.entity}:${key.entityKey}`;
+      const entityKey = entityKeyOf(key);
       if (this.hotKeys.isHot(entityKey)) this.cache.set(entityKey, key.ref, stored, now, key.cacheForMs);
     });
     return loaded;

@@ -27,6 +27,7 @@ import { Cluster, Redis, type ChainableCommander } from 'ioredis';
 import {
   LAG_RETENTION_MS,
   READ_COUNT_RETENTION_MS,
+  entityKeyOf,
   storeUnavailable,
   type LagCounts,
   type OnlineStore,
@@ -465,8 +466,6 @@ function valueHashKey(key: ValueKey): string {
   return `fr:{${key.entity}:${key.entityKey}}`;
 }
 
-/** `<entity>:<entityKey>` of a write or read. */
-const entityKeyOf = (key: ValueKey) => `${key.entity}:${key.entityKey}`;
 /** `fr:{user:42}` → `user:42` */
 const entityKeyOfHash = (hash: string) => hash.slice(4, -1);
 const primaryHashOf = (entityKey: string) => `fr:{${entityKey}}`;

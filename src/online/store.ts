@@ -11,6 +11,12 @@ export interface ValueKey {
   ref: string;
 }
 
+/** One string per value key, for maps and sets of keys. */
+export const valueKeyId = (k: ValueKey) => `${k.entity}\u0000${k.entityKey}\u0000${k.ref}`;
+
+/** The entity key as hot-key detection, caches and replicas name it: `<entity>:<entityKey>`. */
+export const entityKeyOf = (k: { entity: string; entityKey: string }) => `${k.entity}:${k.entityKey}`;
+
 export interface StoredValue {
   /** The value as JSON text, exactly as validated on the way in. */
   value: string;

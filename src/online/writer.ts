@@ -9,10 +9,10 @@ import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef } from '../registry/model.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
-import type { ValueType } from '../registry/model.js';
+import type { FeatureVersion, ValueType } from '../registry/model.js';
 import { EventLag } from './event-lag.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
-import type { OnlineStore, ValueWrite } from './store.js';
+import { entityKeyOf, valueKeyId, type OnlineStore, type ValueWrite } from './store.js';
 import { checkValue } from './values.js';
 
 export interface FeatureValueRow {
@@ -82,6 +82,12 @@ export class ValueWriter {
     requireRole(principal, 'producer', producer.owner, `writing values as producer ${producerName}`);
 
     const ingestTime = this.now();
+    // A batch names a handful of versions in thousands of rows: look each up once.
+    const versions = new Map<string, FeatureVersion | undefined>();
+    const versionOf = (ref: string) => {
+      if (!versions.has(ref)) versions.set(ref, snapshot.version(ref, new Date(ingestTime)));
+      return versions.get(ref);
+    };
     const errors: RowError[] = [];
     const newest = new Map<string, Valid>();
     const observations: { ref: string; lagMs: number }[] = [];
@@ -89,7 +95,7 @@ export class ValueWriter {
     rows.forEach((row, index) => {
       let valid: Valid;
       try {
-        valid = this.validate(snapshot, producerName, row, ingestTime);
+        valid = this.validate(snapshot, versionOf, producerName, row, ingestTime);
       } catch (error) {
         if (!(error instanceof RowRejected)) throw error;
         errors.push({ index, code: error.code, message: `row ${index}: ${error.message}` });
@@ -98,7 +104,7 @@ export class ValueWriter {
       const { write } = valid;
       observations.push({ ref: write.ref, lagMs: ingestTime - write.eventTime });
       // Within one batch, rows for one key resolve to the newest event; the others are superseded.
-      const key = `${write.entity}\u0000${write.entityKey}\u0000${write.ref}`;
+      const key = valueKeyId(write);
       const other = newest.get(key);
       if (other && other.write.eventTime >= write.eventTime) {
         superseded++;
@@ -120,21 +126,27 @@ export class ValueWriter {
       if (c.draft) this.distributions.recordShadow(c.write.ref, c.write.entityKey, ingestTime);
     });
     // Hot keys are cached by every instance: tell them all that these changed.
-    const changedHot = new Set(writes.filter((w, i) => applied[i]).map((w) => `${w.entity}:${w.entityKey}`).filter((k) => this.hotKeys.isHot(k)));
+    const changedHot = new Set(writes.filter((w, i) => applied[i]).map(entityKeyOf).filter((k) => this.hotKeys.isHot(k)));
     if (changedHot.size > 0) await this.store.publishChanges([...changedHot]);
     const result = { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
     this.observer.written(result.accepted, result.superseded, result.rejected);
     return result;
   }
 
-  private validate(snapshot: RegistrySnapshot, producer: string, row: FeatureValueRow, ingestTime: number): Valid {
+  private validate(
+    snapshot: RegistrySnapshot,
+    versionOf: (ref: string) => FeatureVersion | undefined,
+    producer: string,
+    row: FeatureValueRow,
+    ingestTime: number,
+  ): Valid {
     let ref: { feature: string; version: number };
     try {
       ref = parseRef(row.ref);
     } catch (error) {
       throw new RowRejected('BAD_USER_INPUT', (error as Error).message);
     }
-    const version = snapshot.version(row.ref, new Date(ingestTime));
+    const version = versionOf(row.ref);
     if (!version) throw new RowRejected('NOT_FOUND', `feature version ${row.ref} is not registered`);
     if (!snapshot.isBound(producer, row.ref)) {
       throw new RowRejected('FORBIDDEN', `producer ${producer} is not bound to ${row.ref}: bind it with bindProducer first`);

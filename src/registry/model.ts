@@ -91,3 +91,8 @@ export function effectiveStatus(stored: VersionStatus, sunsetAt: Date | null, no
 export function isVersionMismatch(pinned: FeatureVersion, producedNow: readonly FeatureVersion[]): boolean {
   return producedNow.length > 0 && !producedNow.some((p) => p.version === pinned.version);
 }
+
+/** A feature's live version: its latest ACTIVE one (what new versions are compared and validated against). */
+export function liveVersion(versions: readonly FeatureVersion[]): FeatureVersion | undefined {
+  return versions.filter((v) => v.status === 'ACTIVE').sort((a, b) => b.version - a.version)[0];
+}

@@ -23,6 +23,7 @@ import {
   checkName,
   effectiveStatus,
   isVersionMismatch,
+  liveVersion,
   formatRef,
   parseRef,
   type BindingMismatch,
@@ -286,15 +287,9 @@ export class Registry {
         const version = this.toVersion(identical);
         return { version, created: false, compatibility: 'IDENTICAL', reasons: [], comparedWith: version, pinnedConsumers: await pinnedTo(tx, version) };
       }
-      const live = (
-        await tx
-          .select()
-          .from(featureVersions)
-          .where(eq(featureVersions.feature, featureName))
-          .orderBy(desc(featureVersions.version))
-      )
-        .map((row) => this.toVersion(row))
-        .find((v) => v.status === 'ACTIVE');
+      const live = liveVersion(
+        (await tx.select().from(featureVersions).where(eq(featureVersions.feature, featureName))).map((row) => this.toVersion(row)),
+      );
 
       const [{ latestVersion }] = (await tx
         .update(features)
