@@ -1,0 +1,58 @@
+// What a string from a client may hold before it reaches any store. PostgreSQL refuses NUL in text and jsonb
+// (the whole statement fails, so one bad row would fail a batch), and JavaScript strings may carry lone UTF-16
+// surrogates, which every store silently turns into U+FFFD: two distinct keys would then collide and one
+// would overwrite the other's value. So strings are checked once, here, the same way for every store, and what
+// is hashed is exactly what is stored.
+import { badInput } from './errors.js';
+
+/** Longest entity key, in UTF-8 bytes, unless MAX_ENTITY_KEY_BYTES says otherwise. */
+export const DEFAULT_MAX_ENTITY_KEY_BYTES = 256;
+
+/** Longest free text (descriptions, reasons, labels) in characters. */
+export const MAX_TEXT_LENGTH = 4_000;
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// C0 controls, DEL and C1 controls: never part of a key or a one-line label.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+// Free text may hold tabs and line breaks, but no other control character.
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+export interface TextRules {
+  /** Longest accepted, in characters (UTF-16 code units). */
+  maxLength?: number;
+  /** Longest accepted, in UTF-8 bytes. */
+  maxBytes?: number;
+  /** Tabs and line breaks allowed (free text); otherwise no control character at all. */
+  multiline?: boolean;
+}
+
+/** What is wrong with `value` under `rules`, or undefined when it is fine. */
+export function textProblem(value: string, rules: TextRules): string | undefined {
+  if (value.includes('\u0000')) return 'contains a NUL character';
+  if (LONE_SURROGATE.test(value)) return 'is not well-formed UTF-16 (a lone surrogate)';
+  if ((rules.multiline ? CONTROL_IN_TEXT : CONTROL).test(value)) return 'contains a control character';
+  if (rules.maxLength !== undefined && value.length > rules.maxLength) return `is longer than ${rules.maxLength} characters`;
+  if (rules.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > rules.maxBytes) return `is longer than ${rules.maxBytes} bytes of UTF-8`;
+  return undefined;
+}
+
+/** Throws BAD_USER_INPUT naming `field` unless `value` fits `rules`. */
+export function checkText(value: string, field: string, rules: TextRules): string {
+  const problem = textProblem(value, rules);
+  if (problem) throw badInput(`${field} ${problem}`);
+  return value;
+}
+
+/** Free text (a description, a reason): trimmed, null when empty, at most MAX_TEXT_LENGTH characters. */
+export function freeText(value: string | null | undefined, field: string): string | null {
+  const trimmed = value?.trim();
+  if (!trimmed) return null;
+  return checkText(trimmed, field, { maxLength: MAX_TEXT_LENGTH, multiline: true });
+}
+
+/** What is wrong with an entity key, or undefined: non-empty, at most `maxBytes` of UTF-8, one line. */
+export function entityKeyProblem(key: string, maxBytes: number): string | undefined {
+  if (key.length === 0) return 'is empty';
+  return textProblem(key, { maxBytes });
+}
