@@ -126,6 +126,22 @@ describe.each(backends)('registry on $name', (backend) => {
       expect(firstOfItsName.data!.registerFeatureVersion).toEqual({ compatibility: null, comparedWith: null });
     });
 
+    it('compares canonical definitions: stored key order, duration spelling and a description-only change', async () => {
+      // jsonb hands keys back in its own order (shorter keys first): "source" before "function".
+      const aggregation = { function: 'mean', source: 'clicks', metadata: { team: 'growth', owner_note: 'x' } };
+      await register({ feature: 'canon_rate', window: '7d', aggregation });
+      const described = await gql(service, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) {
+        created compatibility reasons version { ref aggregation } } }`, {
+        input: { feature: 'canon_rate', entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '60m', window: '168h',
+          aggregation: { metadata: { owner_note: 'x', team: 'growth' }, source: 'clicks', function: 'mean' }, description: 'clicks per view' },
+      });
+      expect(described.data!.registerFeatureVersion).toMatchObject({ created: true, compatibility: 'COMPATIBLE', reasons: ['description changed'] });
+      // The definition reads back in canonical form, whatever order the database keeps.
+      expect(JSON.stringify(described.data!.registerFeatureVersion.version.aggregation)).toBe(
+        '{"function":"mean","metadata":{"owner_note":"x","team":"growth"},"source":"clicks"}',
+      );
+    });
+
     it('gives concurrent registrations of different definitions distinct numbers', async () => {
       const windows = Array.from({ length: 12 }, (_, i) => `${i + 1}h`);
       const responses = await Promise.all(windows.map((window) => register({ feature: 'busy_feature', window })));

@@ -18,7 +18,7 @@ import {
 import { badInput, conflict, notFound } from '../errors.js';
 import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
-import { canonicalDefinition, definitionHash, type FeatureVersionInput } from './definition.js';
+import { canonicalDefinition, definitionHash, sortKeysDeep, type FeatureVersionInput } from './definition.js';
 import {
   checkName,
   effectiveStatus,
@@ -522,7 +522,7 @@ export function versionFromRow(row: VersionRow, now: Date): FeatureVersion {
     valueType: row.valueType as ValueType,
     window: row.window,
     maxAge: row.maxAge,
-    aggregation: row.aggregation as Record<string, unknown> | null,
+    aggregation: sortKeysDeep(row.aggregation) as Record<string, unknown> | null,
     description: row.description,
     nullable: row.nullable,
     definitionHash: row.definitionHash,
