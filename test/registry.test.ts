@@ -248,6 +248,23 @@ describe.each(backends)('registry on $name', (backend) => {
       expect(rows.map((r) => r.action)).toEqual(['version.register', 'version.activate.forced']);
       expect(rows[1]!.reason).toBe('validated');
     });
+
+    it('reads the audit log back through the API: newest first, by subject and action, paged, with reasons', async () => {
+      const AUDIT = `query ($subject: String, $action: String, $before: DateTime, $limit: Int) {
+        auditLog(subject: $subject, action: $action, before: $before, limit: $limit) { at actor action subject before after reason } }`;
+      const life = (await gql(service, AUDIT, { subject: 'life@2' })).data!.auditLog;
+      expect(life.map((e: { action: string }) => e.action)).toEqual(['version.activate.forced', 'version.register']);
+      expect(life[0]).toMatchObject({ actor: 'anonymous', subject: 'version:life@2', reason: 'validated', before: { status: 'DRAFT' }, after: { status: 'ACTIVE' } });
+      expect(life[1]).toMatchObject({ reason: null, before: null });
+      expect((await gql(service, AUDIT, { subject: 'version:life@2', action: 'version.register' })).data!.auditLog).toHaveLength(1);
+      const newest = (await gql(service, AUDIT, { limit: 1 })).data!.auditLog[0];
+      const older = (await gql(service, AUDIT, { subject: 'life@2', before: life[0].at })).data!.auditLog;
+      expect(older.every((e: { at: string }) => e.at < life[0].at)).toBe(true);
+      expect(newest.at >= life[0].at).toBe(true);
+      for (const variables of [{ limit: 0 }, { limit: 1001 }, { subject: 'life\u0000@2' }, { action: 'x'.repeat(101) }]) {
+        expect(codes(await gql(service, AUDIT, variables)), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      }
+    });
   });
 
   describe('bindings and mismatches', () => {

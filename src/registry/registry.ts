@@ -17,6 +17,7 @@ import {
 } from '../db/schema.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
+import { readAuditLog, type AuditEntry, type AuditQuery } from './audit-trail.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, sortKeysDeep, type FeatureVersionInput } from './definition.js';
 import {
@@ -168,6 +169,11 @@ export class Registry {
       .orderBy(asc(table.name));
     for (const row of rows) byRef.get(formatRef(row.feature, row.version))?.push(row.party);
     return byRef;
+  }
+
+  /** The audit log, newest first. */
+  auditLog(query: AuditQuery): Promise<AuditEntry[]> {
+    return readAuditLog(this.db, query);
   }
 
   /**
