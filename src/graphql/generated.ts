@@ -8,9 +8,11 @@ import type { HotKey as HotKeyModel } from '../hotkeys/hot-keys.js';
 import type { DistributionBucket as DistributionBucketModel } from '../monitoring/distributions.js';
 import type { ValidationReport as ValidationReportModel } from '../monitoring/validation.js';
 import type { RegisteredVersion as RegisteredVersionModel } from '../registry/registry.js';
+import type { ApiKeyRecord as ApiKeyRecordModel } from '../auth/keys.js';
 import type { RequestContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -43,6 +45,23 @@ export type AlertKind =
   | 'LAG_EXCEEDS_WINDOW'
   | 'VERSION_MISMATCH';
 
+/** An API key as its holders and admins see it: never its secret, nor a hash of it. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  /** After this the key is refused (401); null: it does not expire. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** What the key is for; null for keys made before labels existed. */
+  label?: Maybe<Scalars['String']['output']>;
+  /** When it was last used, to the minute (each instance records it at most once a minute). */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** reader, producer, owner or admin. */
+  role: Scalars['String']['output'];
+  team: Scalars['String']['output'];
+};
+
 export type BindingMismatch = {
   __typename?: 'BindingMismatch';
   consumer: Consumer;
@@ -71,6 +90,13 @@ export type Consumer = {
   name: Scalars['String']['output'];
   owner: Scalars['String']['output'];
   versions: Array<FeatureVersion>;
+};
+
+export type CreatedApiKey = {
+  __typename?: 'CreatedApiKey';
+  key: ApiKey;
+  /** The secret to send as "Authorization: Bearer <secret>": shown only here, stored only as a hash. */
+  secret: Scalars['String']['output'];
 };
 
 /**
@@ -102,6 +128,8 @@ export type Entity = {
   features: Array<Feature>;
   keyName: Scalars['String']['output'];
   name: Scalars['String']['output'];
+  /** The team whose owners may change it; null: admin-owned (only an admin may change it). */
+  owner?: Maybe<Scalars['String']['output']>;
 };
 
 export type EventLagStats = {
@@ -211,16 +239,32 @@ export type Mutation = {
   activateFeatureVersion: FeatureVersion;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */
   bindConsumer: Consumer;
-  /** Binds a producer to the versions it writes. */
+  /** Binds a producer to the versions it writes: a grant from each feature's team (an owner of it, or an admin). */
   bindProducer: Producer;
+  /**
+   * Creates an API key and returns its secret, shown this once. An admin creates any key; an owner creates keys
+   * for its own team up to the owner role. label says what it is for; expiresAt, when given, must be in the future.
+   */
+  createApiKey: CreatedApiKey;
   /** → DEPRECATED, served (and flagged) until sunsetAt, then RETIRED. */
   deprecateFeatureVersion: FeatureVersion;
   registerConsumer: Consumer;
-  /** Registers an entity (a kind of thing features describe). Registering it again with the same key name returns it. */
+  /**
+   * Registers an entity (a kind of thing features describe), owned by owner (the caller must be an owner of that
+   * team), else by the caller's team (admin-owned when an admin registers it). Registering it again with the same
+   * key name returns it; a new description or owner needs an owner of the entity's team, or an admin.
+   */
   registerEntity: Entity;
   /** Registers a feature version: an identical definition returns the existing version (created: false); a different one creates N+1 as DRAFT. */
   registerFeatureVersion: RegisterFeatureVersionPayload;
   registerProducer: Producer;
+  /** Revokes a key (for good; revoking it again returns it unchanged): an admin any key, an owner its own team's keys up to the owner role. */
+  revokeApiKey: ApiKey;
+  /**
+   * Removes a producer's bindings to refs (refs it is not bound to are left alone): for an owner of the feature's
+   * team or of the producer's team, or an admin.
+   */
+  unbindProducer: Producer;
   /** Checks a DRAFT against history (its shadow-written values against the live version's) and stores the report. */
   validateFeatureVersion: ValidationReport;
   /**
@@ -250,6 +294,14 @@ export type MutationBindProducerArgs = {
 };
 
 
+export type MutationCreateApiKeyArgs = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  label: Scalars['String']['input'];
+  role: Scalars['String']['input'];
+  team: Scalars['String']['input'];
+};
+
+
 export type MutationDeprecateFeatureVersionArgs = {
   reason?: InputMaybe<Scalars['String']['input']>;
   ref: Scalars['String']['input'];
@@ -268,6 +320,7 @@ export type MutationRegisterEntityArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   keyName: Scalars['String']['input'];
   name: Scalars['String']['input'];
+  owner?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -280,6 +333,17 @@ export type MutationRegisterProducerArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
   owner: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnbindProducerArgs = {
+  producer: Scalars['String']['input'];
+  refs: Array<Scalars['String']['input']>;
 };
 
 
@@ -332,6 +396,8 @@ export type Query = {
   __typename?: 'Query';
   /** What is wrong now: LAG_EXCEEDS_WINDOW, VERSION_MISMATCH, DRIFT, HOT_KEY, with since-when and the figures. */
   alerts: Array<Alert>;
+  /** API keys, never their secrets: every key for an admin, its own team's for an owner; other roles are refused. */
+  apiKeys: Array<ApiKey>;
   /** Consumer bindings whose version no producer writes while another version has a producer, or whose version is deprecated or retired. */
   bindingMismatches: Array<BindingMismatch>;
   consumer?: Maybe<Consumer>;
@@ -584,10 +650,12 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Alert: ResolverTypeWrapper<Alert>;
   AlertKind: AlertKind;
+  ApiKey: ResolverTypeWrapper<ApiKeyRecordModel>;
   BindingMismatch: ResolverTypeWrapper<BindingMismatchModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Compatibility: Compatibility;
   Consumer: ResolverTypeWrapper<PartyModel>;
+  CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'key'> & { key: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DistributionBucket: ResolverTypeWrapper<DistributionBucketModel>;
   Entity: ResolverTypeWrapper<EntityModel>;
@@ -600,6 +668,7 @@ export type ResolversTypes = {
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HistogramBin: ResolverTypeWrapper<HistogramBin>;
   HotKey: ResolverTypeWrapper<HotKeyModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -623,9 +692,11 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Alert: Alert;
+  ApiKey: ApiKeyRecordModel;
   BindingMismatch: BindingMismatchModel;
   Boolean: Scalars['Boolean']['output'];
   Consumer: PartyModel;
+  CreatedApiKey: Omit<CreatedApiKey, 'key'> & { key: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
   DistributionBucket: DistributionBucketModel;
   Entity: EntityModel;
@@ -638,6 +709,7 @@ export type ResolversParentTypes = {
   Float: Scalars['Float']['output'];
   HistogramBin: HistogramBin;
   HotKey: HotKeyModel;
+  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
@@ -663,6 +735,17 @@ export type AlertResolvers<ContextType = RequestContext, ParentType extends Reso
   value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
+export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  team?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type BindingMismatchResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BindingMismatch'] = ResolversParentTypes['BindingMismatch']> = {
   consumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType>;
   pinned?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType>;
@@ -675,6 +758,11 @@ export type ConsumerResolvers<ContextType = RequestContext, ParentType extends R
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   versions?: Resolver<Array<ResolversTypes['FeatureVersion']>, ParentType, ContextType>;
+};
+
+export type CreatedApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = {
+  key?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -702,6 +790,7 @@ export type EntityResolvers<ContextType = RequestContext, ParentType extends Res
   features?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
   keyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type EventLagStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EventLagStats'] = ResolversParentTypes['EventLagStats']> = {
@@ -768,11 +857,14 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   activateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationActivateFeatureVersionArgs, 'ref'>>;
   bindConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationBindConsumerArgs, 'consumer' | 'refs'>>;
   bindProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationBindProducerArgs, 'producer' | 'refs'>>;
+  createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'label' | 'role' | 'team'>>;
   deprecateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationDeprecateFeatureVersionArgs, 'ref' | 'sunsetAt'>>;
   registerConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationRegisterConsumerArgs, 'name' | 'owner'>>;
   registerEntity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
   registerFeatureVersion?: Resolver<ResolversTypes['RegisterFeatureVersionPayload'], ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
   registerProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  unbindProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationUnbindProducerArgs, 'producer' | 'refs'>>;
   validateFeatureVersion?: Resolver<ResolversTypes['ValidationReport'], ParentType, ContextType, RequireFields<MutationValidateFeatureVersionArgs, 'ref'>>;
   writeFeatureValues?: Resolver<ResolversTypes['WriteResult'], ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
 };
@@ -807,6 +899,7 @@ export type ProducerResolvers<ContextType = RequestContext, ParentType extends R
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   alerts?: Resolver<Array<ResolversTypes['Alert']>, ParentType, ContextType>;
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   bindingMismatches?: Resolver<Array<ResolversTypes['BindingMismatch']>, ParentType, ContextType>;
   consumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<QueryConsumerArgs, 'name'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'name'>>;
@@ -862,8 +955,10 @@ export type WriteResultResolvers<ContextType = RequestContext, ParentType extend
 
 export type Resolvers<ContextType = RequestContext> = {
   Alert?: AlertResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
   BindingMismatch?: BindingMismatchResolvers<ContextType>;
   Consumer?: ConsumerResolvers<ContextType>;
+  CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DistributionBucket?: DistributionBucketResolvers<ContextType>;
   Entity?: EntityResolvers<ContextType>;
