@@ -73,7 +73,7 @@ export class Authenticator {
     if (entry && now - entry.checkedAt < REMEMBER_MS) return entry;
     const usable = entry && now - entry.checkedAt <= this.options.graceMs ? entry : undefined;
     // The database failed a moment ago: do not make every request wait for it to fail again.
-    if (usable && now - this.databaseFailedAt < RETRY_DATABASE_MS) return usable;
+    if (now - this.databaseFailedAt < RETRY_DATABASE_MS) return usable ?? unreachable();
     let lookup = this.lookups.get(key);
     if (!lookup) {
       lookup = this.lookUp(key).finally(() => this.lookups.delete(key));
@@ -83,8 +83,7 @@ export class Authenticator {
       return await lookup;
     } catch {
       this.databaseFailedAt = this.now();
-      if (usable) return usable;
-      throw new CodedError('UNAVAILABLE', 'cannot check the API key: the registry database is unreachable; retry shortly');
+      return usable ?? unreachable();
     }
   }
 
@@ -104,4 +103,8 @@ export class Authenticator {
     this.markedUsedAt.set(id, now);
     markKeyUsed(this.db, id, new Date(now)).catch(() => this.markedUsedAt.delete(id));
   }
+}
+
+function unreachable(): never {
+  throw new CodedError('UNAVAILABLE', 'cannot check the API key: the registry database is unreachable; retry shortly');
 }
