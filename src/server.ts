@@ -94,6 +94,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     if (!refusal) return next();
     res.status(403).json({ errors: [{ message: refusal, extensions: { code: 'FORBIDDEN' } }] });
   });
+  const serveMetrics = async (res: express.Response) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  };
   app.get('/metrics', async (req, res) => {
     // Any key will do: metrics name versions and counts, never values, but they are not for the whole network.
     const refused = await deps.authenticator.authenticate(req.headers.authorization).then(
@@ -151,9 +154,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
 
-  const serveMetrics = async (res: express.Response) => {
-    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
-  };
   let metricsServer: http.Server | undefined;
   try {
     const { port, address } = await listen(httpServer, config.port, deps.host);
@@ -172,14 +172,22 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       metricsUrl,
       close: async () => {
         await apollo.stop();
-        if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
+        if (metricsServer) await closeServer(metricsServer);
       },
     };
   } catch (error) {
-    await apollo.stop();
-    metricsServer?.close();
+    // One of the ports is taken: release the other before reporting it.
+    await apollo.stop().catch(() => {});
+    if (metricsServer?.listening) await closeServer(metricsServer);
     throw error;
   }
+}
+
+/** Stops listening and ends idle keep-alive connections (a scraper keeps one open between scrapes). */
+async function closeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
 }
 
 async function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
+import { loadConfig } from '../src/config.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import { codes, freshPostgres, gql, startTestService } from './support/service.js';
 
@@ -194,6 +195,13 @@ describe('API keys', () => {
     // The metrics port serves nothing else.
     expect((await fetch(service.metricsUrl!.replace('/metrics', '/graphql'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY }) })).status).toBe(404);
   });
+});
+
+it('refuses a METRICS_PORT that is not a port, or is PORT itself', () => {
+  expect(() => loadConfig({ METRICS_PORT: 'nine' })).toThrow(/METRICS_PORT/);
+  expect(() => loadConfig({ PORT: '4000', METRICS_PORT: '4000' })).toThrow(/METRICS_PORT=4000 is PORT too/);
+  expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+  expect(loadConfig({}).metricsPort).toBeUndefined();
 });
 
 describe('npm run keys', () => {

@@ -1,7 +1,7 @@
 // The registry: entities, features, immutable feature versions, producers, consumers and their bindings.
 // Every rule about what may be registered, bound or moved through the lifecycle lives here; every change is
 // one transaction with its audit record, so a refused request changes nothing.
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.js';
 import type { Db, Tx } from '../db/client.js';
 import {
@@ -451,13 +451,14 @@ export class Registry {
       const bound = await boundRefs(tx, producerName);
       const removed = versions.filter((v) => bound.has(v.ref));
       if (removed.length === 0) return;
-      for (const v of removed) {
-        await tx
-          .delete(producerBindings)
-          .where(
-            and(eq(producerBindings.producer, producerName), eq(producerBindings.feature, v.feature), eq(producerBindings.version, v.version)),
-          );
-      }
+      await tx
+        .delete(producerBindings)
+        .where(
+          and(
+            eq(producerBindings.producer, producerName),
+            or(...removed.map((v) => and(eq(producerBindings.feature, v.feature), eq(producerBindings.version, v.version)))),
+          ),
+        );
       const gone = new Set(removed.map((v) => v.ref));
       await audit(tx, principal, 'producer.unbind', `producer:${producerName}`, [...bound].sort(), [...bound].filter((r) => !gone.has(r)).sort());
     });
@@ -522,7 +523,7 @@ export class Registry {
     const uniqueRefs = [...new Set(refs)];
     uniqueRefs.forEach(parseRef);
     const table = PARTY_TABLES[kind];
-    requireAnyTeamRole(principal, 'owner', `binding ${kind} ${name}`);
+    requireAnyTeamRole(principal, 'owner', `changing the bindings of ${kind} ${name}`);
     return this.transact(async (tx) => {
       const [party] = await tx.select().from(table).where(eq(table.name, name)).for('update');
       if (!party) throw notFound(`${kind} ${name} is not registered: register it first with register${capitalise(kind)}`);
