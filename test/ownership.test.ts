@@ -1,11 +1,17 @@
 // Who may change what another team relies on: binding a producer is a grant from the feature's team, either
 // side may withdraw it (unbindProducer), and entities have an owner team, so no team rewrites a shared one.
 // Real keys, auth on, on every registry backend.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
-import { queryRows, type Database } from '../src/db/client.js';
+import { openPglite, queryRows, type Database } from '../src/db/client.js';
+import { migrate, migrationsFolder } from '../src/db/migrate.js';
 import { backends, codes, gql, startTestService } from './support/service.js';
 
 describe.each(backends)('ownership on $name', (backend) => {
@@ -131,4 +137,38 @@ describe.each(backends)('ownership on $name', (backend) => {
     expect((await ok('admin', '{ entity(name: "query") { name } }')).entity).toEqual({ name: 'query' });
     expect(codes(await as('adsOwner', 'mutation { registerEntity(name: "query", keyName: "query_id", description: "\\u0000") { name } }'))).toEqual(['BAD_USER_INPUT']);
   });
+});
+
+describe('entities registered before owners existed', () => {
+  it('become admin-owned when the migration runs', async () => {
+    // Migrate a database as the previous release did (every migration before ownership_and_keys), register an entity, upgrade.
+    const previous = await mkdtemp(path.join(os.tmpdir(), 'migrations-before-owners-'));
+    const database = await openPglite();
+    try {
+      await cp(migrationsFolder, previous, { recursive: true });
+      const journalPath = path.join(previous, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag.endsWith('_ownership_and_keys')));
+      await writeFile(journalPath, JSON.stringify(journal));
+      await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder: previous });
+      await database.db.execute(sql`insert into entities (name, key_name, description) values ('user', 'user_id', 'a signed-up user')`);
+
+      await migrate(database);
+      const growthOwner = (await createApiKey(database.db, 'growth', 'owner')).key;
+      const service = await startTestService(database, { AUTH: 'on' });
+      try {
+        expect((await gql(service, '{ entity(name: "user") { owner description } }', undefined, growthOwner)).data).toEqual({
+          entity: { owner: null, description: 'a signed-up user' },
+        });
+        const rewrite = await gql(service, 'mutation { registerEntity(name: "user", keyName: "user_id", description: "growth says so") { name } }', undefined, growthOwner);
+        expect(codes(rewrite)).toEqual(['FORBIDDEN']);
+        expect(rewrite.errors![0]!.message).toMatch(/admin/);
+      } finally {
+        await service.close();
+      }
+    } finally {
+      await database.close();
+      await rm(previous, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
