@@ -1,9 +1,12 @@
 // API keys while PostgreSQL is down and Redis is up: keys seen before keep reading online values (AUTH_GRACE),
 // a key never seen gets 503 UNAVAILABLE at once, and once the database is back a key revoked meanwhile is
 // refused within the remember time. A PostgreSQL server of the test's own, stopped and started again.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
+import { Authenticator } from '../src/auth/authenticator.js';
 import { createApiKey, revokeApiKey } from '../src/auth/keys.js';
+import { CodedError } from '../src/errors.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createDatabase, startPostgres, startRedis, type PostgresServer, type RedisServer } from './support/servers.js';
@@ -89,6 +92,28 @@ describe('API keys while PostgreSQL is down', () => {
     expect((await gql(service, READ, undefined, keys.reader!.key)).status).toBe(200);
     expect((await gql(strict, READ, undefined, keys.reader!.key)).status).toBe(200);
   }, 60_000);
+});
+
+describe('a database that accepts connections but never answers', () => {
+  it('fails the key check within seconds (503), not when the operating system gives up', async () => {
+    // A listener that takes the connection and says nothing: what a hung or black-holed server looks like.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const database = await connectPostgres(`postgres://postgres@127.0.0.1:${(silent.address() as net.AddressInfo).port}/none`);
+    try {
+      const authenticator = new Authenticator(database.db, true);
+      const started = performance.now();
+      const error = await authenticator.authenticate('Bearer frk_anything').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CodedError);
+      expect((error as CodedError).code).toBe('UNAVAILABLE');
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await database.close();
+      silent.close();
+    }
+  });
 });
 
 describe('AUTH_GRACE', () => {
