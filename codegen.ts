@@ -31,6 +31,7 @@ const config: CodegenConfig = {
           DistributionBucket: '../monitoring/distributions.js#DistributionBucket',
           ValidationReport: '../monitoring/validation.js#ValidationReport',
           RegisterFeatureVersionPayload: '../registry/registry.js#RegisteredVersion',
+          ApiKey: '../auth/keys.js#ApiKeyRecord',
         },
       },
     },

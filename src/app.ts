@@ -3,7 +3,8 @@
 // another instance needs, so any number can run against one database.
 import pino, { type Logger } from 'pino';
 import { Authenticator } from './auth/authenticator.js';
-import { activeKeyCount } from './auth/keys.js';
+import { ApiKeys, keysEverCreated } from './auth/keys.js';
+import { isLoopbackAddress } from './allowed-hosts.js';
 import { connectPostgres, openPglite, ping, type Database } from './db/client.js';
 import { migrate, migrationsApplied } from './db/migrate.js';
 import type { Config } from './config.js';
@@ -44,13 +45,19 @@ export function openOnlineStore(config: Config, database: Database): OnlineStore
 }
 
 /**
- * Auth is on in server mode unless AUTH=off, and in embedded mode once a key exists; AUTH=on forces it.
- * Embedded mode with no key is a laptop playground: nobody could authenticate anyway.
+ * Auth is on in server mode unless AUTH=off, and in embedded mode once a key has ever existed (revoked ones
+ * count: keys are never deleted, so revoking the last one does not open the service); AUTH=on forces it.
+ * Embedded mode with no key ever is a laptop playground: nobody could authenticate anyway.
  */
 export async function decideAuth(config: Config, database: Database): Promise<boolean> {
   if (config.auth !== undefined) return config.auth === 'on';
   if (config.databaseUrl) return true;
-  return (await activeKeyCount(database.db)) > 0;
+  return (await keysEverCreated(database.db)) > 0;
+}
+
+/** HOST when set; else every interface with auth on, and loopback only while auth is off. */
+export function listenHost(config: Config, authEnabled: boolean): string {
+  return config.host ?? (authEnabled ? '0.0.0.0' : '127.0.0.1');
 }
 
 export async function startService(
@@ -71,6 +78,16 @@ export async function startService(
       );
     }
     if (!authEnabled) logger.warn({ auth: false }, 'auth is off: every request acts as an anonymous admin');
+    const host = listenHost(config, authEnabled);
+    if (!authEnabled && !isLoopbackAddress(host)) {
+      if (config.logLevel !== 'silent') {
+        process.stderr.write(
+          `!!! HOST=${host} WITH AUTH OFF: every machine that can reach this address may change anything.\n` +
+            '!!! Requests are answered only when addressed to a local name or to one in ALLOWED_HOSTS.\n\n',
+        );
+      }
+      logger.warn({ auth: false, host }, 'auth is off and the service listens beyond loopback');
+    }
     const registryCache = new RegistryCache(database);
     await registryCache.start();
     const registry = new Registry(database.db, { onChange: () => registryCache.invalidate() });
@@ -97,8 +114,10 @@ export async function startService(
     const observer = createObserverMetrics(metrics);
     const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
     distributions.start();
+    const authenticator = new Authenticator(database.db, authEnabled, { graceMs: config.authGraceMs });
     const services: Services = {
       registry,
+      apiKeys: new ApiKeys(database.db, (id) => authenticator.forget(id)),
       eventLag,
       hotKeys,
       cache,
@@ -121,7 +140,8 @@ export async function startService(
       config,
       logger,
       services,
-      authenticator: new Authenticator(database.db, authEnabled),
+      authenticator,
+      host,
       metrics,
       ready: async () => {
         await ping(database.db);

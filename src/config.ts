@@ -1,6 +1,8 @@
 // Environment → typed configuration, validated once at start. Every bad value is reported at once, with
 // what was expected, so a misconfigured instance fails before it serves anything.
+import net from 'node:net';
 import path from 'node:path';
+import { hostName } from './allowed-hosts.js';
 import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
 import { formatDuration, parseDuration } from './registry/durations.js';
 
@@ -15,8 +17,16 @@ export interface Config {
   databaseUrl?: string;
   redisUrl?: string;
   redisClusterNodes?: { host: string; port: number }[];
-  /** 'on' / 'off' when set; absent → decided by the mode (see auth/mode.ts). */
+  /** 'on' / 'off' when set; absent → decided by the mode (see decideAuth in app.ts). */
   auth?: 'on' | 'off';
+  /** Listen address when set; absent → 127.0.0.1 while auth is off, 0.0.0.0 with auth on (see listenHost). */
+  host?: string;
+  /** Host names requests may be addressed to besides local ones (enforced always with auth off, when set with auth on). */
+  allowedHosts: string[];
+  /** A second port serving only /metrics, without a key, on the same address (for a scraper on a private network). */
+  metricsPort?: number;
+  /** How long a key seen before keeps its verdict while the database is unreachable. */
+  authGraceMs: number;
   logLevel: LogLevel;
   limits: {
     /** Longest list a request may pass in any argument (entity keys, refs). */
@@ -104,6 +114,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`AUTH=${JSON.stringify(authRaw)}: expected "on" or "off"`);
   }
 
+  const host = nonEmpty(env.HOST)?.toLowerCase();
+  if (host !== undefined && !isHostName(host) && net.isIP(host) === 0) {
+    problems.push(`HOST=${JSON.stringify(host)}: expected an address to listen on, e.g. 127.0.0.1, 0.0.0.0 or ::`);
+  }
+  const allowedHosts = (nonEmpty(env.ALLOWED_HOSTS) ?? '')
+    .split(',')
+    .map(hostName)
+    .filter((h) => h !== '');
+  for (const name of allowedHosts) {
+    if (!isHostName(name) && net.isIP(name) === 0) {
+      problems.push(`ALLOWED_HOSTS: ${JSON.stringify(name)} is not a host name (expected names without port, e.g. "registry.internal,10.0.0.5")`);
+    }
+  }
+
   const duration = (name: string, fallback: string, maxMs: number): number => {
     const raw = nonEmpty(env[name]) ?? fallback;
     try {
@@ -150,6 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl,
     redisClusterNodes,
     auth: authRaw === 'on' || authRaw === 'off' ? authRaw : undefined,
+    host,
+    allowedHosts,
+    metricsPort: nonEmpty(env.METRICS_PORT) === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535),
+    authGraceMs: duration('AUTH_GRACE', '10m', 7 * 86_400_000),
     logLevel,
     limits: {
       maxListLength: integer('MAX_LIST_LENGTH', 1000, 1, 1_000_000),
@@ -174,8 +202,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replicas: integer('HOT_KEY_REPLICAS', 2, 0, 16),
     },
   };
+  if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
+    problems.push(`METRICS_PORT=${config.metricsPort} is PORT too: give the metrics their own port, or leave METRICS_PORT unset`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** A DNS name such as registry.internal (one label at least, letters, digits and hyphens). */
+function isHostName(value: string): boolean {
+  return value.length <= 253 && /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?$/.test(value);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -14,6 +14,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { Logger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { Authenticator } from './auth/authenticator.js';
+import { hostRefusal } from './allowed-hosts.js';
 import type { Config } from './config.js';
 import { CodedError } from './errors.js';
 import type { RequestContext, Services } from './graphql/context.js';
@@ -38,11 +39,17 @@ export interface ServerDeps {
   metrics: PromRegistry;
   /** Resolves when the database answers and every migration is applied. */
   ready: () => Promise<boolean>;
+  /** The address to listen on (see listenHost in app.ts). */
+  host: string;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The address the server listens on, e.g. 127.0.0.1. */
+  address: string;
+  /** The metrics-only server on METRICS_PORT, when configured. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -75,12 +82,32 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
-  });
   app.get('/readyz', async (_req, res) => {
     const ready = await deps.ready().catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+  });
+  // The probes above answer any Host: they carry no data and change nothing, and load balancers and
+  // orchestrators address them by IP. Everything below needs an allowed Host (see allowed-hosts.ts).
+  const hostPolicy = { authEnabled: deps.authenticator.enabled, allowedHosts: config.allowedHosts };
+  app.use((req, res, next) => {
+    const refusal = hostRefusal(req.headers.host, hostPolicy);
+    if (!refusal) return next();
+    res.status(403).json({ errors: [{ message: refusal, extensions: { code: 'FORBIDDEN' } }] });
+  });
+  const serveMetrics = async (res: express.Response) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  };
+  app.get('/metrics', async (req, res) => {
+    // Any key will do: metrics name versions and counts, never values, but they are not for the whole network.
+    const refused = await deps.authenticator.authenticate(req.headers.authorization).then(
+      () => undefined,
+      (error: unknown) => (error instanceof CodedError ? error : undefined) ?? new CodedError('UNAVAILABLE', 'cannot check the API key'),
+    );
+    if (refused) {
+      res.status(HTTP_STATUS[refused.code] ?? 401).json({ errors: [{ message: refused.message, extensions: { code: refused.code } }] });
+      return;
+    }
+    await serveMetrics(res);
   });
   app.get('/graphql', (req, res, next) => {
     if (!wantsPlayground(req.method, req.headers.accept, 'query' in req.query)) return next();
@@ -127,16 +154,54 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     });
   });
 
+  let metricsServer: http.Server | undefined;
+  try {
+    const { port, address } = await listen(httpServer, config.port, deps.host);
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      // A scraper on a private network reads this port without a key: it serves /metrics and nothing else.
+      const metricsApp = express().disable('x-powered-by');
+      metricsApp.get('/metrics', (_req, res) => serveMetrics(res));
+      metricsServer = http.createServer(metricsApp);
+      metricsUrl = `${baseUrl(deps.host, (await listen(metricsServer, config.metricsPort, deps.host)).port)}/metrics`;
+    }
+    return {
+      url: baseUrl(deps.host, port),
+      port,
+      address,
+      metricsUrl,
+      close: async () => {
+        await apollo.stop();
+        if (metricsServer) await closeServer(metricsServer);
+      },
+    };
+  } catch (error) {
+    // One of the ports is taken: release the other before reporting it.
+    await apollo.stop().catch(() => {});
+    if (metricsServer?.listening) await closeServer(metricsServer);
+    throw error;
+  }
+}
+
+/** Stops listening and ends idle keep-alive connections (a scraper keeps one open between scrapes). */
+async function closeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
+}
+
+async function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, resolve);
+    server.once('error', reject);
+    server.listen(port, host, resolve);
   });
-  const port = (httpServer.address() as AddressInfo).port;
-  return {
-    url: `http://localhost:${port}`,
-    port,
-    close: () => apollo.stop(),
-  };
+  return server.address() as AddressInfo;
+}
+
+/** How to reach a server listening on `host` from this machine: over loopback when it listens on every interface. */
+function baseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** Errors from the context function become GraphQL errors with an HTTP status (401 for a missing key). */

@@ -1,10 +1,14 @@
 // Every auth boundary: no key, unknown or revoked key, wrong role, wrong team; and the mode rules
-// (server mode on by default, embedded mode on once a key exists).
+// (server mode on by default, embedded mode on once a key has ever existed).
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { decideAuth, type Service } from '../src/app.js';
+import { sql } from 'drizzle-orm';
+import { decideAuth, startService, type Service } from '../src/app.js';
 import { createApiKey, revokeApiKey } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
 import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
@@ -134,17 +138,54 @@ describe('auth in server mode', () => {
 });
 
 describe('auth in embedded mode', () => {
-  it('is off with no key and on once a key exists (unless AUTH says otherwise)', async () => {
+  it('is off with no key ever, and on once a key has existed, revoked or not (unless AUTH says otherwise)', async () => {
     const database = await openPglite();
     try {
       await migrate(database);
       expect(await decideAuth(loadConfig({}), database)).toBe(false);
       expect(await decideAuth(loadConfig({ AUTH: 'on' }), database)).toBe(true);
-      await createApiKey(database.db, 'growth', 'admin');
+      const { id } = await createApiKey(database.db, 'growth', 'admin');
+      expect(await decideAuth(loadConfig({}), database)).toBe(true);
+      await revokeApiKey(database.db, id);
       expect(await decideAuth(loadConfig({}), database)).toBe(true);
       expect(await decideAuth(loadConfig({ AUTH: 'off' }), database)).toBe(false);
+      // The record that a key existed cannot be lost by accident: the database refuses to delete keys.
+      await expect(database.db.execute(sql`delete from api_keys`)).rejects.toThrow();
+      await expect(database.db.execute(sql`truncate api_keys`)).rejects.toThrow();
+      expect(await decideAuth(loadConfig({}), database)).toBe(true);
     } finally {
       await database.close();
     }
   });
+
+  it('stays on after the last key is revoked with `npm run keys -- revoke` and the service restarts', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'auth-stays-on-'));
+    const cli = (...args: string[]) => run('npx', ['tsx', 'src/cli/keys.ts', ...args], { env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' } });
+    try {
+      const created = await cli('create', '--team', 'platform', '--role', 'admin', '--label', 'laptop');
+      const id = /created key #(\d+)/.exec(created.stdout)![1]!;
+      expect((await cli('revoke', '--id', id)).stdout).toMatch(new RegExp(`revoked: #${id}\t`));
+      expect((await cli('list')).stdout).toMatch(/"laptop".*revoked \d{4}-/);
+
+      const start = (env: Record<string, string>) => startService(loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env }));
+      const service = await start({});
+      try {
+        expect(service.authEnabled).toBe(true);
+        const anonymous = await gql(service, '{ features { name } }');
+        expect(anonymous.status).toBe(401);
+        expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
+      } finally {
+        await service.close();
+      }
+      // Only an explicit AUTH=off opens it again.
+      const open = await start({ AUTH: 'off' });
+      try {
+        expect((await gql(open, '{ features { name } }')).data).toEqual({ features: [] });
+      } finally {
+        await open.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -31,8 +31,12 @@ export async function queryRows<T>(db: Db | Tx, statement: SQL): Promise<T[]> {
   return result.rows;
 }
 
+const CONNECT_TIMEOUT_MS = 2_000;
+
 export async function connectPostgres(url: string, options: { poolSize?: number } = {}): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An unreachable database fails a query within seconds instead of holding the request (and the API key
+  // check in front of every request) until the operating system gives up on the connection.
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', () => {});
   const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;

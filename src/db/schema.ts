@@ -25,6 +25,8 @@ export const entities = pgTable('entities', {
   name: text('name').primaryKey(),
   keyName: text('key_name').notNull(),
   description: text('description'),
+  // The team that may change the entity; null: only an admin may (entities registered before owners existed).
+  owner: text('owner'),
   createdAt: createdAt(),
 });
 
@@ -129,8 +131,13 @@ export const apiKeys = pgTable(
     keyHash: text('key_hash').notNull().unique(),
     team: text('team').notNull(),
     role: text('role').notNull(),
+    // What the key is for, in its creator's words (null for keys made before labels existed).
+    label: text('label'),
     createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    // To the minute: each instance records a key's use at most once a minute.
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },
   (t) => [check('api_keys_role_check', sql`${t.role} in ('reader', 'producer', 'owner', 'admin')`)],
 );

@@ -1,4 +1,5 @@
 // What every resolver receives: who is calling, the domain services, and this request's loaders.
+import type { ApiKeys } from '../auth/keys.js';
 import type { Principal } from '../auth/principal.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
@@ -14,6 +15,7 @@ import type { RegistryLoaders } from './loaders.js';
 /** The domain services of one instance, shared by all requests. */
 export interface Services {
   registry: Registry;
+  apiKeys: ApiKeys;
   reader: OnlineReader;
   writer: ValueWriter;
   eventLag: EventLag;

@@ -9,9 +9,11 @@ import type { HotKey as HotKeyModel } from '../hotkeys/hot-keys.js';
 import type { DistributionBucket as DistributionBucketModel } from '../monitoring/distributions.js';
 import type { ValidationReport as ValidationReportModel } from '../monitoring/validation.js';
 import type { RegisteredVersion as RegisteredVersionModel } from '../registry/registry.js';
+import type { ApiKeyRecord as ApiKeyRecordModel } from '../auth/keys.js';
 import type { RequestContext } from './context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -43,6 +45,23 @@ export type AlertKind =
   | 'HOT_KEY'
   | 'LAG_EXCEEDS_WINDOW'
   | 'VERSION_MISMATCH';
+
+/** An API key as its holders and admins see it: never its secret, nor a hash of it. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  /** After this the key is refused (401); null: it does not expire. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** What the key is for; null for keys made before labels existed. */
+  label?: Maybe<Scalars['String']['output']>;
+  /** When it was last used, to the minute (each instance records it at most once a minute). */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** reader, producer, owner or admin. */
+  role: Scalars['String']['output'];
+  team: Scalars['String']['output'];
+};
 
 /** One registry change. */
 export type AuditEntry = {
@@ -87,6 +106,13 @@ export type Consumer = {
   versions: Array<FeatureVersion>;
 };
 
+export type CreatedApiKey = {
+  __typename?: 'CreatedApiKey';
+  key: ApiKey;
+  /** The secret to send as "Authorization: Bearer <secret>": shown only here, stored only as a hash. */
+  secret: Scalars['String']['output'];
+};
+
 /**
  * The distribution of a version's accepted values in one time bucket. The numbers are the values (INT64,
  * FLOAT64), 0/1 (BOOL), or lengths (STRING and lists).
@@ -116,6 +142,8 @@ export type Entity = {
   features: Array<Feature>;
   keyName: Scalars['String']['output'];
   name: Scalars['String']['output'];
+  /** The team whose owners may change it; null: admin-owned (only an admin may change it). */
+  owner?: Maybe<Scalars['String']['output']>;
 };
 
 export type EventLagStats = {
@@ -225,16 +253,32 @@ export type Mutation = {
   activateFeatureVersion: FeatureVersion;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */
   bindConsumer: Consumer;
-  /** Binds a producer to the versions it writes. */
+  /** Binds a producer to the versions it writes: a grant from each feature's team (an owner of it, or an admin). */
   bindProducer: Producer;
+  /**
+   * Creates an API key and returns its secret, shown this once. An admin creates any key; an owner creates keys
+   * for its own team up to the owner role. label says what it is for; expiresAt, when given, must be in the future.
+   */
+  createApiKey: CreatedApiKey;
   /** → DEPRECATED, served (and flagged) until sunsetAt, then RETIRED. */
   deprecateFeatureVersion: FeatureVersion;
   registerConsumer: Consumer;
-  /** Registers an entity (a kind of thing features describe). Registering it again with the same key name returns it. */
+  /**
+   * Registers an entity (a kind of thing features describe), owned by owner (the caller must be an owner of that
+   * team), else by the caller's team (admin-owned when an admin registers it). Registering it again with the same
+   * key name returns it; a new description or owner needs an owner of the entity's team, or an admin.
+   */
   registerEntity: Entity;
   /** Registers a feature version: an identical definition returns the existing version (created: false); a different one creates N+1 as DRAFT. */
   registerFeatureVersion: RegisterFeatureVersionPayload;
   registerProducer: Producer;
+  /** Revokes a key (for good; revoking it again returns it unchanged): an admin any key, an owner its own team's keys up to the owner role. */
+  revokeApiKey: ApiKey;
+  /**
+   * Removes a producer's bindings to refs (refs it is not bound to are left alone): for an owner of the feature's
+   * team or of the producer's team, or an admin.
+   */
+  unbindProducer: Producer;
   /** Checks a DRAFT against history (its shadow-written values against the live version's) and stores the report. */
   validateFeatureVersion: ValidationReport;
   /**
@@ -264,6 +308,14 @@ export type MutationBindProducerArgs = {
 };
 
 
+export type MutationCreateApiKeyArgs = {
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  label: Scalars['String']['input'];
+  role: Scalars['String']['input'];
+  team: Scalars['String']['input'];
+};
+
+
 export type MutationDeprecateFeatureVersionArgs = {
   reason?: InputMaybe<Scalars['String']['input']>;
   ref: Scalars['String']['input'];
@@ -282,6 +334,7 @@ export type MutationRegisterEntityArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   keyName: Scalars['String']['input'];
   name: Scalars['String']['input'];
+  owner?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -294,6 +347,17 @@ export type MutationRegisterProducerArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
   owner: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnbindProducerArgs = {
+  producer: Scalars['String']['input'];
+  refs: Array<Scalars['String']['input']>;
 };
 
 
@@ -346,6 +410,8 @@ export type Query = {
   __typename?: 'Query';
   /** What is wrong now: LAG_EXCEEDS_WINDOW, VERSION_MISMATCH, DRIFT, HOT_KEY, with since-when and the figures. */
   alerts: Array<Alert>;
+  /** API keys, never their secrets: every key for an admin, its own team's for an owner; other roles are refused. */
+  apiKeys: Array<ApiKey>;
   /**
    * The audit log, newest first: every registry change with who made it, before and after, and its reason.
    * subject: `kind:name` as recorded (`version:click_rate_7d@2`, `producer:clicks_pipeline`), or a bare name or ref
@@ -620,11 +686,13 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Alert: ResolverTypeWrapper<Alert>;
   AlertKind: AlertKind;
+  ApiKey: ResolverTypeWrapper<ApiKeyRecordModel>;
   AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
   BindingMismatch: ResolverTypeWrapper<BindingMismatchModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Compatibility: Compatibility;
   Consumer: ResolverTypeWrapper<PartyModel>;
+  CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'key'> & { key: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DistributionBucket: ResolverTypeWrapper<DistributionBucketModel>;
   Entity: ResolverTypeWrapper<EntityModel>;
@@ -637,6 +705,7 @@ export type ResolversTypes = {
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HistogramBin: ResolverTypeWrapper<HistogramBin>;
   HotKey: ResolverTypeWrapper<HotKeyModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -660,10 +729,12 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Alert: Alert;
+  ApiKey: ApiKeyRecordModel;
   AuditEntry: AuditEntryModel;
   BindingMismatch: BindingMismatchModel;
   Boolean: Scalars['Boolean']['output'];
   Consumer: PartyModel;
+  CreatedApiKey: Omit<CreatedApiKey, 'key'> & { key: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
   DistributionBucket: DistributionBucketModel;
   Entity: EntityModel;
@@ -676,6 +747,7 @@ export type ResolversParentTypes = {
   Float: Scalars['Float']['output'];
   HistogramBin: HistogramBin;
   HotKey: HotKeyModel;
+  ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
@@ -701,6 +773,17 @@ export type AlertResolvers<ContextType = RequestContext, ParentType extends Reso
   value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
+export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  team?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -723,6 +806,11 @@ export type ConsumerResolvers<ContextType = RequestContext, ParentType extends R
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   versions?: Resolver<Array<ResolversTypes['FeatureVersion']>, ParentType, ContextType>;
+};
+
+export type CreatedApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = {
+  key?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -750,6 +838,7 @@ export type EntityResolvers<ContextType = RequestContext, ParentType extends Res
   features?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
   keyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type EventLagStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EventLagStats'] = ResolversParentTypes['EventLagStats']> = {
@@ -816,11 +905,14 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   activateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationActivateFeatureVersionArgs, 'ref'>>;
   bindConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationBindConsumerArgs, 'consumer' | 'refs'>>;
   bindProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationBindProducerArgs, 'producer' | 'refs'>>;
+  createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'label' | 'role' | 'team'>>;
   deprecateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationDeprecateFeatureVersionArgs, 'ref' | 'sunsetAt'>>;
   registerConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationRegisterConsumerArgs, 'name' | 'owner'>>;
   registerEntity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
   registerFeatureVersion?: Resolver<ResolversTypes['RegisterFeatureVersionPayload'], ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
   registerProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  unbindProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationUnbindProducerArgs, 'producer' | 'refs'>>;
   validateFeatureVersion?: Resolver<ResolversTypes['ValidationReport'], ParentType, ContextType, RequireFields<MutationValidateFeatureVersionArgs, 'ref'>>;
   writeFeatureValues?: Resolver<ResolversTypes['WriteResult'], ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
 };
@@ -855,6 +947,7 @@ export type ProducerResolvers<ContextType = RequestContext, ParentType extends R
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   alerts?: Resolver<Array<ResolversTypes['Alert']>, ParentType, ContextType>;
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   auditLog?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'limit'>>;
   bindingMismatches?: Resolver<Array<ResolversTypes['BindingMismatch']>, ParentType, ContextType>;
   consumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<QueryConsumerArgs, 'name'>>;
@@ -912,9 +1005,11 @@ export type WriteResultResolvers<ContextType = RequestContext, ParentType extend
 
 export type Resolvers<ContextType = RequestContext> = {
   Alert?: AlertResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   BindingMismatch?: BindingMismatchResolvers<ContextType>;
   Consumer?: ConsumerResolvers<ContextType>;
+  CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DistributionBucket?: DistributionBucketResolvers<ContextType>;
   Entity?: EntityResolvers<ContextType>;

@@ -41,6 +41,7 @@ export const resolvers: Resolvers = {
       if (limit !== null && limit !== undefined && (limit < 1 || limit > 1000)) throw badInput('limit must be from 1 to 1000');
       return hotKeys.list(limit ?? 10);
     },
+    apiKeys: (_, __, { apiKeys, principal }) => apiKeys.list(principal),
   },
 
   Mutation: {
@@ -54,10 +55,16 @@ export const resolvers: Resolvers = {
     registerProducer: (_, args, { registry, principal }) => registry.registerParty(principal, 'producer', args),
     registerConsumer: (_, args, { registry, principal }) => registry.registerParty(principal, 'consumer', args),
     bindProducer: (_, { producer, refs }, { registry, principal }) => registry.bindProducer(principal, producer, refs),
+    unbindProducer: (_, { producer, refs }, { registry, principal }) => registry.unbindProducer(principal, producer, refs),
     bindConsumer: (_, { consumer, refs }, { registry, principal }) => registry.bindConsumer(principal, consumer, refs),
     writeFeatureValues: (_, { producer, rows }, { writer, principal }) => writer.write(principal, producer, rows),
+    createApiKey: (_, input, { apiKeys, principal }) => apiKeys.create(principal, input),
+    revokeApiKey: (_, { id }, { apiKeys, principal }) => apiKeys.revoke(principal, id),
   },
 
+  ApiKey: {
+    id: (key) => String(key.id),
+  },
   Entity: {
     features: (entity, _, { loaders }) => loaders.featuresOfEntity.load(entity.name),
   },

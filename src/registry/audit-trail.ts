@@ -7,7 +7,7 @@ import { badInput } from '../errors.js';
 import { checkText } from '../text.js';
 
 /** The kinds of thing the log names, as the prefix of a subject: `version:click_rate_7d@2`. */
-const SUBJECT_KINDS = ['entity', 'feature', 'version', 'producer', 'consumer', 'key'] as const;
+const SUBJECT_KINDS = ['entity', 'feature', 'version', 'producer', 'consumer', 'apikey'] as const;
 
 export const MAX_AUDIT_ENTRIES = 1_000;
 

@@ -12,6 +12,8 @@ export interface Entity {
   name: string;
   keyName: string;
   description: string | null;
+  /** The team whose owners may change it; null: admin-owned. */
+  owner: string | null;
   createdAt: Date;
 }
 

@@ -1,10 +1,10 @@
 // The registry: entities, features, immutable feature versions, producers, consumers and their bindings.
 // Every rule about what may be registered, bound or moved through the lifecycle lives here; every change is
 // one transaction with its audit record, so a refused request changes nothing.
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { recordAudit } from '../db/audit.js';
 import type { Db, Tx } from '../db/client.js';
 import {
-  auditLog,
   consumerBindings,
   consumers,
   entities,
@@ -16,8 +16,9 @@ import {
   validationReports,
 } from '../db/schema.js';
 import { badInput, conflict, notFound } from '../errors.js';
-import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
 import { readAuditLog, type AuditEntry, type AuditQuery } from './audit-trail.js';
+import { requireAnyTeamRole, requireRole, requireRoleInAny, type Principal } from '../auth/principal.js';
+import { freeText } from '../text.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, sortKeysDeep, type FeatureVersionInput } from './definition.js';
 import {
@@ -229,29 +230,41 @@ export class Registry {
 
   // ---- changes -----------------------------------------------------------------------------------------
 
-  /** Registers an entity; registering the same one again returns it, a different key name is a CONFLICT. */
+  /**
+   * Registers an entity, owned by `owner` (the caller must be its owner), else by the caller's team (an admin's
+   * entity is admin-owned). Registering the same one again returns it; a different key name is a CONFLICT; a
+   * new description or owner needs the entity's owner team (or an admin), so no team rewrites a shared entity.
+   */
   async registerEntity(
     principal: Principal,
-    input: { name: string; keyName: string; description?: string | null },
+    input: { name: string; keyName: string; description?: string | null; owner?: string | null },
   ): Promise<Entity> {
     requireAnyTeamRole(principal, 'owner', 'registering an entity');
     const name = checkName(input.name, 'entity name');
     const keyName = checkName(input.keyName, 'keyName');
-    const description = input.description?.trim() || null;
+    const description = freeText(input.description, 'description');
+    const owner = input.owner == null ? undefined : checkName(input.owner, 'owner');
+    if (owner !== undefined) requireRole(principal, 'owner', owner, `registering entity ${name} for team ${owner}`);
     return this.transact(async (tx) => {
       const [existing] = await tx.select().from(entities).where(eq(entities.name, name)).for('update');
       if (existing) {
         if (existing.keyName !== keyName) {
           throw conflict(`entity ${name} exists with key name ${existing.keyName}, not ${keyName}`);
         }
-        if (existing.description === description || input.description === undefined) return existing;
-        const [updated] = await tx.update(entities).set({ description }).where(eq(entities.name, name)).returning();
+        const change = {
+          ...(input.description !== undefined && existing.description !== description ? { description } : {}),
+          ...(owner !== undefined && existing.owner !== owner ? { owner } : {}),
+        };
+        if (Object.keys(change).length === 0) return existing;
+        requireRoleInAny(principal, 'owner', [existing.owner], `changing entity ${name} (${existing.owner ? `owned by team ${existing.owner}` : 'admin-owned'})`);
+        const [updated] = await tx.update(entities).set(change).where(eq(entities.name, name)).returning();
         await audit(tx, principal, 'entity.describe', `entity:${name}`, existing, updated);
         return updated!;
       }
-      const [created] = await tx.insert(entities).values({ name, keyName, description }).returning();
-      await audit(tx, principal, 'entity.register', `entity:${name}`, null, created);
-      return created!;
+      const created = { name, keyName, description, owner: owner ?? (principal.role === 'admin' ? null : principal.team) };
+      const [row] = await tx.insert(entities).values(created).returning();
+      await audit(tx, principal, 'entity.register', `entity:${name}`, null, row);
+      return row!;
     });
   }
 
@@ -411,14 +424,17 @@ export class Registry {
     });
   }
 
-  /** Binds a producer to the versions it writes (adds to its bindings; binding twice is a no-op). */
+  /**
+   * Binds a producer to the versions it writes (adds to its bindings; binding twice is a no-op). A binding is
+   * a grant to write the feature's values, so it is the feature's team that gives it, whoever owns the producer.
+   */
   async bindProducer(principal: Principal, producerName: string, refs: readonly string[]): Promise<Party> {
-    return this.bind(principal, 'producer', producerName, refs, async (tx, versions) => {
-      const existing = await tx
-        .select({ feature: producerBindings.feature, version: producerBindings.version })
-        .from(producerBindings)
-        .where(eq(producerBindings.producer, producerName));
-      const bound = new Set(existing.map((b) => formatRef(b.feature, b.version)));
+    const authorize = (_: Party, version: FeatureVersion, featureOwner: string) =>
+      requireRole(principal, 'owner', featureOwner, `binding producer ${producerName} to ${version.ref} (a feature of team ${featureOwner})`);
+    return this.bind(principal, 'producer', producerName, refs, authorize, async (tx, versions) => {
+      const retired = versions.find((v) => v.status === 'RETIRED');
+      if (retired) throw conflict(`${retired.ref} is RETIRED (sunset ${retired.sunsetAt?.toISOString()}): bind a live version`);
+      const bound = await boundRefs(tx, producerName);
       const added = versions.filter((v) => !bound.has(v.ref));
       if (added.length === 0) return;
       await tx
@@ -427,6 +443,30 @@ export class Registry {
       await audit(tx, principal, 'producer.bind', `producer:${producerName}`, [...bound].sort(), [
         ...[...bound, ...added.map((v) => v.ref)].sort(),
       ]);
+    });
+  }
+
+  /**
+   * Removes a producer's bindings to `refs` (refs it is not bound to are left alone). The feature's team may
+   * withdraw its grant, and the producer's team may give it up; an admin may do both.
+   */
+  async unbindProducer(principal: Principal, producerName: string, refs: readonly string[]): Promise<Party> {
+    const authorize = (producer: Party, version: FeatureVersion, featureOwner: string) =>
+      requireRoleInAny(principal, 'owner', [featureOwner, producer.owner], `unbinding producer ${producerName} from ${version.ref}`);
+    return this.bind(principal, 'producer', producerName, refs, authorize, async (tx, versions) => {
+      const bound = await boundRefs(tx, producerName);
+      const removed = versions.filter((v) => bound.has(v.ref));
+      if (removed.length === 0) return;
+      await tx
+        .delete(producerBindings)
+        .where(
+          and(
+            eq(producerBindings.producer, producerName),
+            or(...removed.map((v) => and(eq(producerBindings.feature, v.feature), eq(producerBindings.version, v.version)))),
+          ),
+        );
+      const gone = new Set(removed.map((v) => v.ref));
+      await audit(tx, principal, 'producer.unbind', `producer:${producerName}`, [...bound].sort(), [...bound].filter((r) => !gone.has(r)).sort());
     });
   }
 
@@ -443,7 +483,11 @@ export class Registry {
       if (other) throw badInput(`${other} and ${ref} are two versions of one feature: a consumer reads exactly one`);
       perFeature.set(feature, ref);
     }
-    return this.bind(principal, 'consumer', consumerName, refs, async (tx, versions) => {
+    // A consumer only reads, and every feature is readable: its own team decides what it is pinned to.
+    const authorize = (consumer: Party) => requireRole(principal, 'owner', consumer.owner, `binding consumer ${consumerName}`);
+    return this.bind(principal, 'consumer', consumerName, refs, authorize, async (tx, versions) => {
+      const retired = versions.find((v) => v.status === 'RETIRED');
+      if (retired) throw conflict(`${retired.ref} is RETIRED (sunset ${retired.sunsetAt?.toISOString()}): bind a live version`);
       const draft = versions.find((v) => v.status === 'DRAFT');
       if (draft) {
         throw conflict(`${draft.ref} is a DRAFT: activate it before binding a consumer to it`);
@@ -469,28 +513,33 @@ export class Registry {
     });
   }
 
-  /** The part of binding that producers and consumers share: lookups, ownership, unknown and retired refs. */
+  /**
+   * The part of changing bindings that producers and consumers share: lookups, unknown refs (NOT_FOUND), and
+   * `authorize` for each version with its feature's owner team, all before `apply` writes anything.
+   */
   private async bind(
     principal: Principal,
     kind: PartyKind,
     name: string,
     refs: readonly string[],
+    authorize: (party: Party, version: FeatureVersion, featureOwner: string) => void,
     apply: (tx: Tx, versions: FeatureVersion[]) => Promise<void>,
   ): Promise<Party> {
     if (refs.length === 0) throw badInput('refs is empty: name at least one feature version, e.g. ["click_rate_7d@2"]');
     const uniqueRefs = [...new Set(refs)];
     uniqueRefs.forEach(parseRef);
     const table = PARTY_TABLES[kind];
+    requireAnyTeamRole(principal, 'owner', `changing the bindings of ${kind} ${name}`);
     return this.transact(async (tx) => {
       const [party] = await tx.select().from(table).where(eq(table.name, name)).for('update');
       if (!party) throw notFound(`${kind} ${name} is not registered: register it first with register${capitalise(kind)}`);
-      requireRole(principal, 'owner', party.owner, `binding ${kind} ${name}`);
-      const versions = await new Registry(tx, { now: this.now }).versions(uniqueRefs);
+      const registry = new Registry(tx, { now: this.now });
+      const versions = await registry.versions(uniqueRefs);
       const found = new Set(versions.map((v) => v.ref));
       const unknown = uniqueRefs.filter((r) => !found.has(r));
       if (unknown.length > 0) throw notFound(`feature version ${unknown.join(', ')} is not registered`);
-      const retired = versions.find((v) => v.status === 'RETIRED');
-      if (retired) throw conflict(`${retired.ref} is RETIRED (sunset ${retired.sunsetAt?.toISOString()}): bind a live version`);
+      const owners = new Map((await registry.features([...new Set(versions.map((v) => v.feature))])).map((f) => [f.name, f.owner]));
+      for (const version of versions) authorize(party, version, owners.get(version.feature)!);
       await apply(tx, versions);
       return party;
     });
@@ -566,6 +615,15 @@ async function requirePassingValidation(tx: Tx, ref: string): Promise<void> {
   }
 }
 
+/** The refs a producer is bound to now. */
+async function boundRefs(tx: Tx, producer: string): Promise<Set<string>> {
+  const rows = await tx
+    .select({ feature: producerBindings.feature, version: producerBindings.version })
+    .from(producerBindings)
+    .where(eq(producerBindings.producer, producer));
+  return new Set(rows.map((b) => formatRef(b.feature, b.version)));
+}
+
 async function pinnedTo(tx: Tx, version: FeatureVersion): Promise<string[]> {
   const rows = await tx
     .select({ consumer: consumerBindings.consumer })
@@ -596,6 +654,4 @@ function sqlState(error: unknown): string | undefined {
 
 const capitalise = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
-async function audit(tx: Tx, principal: Principal, action: string, target: string, before: unknown, after: unknown) {
-  await tx.insert(auditLog).values({ actor: principal.actor, action, target, before: before ?? null, after: after ?? null });
-}
+const audit = recordAudit;

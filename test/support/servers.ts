@@ -28,6 +28,10 @@ export interface PostgresServer {
   port: number;
   /** Fast shutdown, then removes the data directory. Idempotent. */
   stop(): Promise<void>;
+  /** Fast shutdown keeping the data directory: the database is down until start(). Idempotent. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the SAME port with the same data (no-op if running). */
+  start(): Promise<void>;
 }
 
 export interface RedisServer {
@@ -410,23 +414,27 @@ export async function startPostgres(): Promise<PostgresServer> {
       const url = `postgres://postgres@${HOST}:${port}/postgres`;
       // Run `postgres` itself in the foreground (not `pg_ctl start`): we own the process,
       // see its log on stderr, and notice at once if it dies.
-      const proc = new ManagedProcess(`postgres :${port}`, postgres, [
-        '-D', dataDir,
-        '-p', String(port),
-        '-c', `listen_addresses=${HOST}`,
-        '-c', `unix_socket_directories=${dir}`,
-        // A test database is disposable: trade durability for speed.
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=200',
-      ], { cwd: dir, runAs, emergencySignal: 'SIGQUIT' });
-      try {
-        await waitUntilReady(proc, 'accepting connections', () => postgresAcceptsConnections(url, dataDir));
-      } catch (err) {
-        await proc.stop('SIGQUIT');
-        throw err;
-      }
+      const launch = async () => {
+        const proc = new ManagedProcess(`postgres :${port}`, postgres, [
+          '-D', dataDir,
+          '-p', String(port),
+          '-c', `listen_addresses=${HOST}`,
+          '-c', `unix_socket_directories=${dir}`,
+          // A test database is disposable: trade durability for speed.
+          '-c', 'fsync=off',
+          '-c', 'synchronous_commit=off',
+          '-c', 'full_page_writes=off',
+          '-c', 'max_connections=200',
+        ], { cwd: dir, runAs, emergencySignal: 'SIGQUIT' });
+        try {
+          await waitUntilReady(proc, 'accepting connections', () => postgresAcceptsConnections(url, dataDir));
+        } catch (err) {
+          await proc.stop('SIGQUIT');
+          throw err;
+        }
+        return proc;
+      };
+      let proc = await launch();
 
       let stopped = false;
       const server: PostgresServer = {
@@ -438,6 +446,13 @@ export async function startPostgres(): Promise<PostgresServer> {
           liveServers.delete(server);
           await proc.stop('SIGINT', 15_000); // SIGINT = "fast" shutdown: rolls back open transactions
           await removeTempDir(dir);
+        },
+        async halt() {
+          await proc.stop('SIGINT', 15_000);
+        },
+        async start() {
+          if (stopped) throw new Error(`postgres :${port} was stopped for good: start a new one`);
+          if (!proc.running) proc = await launch();
         },
       };
       liveServers.add(server);
