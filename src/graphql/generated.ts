@@ -207,6 +207,8 @@ export type Mutation = {
   /**
    * DRAFT → ACTIVE. Needs a passing validation report newer than the DRAFT's last shadow write, unless force is
    * true, which needs a reason. Both are kept in the audit log.
+   * DEPRECATED → ACTIVE before the sunset is a rollback: it needs a reason, clears sunsetAt and is audited as
+   * version.reactivated. RETIRED is final.
    */
   activateFeatureVersion: FeatureVersion;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */

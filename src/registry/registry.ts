@@ -315,7 +315,8 @@ export class Registry {
 
   /**
    * DRAFT → ACTIVE, once validated: the version needs a passing validation report newer than its last shadow
-   * write, unless `force` is set with a reason (both audited).
+   * write, unless `force` is set with a reason (both audited). DEPRECATED → ACTIVE before the sunset is a
+   * rollback: it needs a reason, clears the sunset, and needs no validation (the version was live before).
    */
   async activateFeatureVersion(
     principal: Principal,
@@ -326,8 +327,15 @@ export class Registry {
     if (options.force && !reason) throw badInput('force: true needs a reason, kept in the audit log');
     const action = options.force ? 'version.activate.forced' : 'version.activate';
     return this.moveVersion(principal, ref, action, reason, async (current, tx) => {
+      if (current.status === 'DEPRECATED') {
+        if (!reason) throw badInput(`${ref} is DEPRECATED: activating it again is a rollback and needs a reason, kept in the audit log`);
+        return { status: 'ACTIVE', sunsetAt: null, action: 'version.reactivated' };
+      }
+      if (current.status === 'RETIRED') {
+        throw conflict(`${ref} is RETIRED (sunset ${current.sunsetAt?.toISOString()}): RETIRED is final, it cannot be activated again`);
+      }
       if (current.status !== 'DRAFT') {
-        throw conflict(`${ref} is ${current.status}; only a DRAFT version can be activated`);
+        throw conflict(`${ref} is ${current.status}; only a DRAFT version (or a DEPRECATED one before its sunset) can be activated`);
       }
       if (!options.force) await requirePassingValidation(tx, ref);
       return { status: 'ACTIVE' };
@@ -356,7 +364,7 @@ export class Registry {
     ref: string,
     action: string,
     reason: string | null | undefined,
-    next: (current: FeatureVersion, tx: Tx) => Promise<{ status: VersionStatus; sunsetAt?: Date }> | { status: VersionStatus; sunsetAt?: Date },
+    next: (current: FeatureVersion, tx: Tx) => Promise<VersionMove> | VersionMove,
   ): Promise<FeatureVersion> {
     const { feature, version } = parseRef(ref);
     return this.transact(async (tx) => {
@@ -368,13 +376,13 @@ export class Registry {
         .for('update');
       if (!row) throw notFound(`feature version ${ref} is not registered`);
       requireRole(principal, 'owner', row.owner, `changing the lifecycle of ${ref}`);
-      const change = await next(this.toVersion(row.version), tx);
+      const { action: movedAs = action, ...change } = await next(this.toVersion(row.version), tx);
       const [updated] = await tx
         .update(featureVersions)
         .set(change)
         .where(and(eq(featureVersions.feature, feature), eq(featureVersions.version, version)))
         .returning();
-      await audit(tx, principal, action, `version:${ref}`, row.version, { ...updated, reason: reason ?? null });
+      await audit(tx, principal, movedAs, `version:${ref}`, row.version, { ...updated, reason: reason ?? null });
       return this.toVersion(updated!);
     });
   }
@@ -529,6 +537,13 @@ export function versionFromRow(row: VersionRow, now: Date): FeatureVersion {
     createdAt: row.createdAt,
     sunsetAt: row.sunsetAt,
   };
+}
+
+/** A lifecycle move: the new status (and sunset), audited as `action` when it differs from the method's. */
+interface VersionMove {
+  status: VersionStatus;
+  sunsetAt?: Date | null;
+  action?: string;
 }
 
 /** What registering a version answers: the version, and how it relates to the feature's live (latest ACTIVE) one. */
