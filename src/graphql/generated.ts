@@ -1,6 +1,6 @@
 // Generated from schema.graphql by `npm run codegen`: do not edit.
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Entity as EntityModel, Feature as FeatureModel, FeatureVersion as FeatureVersionModel, Party as PartyModel, BindingMismatch as BindingMismatchModel } from '../registry/model.js';
+import type { Entity as EntityModel, Feature as FeatureModel, FeatureVersion as FeatureVersionModel, Party as PartyModel, ProducerBinding as ProducerBindingModel, BindingMismatch as BindingMismatchModel } from '../registry/model.js';
 import type { OnlineFeaturesResult as OnlineFeaturesResultModel, OnlineRow as OnlineRowModel, OnlineValue as OnlineValueModel } from '../online/reader.js';
 import type { WriteResult as WriteResultModel } from '../online/writer.js';
 import type { EventLagStats as EventLagStatsModel } from '../online/event-lag.js';
@@ -324,10 +324,25 @@ export type OnlineValue = {
 
 export type Producer = {
   __typename?: 'Producer';
+  /** Each version the producer is bound to, when it last wrote it, and whether it has moved on from it. */
+  bindings: Array<ProducerBinding>;
   description?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
   owner: Scalars['String']['output'];
   versions: Array<FeatureVersion>;
+};
+
+/**
+ * A producer's binding to a version as it is now. The producer has moved on when it has not written the version
+ * for longer than its budget (maxAge, or window when longer; a new binding gets one budget of grace) while
+ * another version of the feature is being written: the version then no longer counts as produced.
+ */
+export type ProducerBinding = {
+  __typename?: 'ProducerBinding';
+  /** The newest row the producer wrote to this version (accepted or superseded), as far as the service knows (a few seconds behind); null when never. */
+  lastWrittenAt?: Maybe<Scalars['DateTime']['output']>;
+  movedOn: Scalars['Boolean']['output'];
+  version: FeatureVersion;
 };
 
 export type Query = {
@@ -609,6 +624,7 @@ export type ResolversTypes = {
   OnlineRow: ResolverTypeWrapper<OnlineRowModel>;
   OnlineValue: ResolverTypeWrapper<OnlineValueModel>;
   Producer: ResolverTypeWrapper<PartyModel>;
+  ProducerBinding: ResolverTypeWrapper<ProducerBindingModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadFlag: ReadFlag;
   RegisterFeatureVersionPayload: ResolverTypeWrapper<RegisteredVersionModel>;
@@ -647,6 +663,7 @@ export type ResolversParentTypes = {
   OnlineRow: OnlineRowModel;
   OnlineValue: OnlineValueModel;
   Producer: PartyModel;
+  ProducerBinding: ProducerBindingModel;
   Query: Record<PropertyKey, never>;
   RegisterFeatureVersionPayload: RegisteredVersionModel;
   RowError: RowError;
@@ -801,10 +818,17 @@ export type OnlineValueResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type ProducerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Producer'] = ResolversParentTypes['Producer']> = {
+  bindings?: Resolver<Array<ResolversTypes['ProducerBinding']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   versions?: Resolver<Array<ResolversTypes['FeatureVersion']>, ParentType, ContextType>;
+};
+
+export type ProducerBindingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProducerBinding'] = ResolversParentTypes['ProducerBinding']> = {
+  lastWrittenAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  movedOn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -881,6 +905,7 @@ export type Resolvers<ContextType = RequestContext> = {
   OnlineRow?: OnlineRowResolvers<ContextType>;
   OnlineValue?: OnlineValueResolvers<ContextType>;
   Producer?: ProducerResolvers<ContextType>;
+  ProducerBinding?: ProducerBindingResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterFeatureVersionPayload?: RegisterFeatureVersionPayloadResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;
