@@ -175,6 +175,9 @@ describe('who produces a feature (bindings that follow reality)', () => {
     const production = new FeatureProduction([v1, retired], [bound('job', 'ctr@2')], writes([['ctr@2', 'job', 0]]), now);
     expect(production.produced).toEqual([]);
     expect(production.mismatch(v1)).toBeNull();
+    // Written until it retired a minute ago: not idle, yet not produced.
+    const pinnedRetired = new FeatureProduction([retired, version(3, '1h')], [bound('job', 'ctr@2'), bound('job', 'ctr@3')], writes([['ctr@2', 'job', 60_000], ['ctr@3', 'job', 0]]), now);
+    expect(pinnedRetired.mismatch(retired)).toBe('no producer can write ctr@2 any more (retired); producers write ctr@3');
   });
 
   it('reads its flush and TTL settings as durations', () => {

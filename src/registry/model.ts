@@ -164,7 +164,7 @@ export class FeatureProduction {
     const own = this.bindings.filter((b) => b.version.ref === pinned.ref);
     if (own.length === 0) return `no producer is bound to ${pinned.ref}; ${producedNow}`;
     // Bound and not moved on, yet not produced: the version is retired.
-    if (!own.every((b) => b.movedOn)) return `${pinned.ref} is retired; ${producedNow}`;
+    if (!own.every((b) => b.movedOn)) return `no producer can write ${pinned.ref} any more (retired); ${producedNow}`;
     return own.map((b) => this.movedOnReason(b)).join('; ');
   }
 
