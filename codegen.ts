@@ -19,6 +19,7 @@ const config: CodegenConfig = {
           Feature: '../registry/model.js#Feature',
           FeatureVersion: '../registry/model.js#FeatureVersion',
           Producer: '../registry/model.js#Party',
+          ProducerBinding: '../registry/model.js#ProducerBinding',
           Consumer: '../registry/model.js#Party',
           BindingMismatch: '../registry/model.js#BindingMismatch',
           AuditEntry: '../registry/audit-trail.js#AuditEntry',

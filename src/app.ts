@@ -88,9 +88,12 @@ export async function startService(
       }
       logger.warn({ auth: false, host }, 'auth is off and the service listens beyond loopback');
     }
-    const registryCache = new RegistryCache(database);
+    const registryCache = new RegistryCache(database, config.producerWrites);
     await registryCache.start();
-    const registry = new Registry(database.db, { onChange: () => registryCache.invalidate() });
+    const registry = new Registry(database.db, {
+      onChange: () => registryCache.invalidate(),
+      lastWrites: () => registryCache.writes.lastWrites(),
+    });
     const store = options.store ?? openOnlineStore(config, database);
     // The service starts without its online store if it must (the registry still answers); reads and writes
     // report UNAVAILABLE until the store is back.

@@ -48,6 +48,13 @@ export interface Config {
     /** PSI of the latest bucket against the reference above which a version drifts. */
     driftThreshold: number;
   };
+  /** When each producer last wrote each version (what tells a producer that moved on). */
+  producerWrites: {
+    /** How often each instance adds its producers' write times to PostgreSQL. */
+    flushMs: number;
+    /** How long the verdicts reuse the write times read from PostgreSQL. */
+    ttlMs: number;
+  };
   hotKeys: {
     windowMs: number;
     shareThreshold: number;
@@ -192,6 +199,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     monitoring: {
       distributionBucketMs: duration('DISTRIBUTION_BUCKET', '1h', 7 * 86_400_000),
       driftThreshold: positive('DRIFT_PSI', 0.25),
+    },
+    producerWrites: {
+      flushMs: duration('PRODUCER_WRITES_FLUSH', '5s', 60_000),
+      ttlMs: duration('PRODUCER_WRITES_TTL', '5s', 60_000),
     },
     hotKeys: {
       windowMs: duration('HOT_KEY_WINDOW', '60s', READ_COUNT_RETENTION_MS / 2),

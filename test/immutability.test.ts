@@ -49,9 +49,26 @@ describe.each(backends)('feature version immutability on $name', (backend) => {
     await database.db.execute(sql`update feature_versions set status = 'ACTIVE' where version = 2`);
     await rejects(sql`update feature_versions set status = 'DRAFT' where version = 2`, /only moves forward/);
     await database.db.execute(sql`update feature_versions set status = 'DEPRECATED', sunset_at = now() + interval '1 day' where version = 1`);
-    await rejects(sql`update feature_versions set status = 'ACTIVE' where version = 1`, /only moves forward/);
+    await rejects(sql`update feature_versions set status = 'ACTIVE' where version = 1`, /only with its sunset cleared/);
     await database.db.execute(sql`update feature_versions set sunset_at = now() where version = 1`);
     await rejects(sql`update feature_versions set status = 'LIMBO' where version = 1`, /status_check|violates check/);
     expect(await version1()).toEqual({ value_type: 'FLOAT64', max_age: '1h', status: 'DEPRECATED' });
+  });
+
+  it('allows exactly one way back: DEPRECATED to ACTIVE before the sunset, with the sunset cleared', async () => {
+    await database.db.execute(sql`insert into feature_versions (feature, version, value_type, max_age, definition_hash, status, sunset_at)
+      values ('clicks', 3, 'STRING', '1h', 'h3', 'DEPRECATED', now() + interval '1 day')`);
+    const status3 = async () => (await queryRows<{ status: string; sunset_at: unknown }>(database.db, sql`select status, sunset_at from feature_versions where version = 3`))[0];
+    await rejects(sql`update feature_versions set status = 'DRAFT', sunset_at = null where version = 3`, /only moves forward/);
+    await rejects(sql`update feature_versions set status = 'ACTIVE', sunset_at = now() + interval '2 days' where version = 3`, /only with its sunset cleared/);
+    await database.db.execute(sql`update feature_versions set status = 'ACTIVE', sunset_at = null where version = 3`);
+    expect(await status3()).toEqual({ status: 'ACTIVE', sunset_at: null });
+    await rejects(sql`update feature_versions set status = 'DRAFT' where version = 3`, /only moves forward/);
+    // Past its sunset a DEPRECATED version is RETIRED: final, even with the sunset cleared in the same statement.
+    await database.db.execute(sql`update feature_versions set status = 'DEPRECATED', sunset_at = now() - interval '1 second' where version = 3`);
+    await rejects(sql`update feature_versions set status = 'ACTIVE', sunset_at = null where version = 3`, /RETIRED is final/);
+    await database.db.execute(sql`update feature_versions set status = 'RETIRED' where version = 3`);
+    await rejects(sql`update feature_versions set status = 'ACTIVE', sunset_at = null where version = 3`, /only moves forward/);
+    expect((await status3())!.status).toBe('RETIRED');
   });
 });

@@ -215,7 +215,6 @@ describe.each(backends)('registry on $name', (backend) => {
       const future = new Date(Date.now() + 86_400_000).toISOString();
       const deprecated = await deprecate('life@1', future);
       expect(deprecated.data!.deprecateFeatureVersion).toMatchObject({ ref: 'life@1', status: 'DEPRECATED' });
-      await refused('CONFLICT', () => activate('life@1'));
 
       // A sunset in the past retires it, and RETIRED shows wherever the status is visible.
       const past = new Date(Date.now() - 1000).toISOString();
@@ -227,6 +226,51 @@ describe.each(backends)('registry on $name', (backend) => {
       expect(seen.data!.featureVersion.status).toBe('RETIRED');
       expect(seen.data!.feature.versions[0]).toEqual({ ref: 'life@1', status: 'RETIRED' });
       await refused('CONFLICT', () => deprecate('life@1', future), /already RETIRED/);
+    });
+
+    it('rolls a DEPRECATED version back to ACTIVE before its sunset: with a reason, sunset cleared, audited', async () => {
+      await register({ feature: 'rollback', window: '1h' });
+      await register({ feature: 'rollback', window: '2h' });
+      await activate('rollback@2');
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+      await deprecate('rollback@1', tomorrow);
+      await gql(service, 'mutation { registerConsumer(name: "rollback_model", owner: "search") { name } }');
+      // A consumer may be pinned to a DEPRECATED version (only DRAFT and RETIRED are refused).
+      const pinned = await gql(service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@1"]) { versions { ref status } } }');
+      expect(pinned.data!.bindConsumer.versions).toEqual([{ ref: 'rollback@1', status: 'DEPRECATED' }]);
+      await gql(service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@2"]) { name } }');
+
+      const reactivate = (reason?: string) =>
+        gql(service, `mutation ($reason: String) { activateFeatureVersion(ref: "rollback@1", reason: $reason) { ref status sunsetAt } }`, { reason });
+      await refused('BAD_USER_INPUT', () => reactivate(), /rollback and needs a reason/);
+      await refused('BAD_USER_INPUT', () => reactivate('   '), /needs a reason/);
+      const rolledBack = await reactivate('rollback@2 double-counts clicks');
+      expect(rolledBack.errors).toBeUndefined();
+      expect(rolledBack.data!.activateFeatureVersion).toEqual({ ref: 'rollback@1', status: 'ACTIVE', sunsetAt: null });
+      expect((await gql(service, '{ featureVersion(ref: "rollback@1") { status sunsetAt } }')).data!.featureVersion).toEqual({ status: 'ACTIVE', sunsetAt: null });
+      await refused('CONFLICT', () => reactivate('again'), /only a DRAFT/);
+
+      const [audit] = await queryRows<{ action: string; reason: string; before: string; after: string | null }>(
+        database.db,
+        sql`select action, after->>'reason' as reason, before->>'status' as before, after->>'sunsetAt' as after
+            from audit_log where target = 'version:rollback@1' order by id desc limit 1`,
+      );
+      expect(audit).toEqual({ action: 'version.reactivated', reason: 'rollback@2 double-counts clicks', before: 'DEPRECATED', after: null });
+
+      // The consumer moves back to the reactivated version; the bad one is deprecated in turn.
+      await deprecate('rollback@2', tomorrow);
+      const back = await gql(service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@1"]) { versions { ref status } } }');
+      expect(back.data!.bindConsumer.versions).toEqual([{ ref: 'rollback@1', status: 'ACTIVE' }]);
+    });
+
+    it('keeps RETIRED final: a DEPRECATED version past its sunset cannot be activated again', async () => {
+      // life@1 was deprecated with a sunset in the past: it is RETIRED.
+      await refused(
+        'CONFLICT',
+        () => gql(service, 'mutation { activateFeatureVersion(ref: "life@1", reason: "roll back") { status } }'),
+        /RETIRED is final/,
+      );
+      await refused('CONFLICT', () => gql(service, 'mutation { activateFeatureVersion(ref: "life@1", force: true, reason: "roll back") { status } }'), /RETIRED is final/);
     });
 
     it('refuses unknown and malformed refs and bad times', async () => {
@@ -348,7 +392,7 @@ describe.each(backends)('registry on $name', (backend) => {
           consumer: { name: 'lagging_model' },
           pinned: { ref: 'ctr@3' },
           produced: [{ ref: 'ctr@1' }, { ref: 'ctr@2' }],
-          reason: expect.stringMatching(/no producer writes ctr@3/),
+          reason: expect.stringMatching(/^no producer is bound to ctr@3; producers write ctr@1, ctr@2$/),
         },
       ]);
     });

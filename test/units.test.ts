@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { compareDefinitions } from '../src/registry/compatibility.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
 import { canonicalDuration, parseDuration } from '../src/registry/durations.js';
-import { effectiveStatus, parseRef } from '../src/registry/model.js';
+import { effectiveStatus, FeatureProduction, humanDuration, parseRef, writeBudgetMs, type FeatureVersion } from '../src/registry/model.js';
 
 describe('durations', () => {
   it.each([
@@ -117,5 +117,72 @@ describe('compatibility of a new definition with the live one', () => {
   it('calls a narrowing of the type breaking', () => {
     const float = canonicalDefinition({ ...base, valueType: 'FLOAT64' });
     expect(compareDefinitions(float, canonicalDefinition(base))).toMatchObject({ compatibility: 'BREAKING', reasons: [expect.stringMatching(/FLOAT64 → INT64/)] });
+  });
+});
+
+describe('who produces a feature (bindings that follow reality)', () => {
+  const now = new Date('2026-11-26T12:00:00Z');
+  const ago = (ms: number) => now.getTime() - ms;
+  const version = (n: number, maxAge: string, window: string | null = null, status: FeatureVersion['status'] = 'ACTIVE') =>
+    ({ ref: `ctr@${n}`, feature: 'ctr', version: n, status, maxAge, window }) as FeatureVersion;
+  const v1 = version(1, '1h');
+  const v2 = version(2, '1h');
+  const HOUR = 3_600_000;
+  const bound = (producer: string, ref: string, msAgo = 10 * HOUR) => ({ producer, ref, boundAt: new Date(ago(msAgo)) });
+  const writes = (entries: [string, string, number][]) => {
+    const map = new Map<string, Map<string, number>>();
+    for (const [ref, producer, msAgo] of entries) map.set(ref, new Map([...(map.get(ref) ?? []), [producer, ago(msAgo)]]));
+    return map;
+  };
+
+  it('budgets a version its maxAge, or its window when longer', () => {
+    expect(writeBudgetMs(version(1, '1h'))).toBe(HOUR);
+    expect(writeBudgetMs(version(1, '1h', '7d'))).toBe(7 * 24 * HOUR);
+    expect(writeBudgetMs(version(1, '2h', '30m'))).toBe(2 * HOUR);
+  });
+
+  it('says how long ago in words people use', () => {
+    expect([999, 45_000, 12 * 60_000, 3 * HOUR + 59 * 60_000, 50 * HOUR].map(humanDuration)).toEqual(['0 s', '45 s', '12 min', '3 h', '2 d']);
+  });
+
+  it('counts an idle producer as moved on only while another version is being written', () => {
+    const idle = new FeatureProduction([v1, v2], [bound('job', 'ctr@1')], writes([['ctr@1', 'job', 3 * HOUR]]), now);
+    expect(idle.bindings[0]!.movedOn).toBe(false);
+    const moved = new FeatureProduction([v1, v2], [bound('job', 'ctr@1'), bound('job', 'ctr@2')], writes([['ctr@1', 'job', 3 * HOUR], ['ctr@2', 'job', 60_000]]), now);
+    expect(moved.bindings.map((b) => b.movedOn)).toEqual([true, false]);
+    expect(moved.produced.map((v) => v.ref)).toEqual(['ctr@2']);
+    expect(moved.mismatch(v1)).toBe('job last wrote ctr@1 3 h ago and writes @2');
+    expect(moved.mismatch(v2)).toBeNull();
+  });
+
+  it('names who writes the other version when the idle producer does not', () => {
+    const production = new FeatureProduction([v1, v2], [bound('old_job', 'ctr@1'), bound('new_job', 'ctr@2')], writes([['ctr@1', 'old_job', 2 * HOUR], ['ctr@2', 'new_job', 0]]), now);
+    expect(production.mismatch(v1)).toBe('old_job last wrote ctr@1 2 h ago; new_job writes @2');
+    expect(new FeatureProduction([v1, v2], [bound('new_job', 'ctr@2')], writes([['ctr@2', 'new_job', 0]]), now).mismatch(v1)).toBe(
+      'no producer is bound to ctr@1; producers write ctr@2',
+    );
+  });
+
+  it('gives every binding, a new one after old writes too, one budget of grace', () => {
+    const rebound = new FeatureProduction([v1, v2], [bound('job', 'ctr@1', 30 * 60_000), bound('job', 'ctr@2')], writes([['ctr@1', 'job', 5 * HOUR], ['ctr@2', 'job', 0]]), now);
+    expect(rebound.bindings[0]).toMatchObject({ movedOn: false, lastWrittenAt: new Date(ago(5 * HOUR)) });
+    const expired = new FeatureProduction([v1, v2], [bound('job', 'ctr@1', 2 * HOUR), bound('job', 'ctr@2')], writes([['ctr@2', 'job', 0]]), now);
+    expect(expired.mismatch(v1)).toBe('job has not written ctr@1 since it was bound 2 h ago and writes @2');
+  });
+
+  it('leaves retired versions out of what is produced', () => {
+    const retired = version(2, '1h', null, 'RETIRED');
+    const production = new FeatureProduction([v1, retired], [bound('job', 'ctr@2')], writes([['ctr@2', 'job', 0]]), now);
+    expect(production.produced).toEqual([]);
+    expect(production.mismatch(v1)).toBeNull();
+    // Written until it retired a minute ago: not idle, yet not produced.
+    const pinnedRetired = new FeatureProduction([retired, version(3, '1h')], [bound('job', 'ctr@2'), bound('job', 'ctr@3')], writes([['ctr@2', 'job', 60_000], ['ctr@3', 'job', 0]]), now);
+    expect(pinnedRetired.mismatch(retired)).toBe('no producer can write ctr@2 any more (retired); producers write ctr@3');
+  });
+
+  it('reads its flush and TTL settings as durations', () => {
+    expect(loadConfig({}).producerWrites).toEqual({ flushMs: 5_000, ttlMs: 5_000 });
+    expect(loadConfig({ PRODUCER_WRITES_FLUSH: '200ms', PRODUCER_WRITES_TTL: '1s' }).producerWrites).toEqual({ flushMs: 200, ttlMs: 1_000 });
+    expect(() => loadConfig({ PRODUCER_WRITES_FLUSH: 'often', PRODUCER_WRITES_TTL: '2m' })).toThrow(/PRODUCER_WRITES_FLUSH[\s\S]*PRODUCER_WRITES_TTL/);
   });
 });

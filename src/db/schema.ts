@@ -257,3 +257,18 @@ export const validationReports = pgTable(
   },
   (t) => [index('validation_reports_ref_idx').on(t.ref, t.createdAt)],
 );
+
+// When each producer last wrote each version (an accepted or superseded row), as far as any instance has told:
+// each instance keeps the times in memory and adds them here every few seconds with GREATEST, so the newest
+// write of all instances wins. It has no registry_changed trigger on purpose: a flush must not make every
+// instance reload its registry snapshot. Read with a short TTL by the verdicts on bindings (moved on or not).
+export const producerWrites = pgTable(
+  'producer_writes',
+  {
+    producer: text('producer').notNull(),
+    feature: text('feature').notNull(),
+    version: integer('version').notNull(),
+    lastWrittenAt: timestamp('last_written_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.producer, t.feature, t.version] })],
+);

@@ -1,6 +1,6 @@
 // Generated from schema.graphql by `npm run codegen`: do not edit.
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Entity as EntityModel, Feature as FeatureModel, FeatureVersion as FeatureVersionModel, Party as PartyModel, BindingMismatch as BindingMismatchModel } from '../registry/model.js';
+import type { Entity as EntityModel, Feature as FeatureModel, FeatureVersion as FeatureVersionModel, Party as PartyModel, ProducerBinding as ProducerBindingModel, BindingMismatch as BindingMismatchModel } from '../registry/model.js';
 import type { AuditEntry as AuditEntryModel } from '../registry/audit-trail.js';
 import type { OnlineFeaturesResult as OnlineFeaturesResultModel, OnlineRow as OnlineRowModel, OnlineValue as OnlineValueModel } from '../online/reader.js';
 import type { WriteResult as WriteResultModel } from '../online/writer.js';
@@ -249,6 +249,8 @@ export type Mutation = {
   /**
    * DRAFT → ACTIVE. Needs a passing validation report newer than the DRAFT's last shadow write, unless force is
    * true, which needs a reason. Both are kept in the audit log.
+   * DEPRECATED → ACTIVE before the sunset is a rollback: it needs a reason, clears sunsetAt and is audited as
+   * version.reactivated. RETIRED is final.
    */
   activateFeatureVersion: FeatureVersion;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */
@@ -400,10 +402,25 @@ export type OnlineValue = {
 
 export type Producer = {
   __typename?: 'Producer';
+  /** Each version the producer is bound to, when it last wrote it, and whether it has moved on from it. */
+  bindings: Array<ProducerBinding>;
   description?: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
   owner: Scalars['String']['output'];
   versions: Array<FeatureVersion>;
+};
+
+/**
+ * A producer's binding to a version as it is now. The producer has moved on when it has not written the version
+ * for longer than its budget (maxAge, or window when longer; a new binding gets one budget of grace) while
+ * another version of the feature is being written: the version then no longer counts as produced.
+ */
+export type ProducerBinding = {
+  __typename?: 'ProducerBinding';
+  /** The newest row the producer wrote to this version (accepted or superseded), as far as the service knows (a few seconds behind); null when never. */
+  lastWrittenAt?: Maybe<Scalars['DateTime']['output']>;
+  movedOn: Scalars['Boolean']['output'];
+  version: FeatureVersion;
 };
 
 export type Query = {
@@ -713,6 +730,7 @@ export type ResolversTypes = {
   OnlineRow: ResolverTypeWrapper<OnlineRowModel>;
   OnlineValue: ResolverTypeWrapper<OnlineValueModel>;
   Producer: ResolverTypeWrapper<PartyModel>;
+  ProducerBinding: ResolverTypeWrapper<ProducerBindingModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadFlag: ReadFlag;
   RegisterFeatureVersionPayload: ResolverTypeWrapper<RegisteredVersionModel>;
@@ -755,6 +773,7 @@ export type ResolversParentTypes = {
   OnlineRow: OnlineRowModel;
   OnlineValue: OnlineValueModel;
   Producer: PartyModel;
+  ProducerBinding: ProducerBindingModel;
   Query: Record<PropertyKey, never>;
   RegisterFeatureVersionPayload: RegisteredVersionModel;
   RowError: RowError;
@@ -939,10 +958,17 @@ export type OnlineValueResolvers<ContextType = RequestContext, ParentType extend
 };
 
 export type ProducerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Producer'] = ResolversParentTypes['Producer']> = {
+  bindings?: Resolver<Array<ResolversTypes['ProducerBinding']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   versions?: Resolver<Array<ResolversTypes['FeatureVersion']>, ParentType, ContextType>;
+};
+
+export type ProducerBindingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProducerBinding'] = ResolversParentTypes['ProducerBinding']> = {
+  lastWrittenAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  movedOn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -1025,6 +1051,7 @@ export type Resolvers<ContextType = RequestContext> = {
   OnlineRow?: OnlineRowResolvers<ContextType>;
   OnlineValue?: OnlineValueResolvers<ContextType>;
   Producer?: ProducerResolvers<ContextType>;
+  ProducerBinding?: ProducerBindingResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RegisterFeatureVersionPayload?: RegisterFeatureVersionPayloadResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;

@@ -41,6 +41,7 @@ export function createRegistryLoaders(registry: Registry) {
     producersOfVersion: fromMap((refs) => registry.partiesOfVersions('producer', refs)),
     consumersOfVersion: fromMap((refs) => registry.partiesOfVersions('consumer', refs)),
     versionsOfProducer: fromMap((names) => registry.versionsOfParties('producer', names)),
+    bindingsOfProducer: fromMap((names) => registry.producerBindings(names)),
     versionsOfConsumer: fromMap((names) => registry.versionsOfParties('consumer', names)),
   };
 }

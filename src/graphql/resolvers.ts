@@ -79,6 +79,7 @@ export const resolvers: Resolvers = {
   },
   Producer: {
     versions: (producer, _, { loaders }) => loaders.versionsOfProducer.load(producer.name),
+    bindings: (producer, _, { loaders }) => loaders.bindingsOfProducer.load(producer.name),
   },
   Consumer: {
     versions: (consumer, _, { loaders }) => loaders.versionsOfConsumer.load(consumer.name),

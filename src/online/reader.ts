@@ -4,7 +4,7 @@
 import DataLoader from 'dataloader';
 import { notFound } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { isVersionMismatch, type FeatureVersion } from '../registry/model.js';
+import type { FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../registry/durations.js';
 import type { EventLag } from './event-lag.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
@@ -159,7 +159,7 @@ export class OnlineReader {
 
   private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, pinned: boolean): Promise<ReadPlan> {
     const versionFlags: ReadFlag[] = [];
-    if (pinned && isVersionMismatch(version, snapshot.producedVersions(version.feature, now))) versionFlags.push('VERSION_MISMATCH');
+    if (pinned && snapshot.production(version.feature, await this.registry.writes.lastWrites(), now)?.mismatch(version)) versionFlags.push('VERSION_MISMATCH');
     if (version.status === 'DEPRECATED') versionFlags.push('DEPRECATED_VERSION');
     if (version.status === 'RETIRED') versionFlags.push('RETIRED_VERSION');
     const serve = version.status !== 'RETIRED';

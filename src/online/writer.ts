@@ -118,6 +118,8 @@ export class ValueWriter {
     const writes = candidates.map((c) => c.write);
     const started = performance.now();
     const applied = await this.store.write(writes, EventLag.counts(observations, ingestTime));
+    // Superseded rows count as writes too: the producer still writes the version, its events are just late.
+    this.registry.writes.record(producerName, new Set(observations.map((o) => o.ref)), ingestTime);
     this.observer.storeCall('write', (performance.now() - started) / 1000);
     for (const o of observations) this.observer.lag(o.ref, o.lagMs);
     const accepted = applied.filter(Boolean).length;

@@ -1,11 +1,22 @@
 // An in-process copy of the registry for the hot paths (every online read and write), so they cost no
 // PostgreSQL query. It is dropped whenever the registry changes: at once on this instance (the Registry calls
 // invalidate() after each commit) and within milliseconds on every other one (the database's
-// `NOTIFY registry_changed` trigger, LISTENed to here). The next use loads it again, whole.
+// `NOTIFY registry_changed` trigger, LISTENed to here). The next use loads it again, whole. It also holds the
+// producers' last-write times (flushed and read back on their own clock, see producer-writes.ts).
 import { asc } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { consumerBindings, consumers, features, featureVersions, producerBindings, producers } from '../db/schema.js';
-import { effectiveStatus, formatRef, type FeatureVersion, type Party } from './model.js';
+import {
+  effectiveStatus,
+  featureProductions,
+  formatRef,
+  type FeatureProduction,
+  type FeatureVersion,
+  type LastWrites,
+  type Party,
+  type ProducerBindingRow,
+} from './model.js';
+import { ProducerWrites, type ProducerWritesOptions } from './producer-writes.js';
 import { versionFromRow, type VersionRow } from './registry.js';
 
 /** The start of time: a version mapped "as of" it has its stored status (no sunset has passed yet). */
@@ -19,15 +30,16 @@ export class RegistrySnapshot {
   private readonly consumers = new Map<string, Party>();
   private readonly producerRefs = new Map<string, Set<string>>();
   private readonly consumerRefs = new Map<string, string[]>();
-  /** feature → refs of its versions that some producer writes */
-  private readonly producedRefs = new Map<string, Set<string>>();
+  private readonly producerBindings: ProducerBindingRow[] = [];
+  /** Who produces what, computed once per refresh of the last-write times (so at most one TTL old). */
+  private productions?: { writes: LastWrites; byFeature: Map<string, FeatureProduction> };
 
   constructor(rows: {
     versions: VersionRow[];
     features: { name: string; entity: string }[];
     producers: Party[];
     consumers: Party[];
-    producerBindings: { producer: string; feature: string; version: number }[];
+    producerBindings: { producer: string; feature: string; version: number; createdAt: Date }[];
     consumerBindings: { consumer: string; feature: string; version: number }[];
   }) {
     // Mapped once per snapshot, not per read: the mapping brings the aggregation to canonical form.
@@ -38,7 +50,7 @@ export class RegistrySnapshot {
     for (const b of rows.producerBindings) {
       const ref = formatRef(b.feature, b.version);
       getOrAdd(this.producerRefs, b.producer, () => new Set<string>()).add(ref);
-      getOrAdd(this.producedRefs, b.feature, () => new Set<string>()).add(ref);
+      this.producerBindings.push({ producer: b.producer, ref, boundAt: b.createdAt });
     }
     for (const b of rows.consumerBindings) getOrAdd(this.consumerRefs, b.consumer, () => []).push(formatRef(b.feature, b.version));
   }
@@ -71,23 +83,33 @@ export class RegistrySnapshot {
     return (this.consumerRefs.get(consumer) ?? []).map((ref) => this.version(ref, now)!);
   }
 
-  /** The versions of `feature` that producers write now (retired ones left out). */
-  producedVersions(feature: string, now: Date): FeatureVersion[] {
-    return [...(this.producedRefs.get(feature) ?? [])]
-      .map((ref) => this.version(ref, now)!)
-      .filter((v) => v.status !== 'RETIRED');
+  /** Who produces which version of `feature` now, by the last-write times `writes`. */
+  production(feature: string, writes: LastWrites, now: Date): FeatureProduction | undefined {
+    if (this.productions?.writes !== writes) {
+      const versions = [...this.versions.keys()].map((ref) => this.version(ref, now)!);
+      this.productions = { writes, byFeature: featureProductions(versions, this.producerBindings, writes, now) };
+    }
+    return this.productions.byFeature.get(feature);
   }
 }
 
 export class RegistryCache {
   private current?: Promise<RegistrySnapshot>;
   private unlisten?: () => Promise<void>;
+  /** When each producer last wrote each version: the writer records, the verdicts on bindings read. */
+  readonly writes: ProducerWrites;
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    writes: ProducerWritesOptions,
+  ) {
+    this.writes = new ProducerWrites(database.db, writes);
+  }
 
-  /** Starts listening for changes made through other instances (or by hand in SQL). */
+  /** Starts listening for changes made through other instances (or by hand in SQL), and flushing write times. */
   async start(): Promise<void> {
     this.unlisten = await this.database.listen('registry_changed', () => this.invalidate());
+    this.writes.start();
   }
 
   /** Drops the snapshot; a load already under way still answers the requests that started before. */
@@ -109,6 +131,7 @@ export class RegistryCache {
 
   async close(): Promise<void> {
     await this.unlisten?.();
+    await this.writes.stop();
   }
 
   private async load(): Promise<RegistrySnapshot> {

@@ -1,5 +1,6 @@
 // The registry's vocabulary: entities, features, immutable feature versions, producers and consumers.
 import { badInput } from '../errors.js';
+import { parseDuration } from './durations.js';
 
 export const VALUE_TYPES = ['INT64', 'FLOAT64', 'BOOL', 'STRING', 'FLOAT64_LIST', 'STRING_LIST'] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
@@ -86,12 +87,131 @@ export function effectiveStatus(stored: VersionStatus, sunsetAt: Date | null, no
   return stored;
 }
 
+// ---- bindings that follow reality ------------------------------------------------------------------------
+
+/** A producer's binding to a version, as the registry stores it. */
+export interface ProducerBindingRow {
+  producer: string;
+  ref: string;
+  boundAt: Date;
+}
+
+/** The newest write the service knows of: version ref → producer → epoch milliseconds. */
+export type LastWrites = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+/** A producer's binding as it is now: when it last wrote the version, and whether it has moved on. */
+export interface ProducerBinding {
+  producer: string;
+  version: FeatureVersion;
+  boundAt: Date;
+  lastWrittenAt: Date | null;
+  /** Idle for longer than the version's budget while another version of the feature is being written. */
+  movedOn: boolean;
+}
+
+/** How long a version may go unwritten before its producer counts as gone: its maxAge, or its window when longer. */
+export function writeBudgetMs(version: FeatureVersion): number {
+  const maxAge = parseDuration(version.maxAge, 'maxAge');
+  return version.window === null ? maxAge : Math.max(maxAge, parseDuration(version.window, 'window'));
+}
+
 /**
- * A consumer pinned to `pinned` disagrees with the producers on the schema version: producers write other
- * versions of the feature (`producedNow`, retired ones left out) but none writes this one.
+ * The versions of one feature and who writes them now. Built from the versions of the feature, its producer
+ * bindings and the last-write times: the one definition behind VERSION_MISMATCH on reads, bindingMismatches,
+ * the VERSION_MISMATCH alert and Producer.bindings.
  */
-export function isVersionMismatch(pinned: FeatureVersion, producedNow: readonly FeatureVersion[]): boolean {
-  return producedNow.length > 0 && !producedNow.some((p) => p.version === pinned.version);
+export class FeatureProduction {
+  /** Versions written within their own budget, each with the producers that did (newest write first). */
+  private readonly writtenNow = new Map<string, { version: FeatureVersion; writers: string[] }>();
+  readonly bindings: ProducerBinding[];
+  /** Versions some bound producer has not moved on from (retired ones left out), by number. */
+  readonly produced: FeatureVersion[];
+
+  constructor(
+    versions: readonly FeatureVersion[],
+    bindings: readonly ProducerBindingRow[],
+    writes: LastWrites,
+    private readonly now: Date,
+  ) {
+    const at = now.getTime();
+    for (const version of versions) {
+      if (version.status === 'RETIRED') continue;
+      const budget = writeBudgetMs(version);
+      const writers = [...(writes.get(version.ref) ?? [])].filter(([, t]) => at - t <= budget).sort((a, b) => b[1] - a[1]);
+      if (writers.length > 0) this.writtenNow.set(version.ref, { version, writers: writers.map(([p]) => p) });
+    }
+    const byRef = new Map(versions.map((v) => [v.ref, v]));
+    this.bindings = bindings.flatMap((row) => {
+      const version = byRef.get(row.ref);
+      if (!version) return [];
+      const last = writes.get(row.ref)?.get(row.producer);
+      // Binding again (after an unbind) starts a new grace period, as does a first binding.
+      const since = Math.max(last ?? -Infinity, row.boundAt.getTime());
+      const idle = at - since > writeBudgetMs(version);
+      const movedOn = idle && this.othersWritten(version).length > 0;
+      return [{ producer: row.producer, version, boundAt: row.boundAt, lastWrittenAt: last === undefined ? null : new Date(last), movedOn }];
+    });
+    const produced = new Map<string, FeatureVersion>();
+    for (const b of this.bindings) if (!b.movedOn && b.version.status !== 'RETIRED') produced.set(b.version.ref, b.version);
+    this.produced = [...produced.values()].sort((a, b) => a.version - b.version);
+  }
+
+  /**
+   * Why a consumer pinned to `pinned` disagrees with the producers on the schema version (null when it
+   * does not): the version is not produced, while another version of the feature is.
+   */
+  mismatch(pinned: FeatureVersion): string | null {
+    if (this.produced.length === 0 || this.produced.some((v) => v.ref === pinned.ref)) return null;
+    const producedNow = `producers write ${this.produced.map((v) => v.ref).join(', ')}`;
+    const own = this.bindings.filter((b) => b.version.ref === pinned.ref);
+    if (own.length === 0) return `no producer is bound to ${pinned.ref}; ${producedNow}`;
+    // Bound and not moved on, yet not produced: the version is retired.
+    if (!own.every((b) => b.movedOn)) return `no producer can write ${pinned.ref} any more (retired); ${producedNow}`;
+    return own.map((b) => this.movedOnReason(b)).join('; ');
+  }
+
+  /** "clicks_pipeline last wrote click_rate_7d@1 3 h ago and writes @2" */
+  private movedOnReason(binding: ProducerBinding): string {
+    const { producer, version } = binding;
+    const at = this.now.getTime();
+    const idle = binding.lastWrittenAt
+      ? `${producer} last wrote ${version.ref} ${humanDuration(at - binding.lastWrittenAt.getTime())} ago`
+      : `${producer} has not written ${version.ref} since it was bound ${humanDuration(at - binding.boundAt.getTime())} ago`;
+    const others = this.othersWritten(version);
+    const own = others.filter((o) => o.writers.includes(producer));
+    if (own.length > 0) return `${idle} and writes ${own.map((o) => `@${o.version.version}`).join(', ')}`;
+    return `${idle}; ${others.map((o) => `${o.writers.join(', ')} ${o.writers.length > 1 ? 'write' : 'writes'} @${o.version.version}`).join(', ')}`;
+  }
+
+  /** The other versions of the feature that are being written now. */
+  private othersWritten(version: FeatureVersion): { version: FeatureVersion; writers: string[] }[] {
+    return [...this.writtenNow.values()].filter((w) => w.version.ref !== version.ref).sort((a, b) => a.version.version - b.version.version);
+  }
+}
+
+/** One FeatureProduction for each feature among `versions` (every version of each feature, for its budgets). */
+export function featureProductions(
+  versions: readonly FeatureVersion[],
+  bindings: readonly ProducerBindingRow[],
+  writes: LastWrites,
+  now: Date,
+): Map<string, FeatureProduction> {
+  const byFeature = new Map<string, { versions: FeatureVersion[]; bindings: ProducerBindingRow[] }>();
+  for (const v of versions) {
+    if (!byFeature.has(v.feature)) byFeature.set(v.feature, { versions: [], bindings: [] });
+    byFeature.get(v.feature)!.versions.push(v);
+  }
+  for (const b of bindings) byFeature.get(parseRef(b.ref).feature)?.bindings.push(b);
+  return new Map([...byFeature].map(([feature, f]) => [feature, new FeatureProduction(f.versions, f.bindings, writes, now)]));
+}
+
+/** A duration as people say it in a message: "45 s", "12 min", "3 h", "2 d" (rounded down). */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} d`;
 }
 
 /** A feature's live version: its latest ACTIVE one (what new versions are compared and validated against). */

@@ -24,7 +24,7 @@ import { canonicalDefinition, definitionHash, sortKeysDeep, type FeatureVersionI
 import {
   checkName,
   effectiveStatus,
-  isVersionMismatch,
+  featureProductions,
   liveVersion,
   formatRef,
   parseRef,
@@ -32,7 +32,10 @@ import {
   type Entity,
   type Feature,
   type FeatureVersion,
+  type LastWrites,
   type Party,
+  type ProducerBinding,
+  type ProducerBindingRow,
   type ValueType,
   type VersionStatus,
 } from './model.js';
@@ -47,11 +50,14 @@ export interface RegistryOptions {
   now?: () => Date;
   /** Called after every committed change (the registry cache of this instance drops its copy). */
   onChange?: () => void;
+  /** When each producer last wrote each version (without it, no producer has written anything). */
+  lastWrites?: () => Promise<LastWrites>;
 }
 
 export class Registry {
   private readonly now: () => Date;
   private readonly onChange: () => void;
+  private readonly lastWrites: () => Promise<LastWrites>;
 
   constructor(
     private readonly db: Db,
@@ -59,6 +65,7 @@ export class Registry {
   ) {
     this.now = options.now ?? (() => new Date());
     this.onChange = options.onChange ?? (() => {});
+    this.lastWrites = options.lastWrites ?? (async () => new Map());
   }
 
   // ---- reads -------------------------------------------------------------------------------------------
@@ -178,11 +185,36 @@ export class Registry {
   }
 
   /**
-   * Consumer bindings that will hurt a model: the pinned version has no producer while another version of
-   * the feature has one (producer and consumer disagree on the schema version), or it is deprecated or retired.
+   * For each producer name, its bindings as they are now: when it last wrote each version, and whether it has
+   * moved on from it (FeatureProduction has the rule).
+   */
+  async producerBindings(names: readonly string[]): Promise<Map<string, ProducerBinding[]>> {
+    const byName = new Map<string, ProducerBinding[]>(names.map((n) => [n, []]));
+    if (names.length === 0) return byName;
+    const [rows, writes] = await Promise.all([
+      this.db
+        .select(bindingColumns)
+        .from(producerBindings)
+        .where(inArray(producerBindings.producer, [...names]))
+        .orderBy(asc(producerBindings.feature), asc(producerBindings.version)),
+      this.lastWrites(),
+    ]);
+    const bindings = rows.map(bindingRow);
+    const versions = await this.versionsOfFeatures([...new Set(rows.map((r) => r.feature))]);
+    // By feature, then version: the order of `versions` and of `rows`.
+    for (const production of featureProductions(versions, bindings, writes, this.now()).values()) {
+      for (const binding of production.bindings) byName.get(binding.producer)?.push(binding);
+    }
+    return byName;
+  }
+
+  /**
+   * Consumer bindings that will hurt a model: the pinned version is not produced (no producer is bound to it,
+   * or every bound producer has moved on) while another version of the feature is, or it is deprecated or
+   * retired.
    */
   async bindingMismatches(): Promise<BindingMismatch[]> {
-    const [pinned, produced] = await Promise.all([
+    const [pinned, bindingRows, writes] = await Promise.all([
       this.db
         .select({ consumer: consumerBindings.consumer, version: featureVersions })
         .from(consumerBindings)
@@ -191,30 +223,19 @@ export class Registry {
           and(eq(featureVersions.feature, consumerBindings.feature), eq(featureVersions.version, consumerBindings.version)),
         )
         .orderBy(asc(consumerBindings.consumer), asc(consumerBindings.feature)),
-      this.db
-        .selectDistinct({ version: featureVersions })
-        .from(producerBindings)
-        .innerJoin(
-          featureVersions,
-          and(eq(featureVersions.feature, producerBindings.feature), eq(featureVersions.version, producerBindings.version)),
-        ),
+      this.db.select(bindingColumns).from(producerBindings),
+      this.lastWrites(),
     ]);
-    const producedByFeature = new Map<string, FeatureVersion[]>();
-    for (const { version } of produced) {
-      const v = this.toVersion(version);
-      if (v.status === 'RETIRED') continue;
-      producedByFeature.set(v.feature, [...(producedByFeature.get(v.feature) ?? []), v].sort((a, b) => a.version - b.version));
-    }
+    const now = this.now();
+    const versions = await this.versionsOfFeatures([...new Set(pinned.map((p) => p.version.feature))]);
+    const productions = featureProductions(versions, bindingRows.map(bindingRow), writes, now);
     const mismatches: BindingMismatch[] = [];
     for (const row of pinned) {
       const version = this.toVersion(row.version);
-      const producedNow = producedByFeature.get(version.feature) ?? [];
+      const production = productions.get(version.feature);
       const reasons: string[] = [];
-      if (isVersionMismatch(version, producedNow)) {
-        reasons.push(
-          `no producer writes ${version.ref}; producers write ${producedNow.map((p) => p.ref).join(', ')}: rebind the consumer`,
-        );
-      }
+      const mismatch = production?.mismatch(version);
+      if (mismatch) reasons.push(mismatch);
       if (version.status === 'DEPRECATED') {
         reasons.push(`${version.ref} is deprecated and retires at ${version.sunsetAt?.toISOString()}`);
       }
@@ -222,7 +243,7 @@ export class Registry {
         reasons.push(`${version.ref} is retired since ${version.sunsetAt?.toISOString()}: its values are no longer served`);
       }
       if (reasons.length > 0) {
-        mismatches.push({ consumer: row.consumer, pinned: version, produced: producedNow, reason: reasons.join('; ') });
+        mismatches.push({ consumer: row.consumer, pinned: version, produced: production?.produced ?? [], reason: reasons.join('; ') });
       }
     }
     return mismatches;
@@ -334,7 +355,8 @@ export class Registry {
 
   /**
    * DRAFT → ACTIVE, once validated: the version needs a passing validation report newer than its last shadow
-   * write, unless `force` is set with a reason (both audited).
+   * write, unless `force` is set with a reason (both audited). DEPRECATED → ACTIVE before the sunset is a
+   * rollback: it needs a reason, clears the sunset, and needs no validation (the version was live before).
    */
   async activateFeatureVersion(
     principal: Principal,
@@ -345,8 +367,15 @@ export class Registry {
     if (options.force && !reason) throw badInput('force: true needs a reason, kept in the audit log');
     const action = options.force ? 'version.activate.forced' : 'version.activate';
     return this.moveVersion(principal, ref, action, reason, async (current, tx) => {
+      if (current.status === 'DEPRECATED') {
+        if (!reason) throw badInput(`${ref} is DEPRECATED: activating it again is a rollback and needs a reason, kept in the audit log`);
+        return { status: 'ACTIVE', sunsetAt: null, action: 'version.reactivated' };
+      }
+      if (current.status === 'RETIRED') {
+        throw conflict(`${ref} is RETIRED (sunset ${current.sunsetAt?.toISOString()}): RETIRED is final, it cannot be activated again`);
+      }
       if (current.status !== 'DRAFT') {
-        throw conflict(`${ref} is ${current.status}; only a DRAFT version can be activated`);
+        throw conflict(`${ref} is ${current.status}; only a DRAFT version (or a DEPRECATED one before its sunset) can be activated`);
       }
       if (!options.force) await requirePassingValidation(tx, ref);
       return { status: 'ACTIVE' };
@@ -375,7 +404,7 @@ export class Registry {
     ref: string,
     action: string,
     reason: string | null | undefined,
-    next: (current: FeatureVersion, tx: Tx) => Promise<{ status: VersionStatus; sunsetAt?: Date }> | { status: VersionStatus; sunsetAt?: Date },
+    next: (current: FeatureVersion, tx: Tx) => Promise<VersionMove> | VersionMove,
   ): Promise<FeatureVersion> {
     const { feature, version } = parseRef(ref);
     return this.transact(async (tx) => {
@@ -387,13 +416,13 @@ export class Registry {
         .for('update');
       if (!row) throw notFound(`feature version ${ref} is not registered`);
       requireRole(principal, 'owner', row.owner, `changing the lifecycle of ${ref}`);
-      const change = await next(this.toVersion(row.version), tx);
+      const { action: movedAs = action, ...change } = await next(this.toVersion(row.version), tx);
       const [updated] = await tx
         .update(featureVersions)
         .set(change)
         .where(and(eq(featureVersions.feature, feature), eq(featureVersions.version, version)))
         .returning();
-      await audit(tx, principal, action, `version:${ref}`, row.version, { ...updated, reason: reason ?? null });
+      await audit(tx, principal, movedAs, `version:${ref}`, row.version, { ...updated, reason: reason ?? null });
       return this.toVersion(updated!);
     });
   }
@@ -586,6 +615,13 @@ export function versionFromRow(row: VersionRow, now: Date): FeatureVersion {
   };
 }
 
+/** A lifecycle move: the new status (and sunset), audited as `action` when it differs from the method's. */
+interface VersionMove {
+  status: VersionStatus;
+  sunsetAt?: Date | null;
+  action?: string;
+}
+
 /** What registering a version answers: the version, and how it relates to the feature's live (latest ACTIVE) one. */
 export interface RegisteredVersion {
   version: FeatureVersion;
@@ -632,6 +668,19 @@ async function pinnedTo(tx: Tx, version: FeatureVersion): Promise<string[]> {
     .orderBy(asc(consumerBindings.consumer));
   return rows.map((r) => r.consumer);
 }
+
+const bindingColumns = {
+  producer: producerBindings.producer,
+  feature: producerBindings.feature,
+  version: producerBindings.version,
+  boundAt: producerBindings.createdAt,
+};
+
+const bindingRow = (row: { producer: string; feature: string; version: number; boundAt: Date }): ProducerBindingRow => ({
+  producer: row.producer,
+  ref: formatRef(row.feature, row.version),
+  boundAt: row.boundAt,
+});
 
 const featureColumns = {
   name: features.name,
