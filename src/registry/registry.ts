@@ -16,6 +16,7 @@ import {
   validationReports,
 } from '../db/schema.js';
 import { badInput, conflict, notFound } from '../errors.js';
+import { freeText } from '../text.js';
 import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, type FeatureVersionInput } from './definition.js';
@@ -231,7 +232,7 @@ export class Registry {
     requireAnyTeamRole(principal, 'owner', 'registering an entity');
     const name = checkName(input.name, 'entity name');
     const keyName = checkName(input.keyName, 'keyName');
-    const description = input.description?.trim() || null;
+    const description = freeText(input.description, 'description');
     return this.transact(async (tx) => {
       const [existing] = await tx.select().from(entities).where(eq(entities.name, name)).for('update');
       if (existing) {
@@ -322,7 +323,7 @@ export class Registry {
     ref: string,
     options: { force?: boolean | null; reason?: string | null } = {},
   ): Promise<FeatureVersion> {
-    const reason = options.reason?.trim() || null;
+    const reason = freeText(options.reason, 'reason');
     if (options.force && !reason) throw badInput('force: true needs a reason, kept in the audit log');
     const action = options.force ? 'version.activate.forced' : 'version.activate';
     return this.moveVersion(principal, ref, action, reason, async (current, tx) => {
@@ -345,7 +346,7 @@ export class Registry {
     reason?: string | null,
   ): Promise<FeatureVersion> {
     if (Number.isNaN(sunsetAt.getTime())) throw badInput('sunsetAt is not a valid time');
-    return this.moveVersion(principal, ref, 'version.deprecate', reason, (current) => {
+    return this.moveVersion(principal, ref, 'version.deprecate', freeText(reason, 'reason'), (current) => {
       if (current.status === 'RETIRED') throw conflict(`${ref} is already RETIRED`);
       return { status: 'DEPRECATED', sunsetAt };
     });
@@ -388,7 +389,7 @@ export class Registry {
     const table = PARTY_TABLES[kind];
     const name = checkName(input.name, `${kind} name`);
     const owner = checkName(input.owner, 'owner');
-    const description = input.description?.trim() || null;
+    const description = freeText(input.description, 'description');
     requireRole(principal, 'owner', owner, `registering ${kind} ${name}`);
     return this.transact(async (tx) => {
       const [existing] = await tx.select().from(table).where(eq(table.name, name)).for('update');
@@ -471,6 +472,7 @@ export class Registry {
     refs: readonly string[],
     apply: (tx: Tx, versions: FeatureVersion[]) => Promise<void>,
   ): Promise<Party> {
+    checkName(name, `${kind} name`);
     if (refs.length === 0) throw badInput('refs is empty: name at least one feature version, e.g. ["click_rate_7d@2"]');
     const uniqueRefs = [...new Set(refs)];
     uniqueRefs.forEach(parseRef);
