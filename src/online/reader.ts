@@ -4,7 +4,7 @@
 import DataLoader from 'dataloader';
 import { notFound } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { isVersionMismatch, type FeatureVersion } from '../registry/model.js';
+import { checkName, isVersionMismatch, parseRef, type FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../registry/durations.js';
 import type { EventLag } from './event-lag.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
@@ -140,6 +140,8 @@ export class OnlineReader {
 
   /** The consumer's pinned version of each feature, for each key, in request order. */
   async onlineFeatures(consumerName: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
+    // Malformed arguments are BAD_USER_INPUT here as in every registry lookup; well-formed unknown ones NOT_FOUND.
+    checkName(consumerName, 'consumer name');
     checkEntityKeys(entityKeys, this.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
@@ -152,6 +154,7 @@ export class OnlineReader {
 
   /** One version for each key, without a consumer (exploration). */
   async featureValues(ref: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
+    parseRef(ref);
     checkEntityKeys(entityKeys, this.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     const now = new Date(this.now());

@@ -6,7 +6,7 @@
 import { requireRole, type Principal } from '../auth/principal.js';
 import { badInput, notFound, type ErrorCode } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { parseRef } from '../registry/model.js';
+import { checkName, parseRef } from '../registry/model.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { FeatureVersion, ValueType } from '../registry/model.js';
@@ -77,6 +77,7 @@ export class ValueWriter {
     if (rows.length > this.limits.maxWriteBatch) {
       throw badInput(`${rows.length} rows in one write; at most ${this.limits.maxWriteBatch} are accepted: split the batch`);
     }
+    checkName(producerName, 'producer name');
     const snapshot = await this.registry.snapshot();
     const producer = snapshot.producer(producerName);
     if (!producer) throw notFound(`producer ${producerName} is not registered: register it with registerProducer and bind it with bindProducer`);
