@@ -34,7 +34,7 @@ function mulberry32(seed: number): () => number {
 class Inputs {
   constructor(
     private readonly random: () => number,
-    private readonly names: { entity: string; refs: string[]; producer: string; consumer: string },
+    private readonly names: { entity: string; refs: string[]; lifecycleRefs: string[]; producer: string; consumer: string },
   ) {}
 
   int(n: number): number {
@@ -98,9 +98,9 @@ class Inputs {
     ]);
   }
 
-  /** A ref for lifecycle changes: never one of the suite's own versions, which must stay writable. */
+  /** A ref for lifecycle changes: never one of the versions written to, which must stay writable. */
   otherRef(): string {
-    return this.chance(0.5) ? `n_${this.int(20)}@${1 + this.int(3)}` : this.string();
+    return this.pick([() => this.pick(this.names.lifecycleRefs), () => `n_${this.int(20)}@${1 + this.int(3)}`, () => this.string()])();
   }
 
   duration(): string {
@@ -116,6 +116,8 @@ class Inputs {
       () => '2099-01-01T00:00:00Z',
       () => '1970-01-01T00:00:00Z',
       () => '0001-01-01T00:00:00Z',
+      () => '0000-01-01T00:00:00Z',
+      () => '9999-12-31T23:59:59.999Z',
       () => '+275760-09-13T00:00:00Z',
       () => '-271821-04-20T00:00:00Z',
       () => '2026-13-01T00:00:00Z',
@@ -271,6 +273,7 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
   const consumer = `fz_model_${s}`;
   const types = ['INT64', 'FLOAT64', 'BOOL', 'STRING', 'FLOAT64_LIST', 'STRING_LIST'];
   const refs = types.map((type) => `fz_${type.toLowerCase()}_${s}@1`);
+  const lifecycleRefs = [`fz_life_${s}@1`, `fz_life_${s}@2`];
 
   beforeAll(async () => {
     const opened = await backend.open();
@@ -285,6 +288,9 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
     for (const [i, valueType] of types.entries()) {
       await gqlOk(service, `mutation { registerFeatureVersion(input: { feature: "${refs[i]!.split('@')[0]}", entity: "${entity}", owner: "growth", valueType: ${valueType}, maxAge: "1h", nullable: ${i % 2 === 0} }) { created } }`);
     }
+    for (const maxAge of ['1h', '2h']) {
+      await gqlOk(service, `mutation { registerFeatureVersion(input: { feature: "fz_life_${s}", entity: "${entity}", owner: "growth", valueType: FLOAT64, maxAge: "${maxAge}" }) { created } }`);
+    }
     await gqlOk(service, `mutation ($refs: [String!]!) {
       bindProducer(producer: "${producer}", refs: $refs) { name }
       bindConsumer(consumer: "${consumer}", refs: $refs) { name }
@@ -298,7 +304,7 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
 
   it(`answers ${REQUESTS_PER_STORE} malformed requests without a 5xx or an internal error, and stores nothing malformed`, async () => {
     console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}) on ${backend.name}`);
-    const inputs = new Inputs(mulberry32(SEED), { entity, refs, producer, consumer });
+    const inputs = new Inputs(mulberry32(SEED), { entity, refs, lifecycleRefs, producer, consumer });
     const failures: string[] = [];
     let rejectedRows = 0;
     for (let i = 0; i < REQUESTS_PER_STORE; i++) {

@@ -182,6 +182,8 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
         ['mutation ($r: String) { activateFeatureVersion(ref: "' + draft + '", force: true, reason: $r) { status } }', { r: 'ok\u0000' }],
         ['mutation ($r: String) { deprecateFeatureVersion(ref: "' + draft + '", sunsetAt: "2099-01-01T00:00:00Z", reason: $r) { status } }', { r: '\ud800' }],
         ['mutation ($d: String) { registerEntity(name: "other_' + s + '", keyName: "id", description: $d) { name } }', { d: 'x'.repeat(10_000_000) }],
+        // Year 0 is a valid JavaScript time but no PostgreSQL timestamp.
+        ['mutation ($t: DateTime!) { deprecateFeatureVersion(ref: "' + draft + '", sunsetAt: $t) { status } }', { t: '0000-01-01T00:00:00Z' }],
         ['mutation ($r: String) { activateFeatureVersion(ref: "' + draft + '", force: true, reason: $r) { status } }', { r: 'why '.repeat(2_000) }],
       ];
       for (const [query, variables] of refused) {

@@ -22,6 +22,7 @@ import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, type FeatureVersionInput } from './definition.js';
 import {
   checkName,
+  checkTime,
   effectiveStatus,
   isVersionMismatch,
   liveVersion,
@@ -345,7 +346,7 @@ export class Registry {
     sunsetAt: Date,
     reason?: string | null,
   ): Promise<FeatureVersion> {
-    if (Number.isNaN(sunsetAt.getTime())) throw badInput('sunsetAt is not a valid time');
+    checkTime(sunsetAt, 'sunsetAt');
     return this.moveVersion(principal, ref, 'version.deprecate', freeText(reason, 'reason'), (current) => {
       if (current.status === 'RETIRED') throw conflict(`${ref} is already RETIRED`);
       return { status: 'DEPRECATED', sunsetAt };
