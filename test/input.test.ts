@@ -12,7 +12,7 @@ import { queryRows, type Database } from '../src/db/client.js';
 import type { RedisOnlineStore } from '../src/online/redis-store.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
 import { onlineBackends } from './support/online-backends.js';
-import { codes, gql, gqlOk, startTestService } from './support/service.js';
+import { codes, freshPglite, gql, gqlOk, startTestService } from './support/service.js';
 
 const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
 
@@ -325,4 +325,27 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
       client.disconnect();
     }
   }, 40_000);
+});
+
+describe('MAX_ENTITY_KEY_BYTES', () => {
+  it('sets the longest entity key for writes and reads alike', async () => {
+    const database = await freshPglite();
+    const service = await startTestService(database, { MAX_ENTITY_KEY_BYTES: '8' });
+    try {
+      await gqlOk(service, `mutation {
+        registerEntity(name: "user", keyName: "user_id") { name }
+        registerFeatureVersion(input: { feature: "ctr", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "1h" }) { created }
+        registerProducer(name: "job", owner: "growth") { name }
+        bindProducer(producer: "job", refs: ["ctr@1"]) { name }
+      }`);
+      const rows = ['8 bytes!', '9 bytes!!', 'ééé'].map((entityKey) => ({ ref: 'ctr@1', entityKey, value: 1, eventTime: ago(1_000) }));
+      const written = (await gqlOk(service, WRITE, { producer: 'job', rows })).writeFeatureValues;
+      expect(written).toMatchObject({ accepted: 2, rejected: 1, errors: [{ index: 1, message: 'row 1: entityKey is longer than 8 bytes of UTF-8' }] });
+      const read = await gql(service, VALUES, { ref: 'ctr@1', keys: ['8 bytes!', '9 bytes!!'] });
+      expect(read.errors![0]!.message).toBe('entityKeys[1] is longer than 8 bytes of UTF-8');
+    } finally {
+      await service.close();
+      await database.close();
+    }
+  });
 });

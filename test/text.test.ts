@@ -1,6 +1,7 @@
 // The text rules every client string passes (src/text.ts), the JSON walk that guards aggregations, and the
 // scaled sums that keep value distributions finite: unit tests, no servers.
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { ScaledSums } from '../src/monitoring/distributions.js';
 import {
   checkEntityKeys,
@@ -61,6 +62,14 @@ describe('entity keys', () => {
     expect(entityKeyProblem('a\nb', max)).toMatch(/control/);
     expect(entityKeyProblem('a\u0000', max)).toMatch(/NUL/);
     expect(entityKeyProblem('\ud800', max)).toMatch(/surrogate/);
+  });
+
+  it('have their limit set by MAX_ENTITY_KEY_BYTES, at most 2 KiB so that every stored key fits a PostgreSQL index entry', () => {
+    expect(loadConfig({}).limits.maxEntityKeyBytes).toBe(DEFAULT_MAX_ENTITY_KEY_BYTES);
+    expect(loadConfig({ MAX_ENTITY_KEY_BYTES: '1024' }).limits.maxEntityKeyBytes).toBe(1024);
+    for (const bad of ['0', '4096', 'lots', '-1']) {
+      expect(() => loadConfig({ MAX_ENTITY_KEY_BYTES: bad })).toThrow(ConfigError);
+    }
   });
 
   it('are checked as a list, naming the index of the first bad one', () => {
