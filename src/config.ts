@@ -5,6 +5,7 @@ import path from 'node:path';
 import { hostName } from './allowed-hosts.js';
 import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
 import { formatDuration, parseDuration } from './registry/durations.js';
+import { DEFAULT_MAX_ENTITY_KEY_BYTES } from './text.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -35,6 +36,8 @@ export interface Config {
     maxQueryCost: number;
     /** Most rows one writeFeatureValues may carry; a larger batch is refused whole. */
     maxWriteBatch: number;
+    /** Longest entity key, in UTF-8 bytes (writes, reads, every argument that takes one). */
+    maxEntityKeyBytes: number;
   };
   online: {
     /** How far in the future an eventTime may be (clock skew between producers and the service). */
@@ -191,6 +194,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryDepth: integer('MAX_QUERY_DEPTH', 12, 2, 100),
       maxQueryCost: integer('MAX_QUERY_COST', 200_000, 100, 100_000_000),
       maxWriteBatch: integer('MAX_WRITE_BATCH', 10_000, 1, 1_000_000),
+      // At most 2 KiB: every stored key (online values, read counts, shadow keys) must fit a PostgreSQL btree
+      // index entry (about 2.7 KB) with its entity name and ref.
+      maxEntityKeyBytes: integer('MAX_ENTITY_KEY_BYTES', DEFAULT_MAX_ENTITY_KEY_BYTES, 1, 2048),
     },
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),

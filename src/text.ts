@@ -25,13 +25,15 @@ export interface TextRules {
   maxBytes?: number;
   /** Tabs and line breaks allowed (free text); otherwise no control character at all. */
   multiline?: boolean;
+  /** Every control character but NUL allowed: a STRING value is data, and data may hold them. */
+  anyControl?: boolean;
 }
 
 /** What is wrong with `value` under `rules`, or undefined when it is fine. */
 export function textProblem(value: string, rules: TextRules): string | undefined {
   if (value.includes('\u0000')) return 'contains a NUL character';
   if (LONE_SURROGATE.test(value)) return 'is not well-formed UTF-16 (a lone surrogate)';
-  if ((rules.multiline ? CONTROL_IN_TEXT : CONTROL).test(value)) return 'contains a control character';
+  if (!rules.anyControl && (rules.multiline ? CONTROL_IN_TEXT : CONTROL).test(value)) return 'contains a control character';
   if (rules.maxLength !== undefined && value.length > rules.maxLength) return `is longer than ${rules.maxLength} characters`;
   if (rules.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > rules.maxBytes) return `is longer than ${rules.maxBytes} bytes of UTF-8`;
   return undefined;
@@ -55,4 +57,48 @@ export function freeText(value: string | null | undefined, field: string): strin
 export function entityKeyProblem(key: string, maxBytes: number): string | undefined {
   if (key.length === 0) return 'is empty';
   return textProblem(key, { maxBytes });
+}
+
+/** Throws BAD_USER_INPUT naming the first bad key (`entityKeys[i]`) unless every key is a valid entity key. */
+export function checkEntityKeys(keys: readonly string[], maxBytes: number): void {
+  keys.forEach((key, index) => {
+    const problem = entityKeyProblem(key, maxBytes);
+    if (problem) throw badInput(`entityKeys[${index}] ${problem}`, { index });
+  });
+}
+
+/** Limits on a JSON value from a client (an aggregation): how deep it nests, and the rules for its strings. */
+export interface JsonRules {
+  maxDepth: number;
+  text: TextRules;
+}
+
+/**
+ * What is wrong with a JSON value, or undefined: nested deeper than `maxDepth`, or a key or string breaking
+ * the text rules. It walks with its own stack, never recursion, so a value nested 100,000 deep is refused here
+ * instead of overflowing the call stack of whatever looks at it next.
+ */
+export function jsonProblem(value: unknown, rules: JsonRules): string | undefined {
+  const pending: { value: unknown; depth: number; path: string }[] = [{ value, depth: 0, path: '' }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { value: current, depth, path } = item;
+    if (typeof current === 'string') {
+      const problem = textProblem(current, rules.text);
+      if (problem) return `holds a string that ${problem} (at ${path || 'the top'})`;
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= rules.maxDepth) return `nests deeper than ${rules.maxDepth} levels`;
+    if (Array.isArray(current)) {
+      current.forEach((element, index) => pending.push({ value: element, depth: depth + 1, path: `${path}[${index}]` }));
+      continue;
+    }
+    for (const [key, element] of Object.entries(current)) {
+      const problem = textProblem(key, rules.text);
+      if (problem) return `holds a key that ${problem} (at ${path || 'the top'})`;
+      // Keys are cut short in the path: it names where the problem is, it need not carry a huge key along.
+      pending.push({ value: element, depth: depth + 1, path: `${path}.${key.slice(0, 40)}` });
+    }
+  }
+  return undefined;
 }

@@ -445,6 +445,20 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     expect(await store.lagCounts(`${unique('f')}@1`, [b0, b1])).toEqual(new Map());
     expect(await store.lagCounts(ref, [])).toEqual(new Map());
   });
+
+  it('adds read counts of every key even when one key is far too long to index (one bad key loses nothing)', async () => {
+    // A bucket of this test's own: read counts of the shared Redis are shared by every test file.
+    const bucket = minuteBucket(0) + 1 + Math.floor(Math.random() * 59_000);
+    const hot = `${unique('e')}:hot`;
+    const warm = `${unique('e')}:warm`;
+    // Random, so that PostgreSQL cannot compress it below its index entry limit (about 2,700 bytes).
+    const huge = `${unique('e')}:${randomBytes(1_600).toString('hex')}`;
+    await store.addReadCounts(bucket, [{ key: hot, count: 7 }, { key: huge, count: 5 }, { key: warm, count: 3 }], 20);
+    await store.addReadCounts(bucket, [{ key: hot, count: 1 }], 1);
+    const { top, total } = await store.readCounts([bucket], 10);
+    expect(total).toBe(21);
+    expect(top.filter((r) => r.key !== huge)).toEqual([{ key: hot, count: 8 }, { key: warm, count: 3 }]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   serial,
@@ -208,8 +209,9 @@ export const valueDistributions = pgTable(
     integralCount: bigint('integral_count', { mode: 'number' }).notNull(),
     min: doublePrecision('min'),
     max: doublePrecision('max'),
-    sum: doublePrecision('sum').notNull(),
-    sumSquares: doublePrecision('sum_squares').notNull(),
+    // Exact decimals, not doubles: a sum of squares of FLOAT64 values near 1e308 is far beyond a double's range.
+    sum: numeric('sum').notNull(),
+    sumSquares: numeric('sum_squares').notNull(),
   },
   (t) => [primaryKey({ columns: [t.ref, t.bucketStart] })],
 );

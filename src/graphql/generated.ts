@@ -167,11 +167,12 @@ export type Feature = {
 };
 
 export type FeatureValueInput = {
+  /** 1 to MAX_ENTITY_KEY_BYTES (default 256) bytes of UTF-8: well-formed, no control characters. */
   entityKey: Scalars['String']['input'];
-  /** When the event happened; at most MAX_FUTURE_SKEW (default 30s) in the future. */
+  /** When the event happened; at most MAX_FUTURE_SKEW (default 30s) in the future. Kept to the millisecond: finer digits are dropped. */
   eventTime: Scalars['DateTime']['input'];
   ref: Scalars['String']['input'];
-  /** Checked strictly against the version's type: INT64 beyond ±2^53 as a decimal string. */
+  /** Checked strictly against the version's type: INT64 beyond ±2^53 as a decimal string; strings without NUL or lone surrogates. */
   value?: InputMaybe<Scalars['JSON']['input']>;
 };
 

@@ -1,5 +1,6 @@
 // Resolvers: thin translations between the GraphQL contract and the domain. No rules live here.
 import { badInput, notFound } from '../errors.js';
+import { checkName } from '../registry/model.js';
 import type { Resolvers } from './generated.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -14,12 +15,13 @@ export const resolvers: Resolvers = {
   JSON,
 
   Query: {
-    entity: (_, { name }, { loaders }) => loaders.entity.load(name),
-    feature: (_, { name }, { loaders }) => loaders.feature.load(name),
+    // A malformed name is BAD_USER_INPUT, as a malformed ref is; a well-formed unknown one is null.
+    entity: (_, { name }, { loaders }) => loaders.entity.load(checkName(name, 'entity name')),
+    feature: (_, { name }, { loaders }) => loaders.feature.load(checkName(name, 'feature name')),
     features: (_, __, { registry }) => registry.features(),
     featureVersion: async (_, { ref }, { registry }) => (await registry.version(ref)) ?? null,
-    producer: (_, { name }, { loaders }) => loaders.producer.load(name),
-    consumer: (_, { name }, { loaders }) => loaders.consumer.load(name),
+    producer: (_, { name }, { loaders }) => loaders.producer.load(checkName(name, 'producer name')),
+    consumer: (_, { name }, { loaders }) => loaders.consumer.load(checkName(name, 'consumer name')),
     bindingMismatches: (_, __, { registry }) => registry.bindingMismatches(),
     onlineFeatures: (_, { consumer, entityKeys }, { reader, values }) => reader.onlineFeatures(consumer, entityKeys, values),
     featureValues: (_, { ref, entityKeys }, { reader, values }) => reader.featureValues(ref, entityKeys, values),

@@ -44,18 +44,67 @@ function numeric(valueType: ValueType, value: unknown): number | null {
   }
 }
 
+/**
+ * Σx and Σx² of the values of one flush interval, kept in range: FLOAT64 values go up to ~1.8e308, where x² and
+ * even Σx overflow a double. Beyond ±1e100 the sums hold x / 10^exponent instead of x (and Σx² its square), the
+ * exponent growing with the largest value, so every term stays within ±1e100. When it grows, the sums are
+ * scaled down with it; values more than ~1e300 times smaller than the largest then count as 0 there, well below
+ * a double's precision of the total. Stored as exact decimals (numeric), the sums of every instance add up
+ * without overflow, and mean and standard deviation are computed from them in PostgreSQL.
+ */
+export class ScaledSums {
+  private exponent = 0;
+  private sum = 0;
+  private sumSquares = 0;
+
+  add(x: number): void {
+    const magnitude = Math.abs(x);
+    if (magnitude > UNSCALED_LIMIT) {
+      const needed = Math.ceil(Math.log10(magnitude)) - UNSCALED_DIGITS;
+      if (needed > this.exponent) {
+        const factor = 10 ** (needed - this.exponent);
+        this.sum /= factor;
+        this.sumSquares = this.sumSquares / factor / factor;
+        this.exponent = needed;
+      }
+    }
+    const scaled = this.exponent === 0 ? x : x / 10 ** this.exponent;
+    this.sum += scaled;
+    this.sumSquares += scaled * scaled;
+  }
+
+  /** Σx as decimal text, e.g. "3.4000000000000000e+308" (numeric reads it exactly as written). */
+  get sumText(): string {
+    return decimalText(this.sum, this.exponent);
+  }
+
+  /** Σx² as decimal text. */
+  get sumSquaresText(): string {
+    return decimalText(this.sumSquares, 2 * this.exponent);
+  }
+}
+
+const UNSCALED_DIGITS = 100;
+const UNSCALED_LIMIT = 10 ** UNSCALED_DIGITS;
+
+/** `mantissa × 10^exponent` as decimal text, with all 17 significant digits of the mantissa. */
+function decimalText(mantissa: number, exponent: number): string {
+  if (mantissa === 0) return '0';
+  const [digits, power] = mantissa.toExponential(16).split('e') as [string, string];
+  return `${digits}e${Number(power) + exponent}`;
+}
+
 interface Figures {
   count: number;
   nullCount: number;
   integralCount: number;
   min: number;
   max: number;
-  sum: number;
-  sumSquares: number;
+  sums: ScaledSums;
   bins: Map<number, number>;
 }
 
-const empty = (): Figures => ({ count: 0, nullCount: 0, integralCount: 0, min: Infinity, max: -Infinity, sum: 0, sumSquares: 0, bins: new Map() });
+const empty = (): Figures => ({ count: 0, nullCount: 0, integralCount: 0, min: Infinity, max: -Infinity, sums: new ScaledSums(), bins: new Map() });
 
 export interface DistributionBucket {
   start: Date;
@@ -136,8 +185,7 @@ export class ValueDistributions {
     if (Number.isInteger(x)) f.integralCount++;
     if (x < f.min) f.min = x;
     if (x > f.max) f.max = x;
-    f.sum += x;
-    f.sumSquares += x * x;
+    f.sums.add(x);
     const bin = valueBin(x);
     f.bins.set(bin, (f.bins.get(bin) ?? 0) + 1);
   }
@@ -174,7 +222,7 @@ export class ValueDistributions {
       select * from unnest(${col((e) => e.ref)}::text[], ${col((e) => e.bucketStart)}::bigint[], ${col((e) => e.figures.count)}::bigint[],
                            ${col((e) => e.figures.nullCount)}::bigint[], ${col((e) => e.figures.integralCount)}::bigint[],
                            ${col((e) => finite(e.figures.min))}::float8[], ${col((e) => finite(e.figures.max))}::float8[],
-                           ${col((e) => e.figures.sum)}::float8[], ${col((e) => e.figures.sumSquares)}::float8[])
+                           ${col((e) => e.figures.sums.sumText)}::numeric[], ${col((e) => e.figures.sums.sumSquaresText)}::numeric[])
       on conflict (ref, bucket_start) do update set
         count = value_distributions.count + excluded.count,
         null_count = value_distributions.null_count + excluded.null_count,
@@ -210,7 +258,13 @@ export class ValueDistributions {
     const [rows, binRows] = await Promise.all([
       queryRows<Record<string, string | number | null>>(
         this.db,
-        sql`select * from value_distributions where ref = ${ref} and bucket_start >= ${start} and bucket_start < ${end} order by bucket_start`,
+        // Mean and variance in exact decimals: n·Σx² − (Σx)² has no rounding to cancel out, and no overflow.
+        // As text: a double is made of it in JS, where a result beyond a double's range becomes ±Infinity or 0
+        // (PostgreSQL would refuse the cast).
+        sql`select bucket_start, count, null_count, integral_count, min, max,
+              (sum / nullif(count, 0))::text as mean,
+              sqrt(greatest(0, (count * sum_squares - sum * sum) / nullif(count::numeric * count, 0)))::text as stddev
+            from value_distributions where ref = ${ref} and bucket_start >= ${start} and bucket_start < ${end} order by bucket_start`,
       ),
       queryRows<{ bucket_start: string | number; bin: number; count: string | number }>(
         this.db,
@@ -226,8 +280,6 @@ export class ValueDistributions {
     return rows.map((r) => {
       const bucketStart = Number(r.bucket_start);
       const count = Number(r.count);
-      const mean = count > 0 ? Number(r.sum) / count : null;
-      const variance = mean === null ? null : Math.max(0, Number(r.sum_squares) / count - mean * mean);
       const bins = binsOf.get(bucketStart) ?? new Map<number, number>();
       return {
         start: new Date(bucketStart),
@@ -236,8 +288,8 @@ export class ValueDistributions {
         nullCount: Number(r.null_count),
         min: r.min === null ? null : Number(r.min),
         max: r.max === null ? null : Number(r.max),
-        mean,
-        stddev: variance === null ? null : Math.sqrt(variance),
+        mean: finiteOrNull(r.mean),
+        stddev: finiteOrNull(r.stddev),
         integralShare: count > 0 ? Number(r.integral_count) / count : null,
         ...quantiles(bins, Number(r.min), Number(r.max)),
         histogram: [...bins]
@@ -246,6 +298,13 @@ export class ValueDistributions {
       };
     });
   }
+}
+
+/** A number from PostgreSQL's text, or null where there is none (no values) or none a double can hold. */
+function finiteOrNull(text: string | number | null | undefined): number | null {
+  if (text === null || text === undefined) return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
 }
 
 export interface DriftStatus {

@@ -102,7 +102,9 @@ export class PostgresOnlineStore implements OnlineStore {
 
   /** A query either answers or fails fast on its own; no connection to wait for. */
   async addReadCounts(bucketStart: number, top: readonly ReadCount[], total: number): Promise<void> {
-    const rows = [...top, { key: TOTAL, count: total }];
+    // A key too long for a btree index entry would fail the whole statement and lose every key's counts. No
+    // entity key is that long (MAX_ENTITY_KEY_BYTES is at most 2 KiB), so such a key is left out, not counted.
+    const rows = [...top.filter((r) => Buffer.byteLength(r.key, 'utf8') <= MAX_INDEXED_KEY_BYTES), { key: TOTAL, count: total }];
     await this.run(() =>
       this.database.db.execute(sql`with pruned as (delete from read_counts where bucket_start < ${bucketStart - READ_COUNT_RETENTION_MS})
         insert into read_counts (bucket_start, key, count)
@@ -168,6 +170,8 @@ export class PostgresOnlineStore implements OnlineStore {
 }
 
 const TOTAL = '';
+/** Longest text a PostgreSQL btree index entry holds with room to spare (its limit is about 2,700 bytes). */
+const MAX_INDEXED_KEY_BYTES = 2_400;
 const CHANGES_CHANNEL = 'online_changed';
 
 function compareKeys(a: ValueKey, b: ValueKey): number {

@@ -4,7 +4,7 @@
 import DataLoader from 'dataloader';
 import { notFound } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import type { FeatureVersion } from '../registry/model.js';
+import { checkName, parseRef, type FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../registry/durations.js';
 import type { EventLag } from './event-lag.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
@@ -13,6 +13,7 @@ import type { ValueDistributions } from '../monitoring/distributions.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
 import { checkValue } from './values.js';
+import { checkEntityKeys } from '../text.js';
 
 /** In the order clients see them in flagCounts. */
 export const READ_FLAGS = [
@@ -90,6 +91,8 @@ export class OnlineReader {
     private readonly hotKeys: HotKeys,
     private readonly cache: HotEntityCache,
     private readonly distributions: ValueDistributions,
+    /** Longest entity key a read may ask for, in UTF-8 bytes: a longer one cannot have been written. */
+    private readonly maxEntityKeyBytes: number,
     private readonly observer: OnlineObserver = NO_OBSERVER,
     private readonly now: () => number = Date.now,
   ) {}
@@ -137,6 +140,9 @@ export class OnlineReader {
 
   /** The consumer's pinned version of each feature, for each key, in request order. */
   async onlineFeatures(consumerName: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
+    // Malformed arguments are BAD_USER_INPUT here as in every registry lookup; well-formed unknown ones NOT_FOUND.
+    checkName(consumerName, 'consumer name');
+    checkEntityKeys(entityKeys, this.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
     const now = new Date(this.now());
@@ -148,6 +154,8 @@ export class OnlineReader {
 
   /** One version for each key, without a consumer (exploration). */
   async featureValues(ref: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
+    parseRef(ref);
+    checkEntityKeys(entityKeys, this.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     const now = new Date(this.now());
     const version = snapshot.version(ref, now);

@@ -15,8 +15,10 @@
 //
 // - read counts (hot-key detection): a sorted set per time bucket, `fr:reads:{hot}:<bucketStartMs>`, member =
 //   `<entity>:<entityKey>`, score = reads, and the bucket's total reads in `fr:reads:{hot}:<bucketStartMs>:total`.
-// - replicas of hot keys (Redis Cluster): `fr:r:{<entity>:<entityKey>:<n>}`, the same hash as the primary copy,
-//   with n chosen so that each copy's slot belongs to a different master (see `placeReplicas`).
+// - replicas of hot keys (Redis Cluster): `fr:r:{<n>:<entity>:<entityKey>}`, the same hash as the primary copy,
+//   with n chosen so that each copy's slot belongs to a different master (see `placeReplicas`). The slot of
+//   each candidate is computed from the whole key string, as the cluster does: a `}` inside the entity key
+//   ends the tag there, which is why n comes before the key.
 //
 // Failing fast: the clients never queue commands while disconnected and time commands out after
 // COMMAND_TIMEOUT_MS, so when Redis is down a read or write rejects at once with UNAVAILABLE (the caller
@@ -483,7 +485,9 @@ export function placeReplicas(entityKey: string, count: number, masterOf: (hash:
   const used = new Set([masterOf(primaryHashOf(entityKey))]);
   const copies: string[] = [];
   for (let n = 0; copies.length < count && n < 1_000; n++) {
-    const copy = `fr:r:{${entityKey}:${n}}`;
+    // n comes first inside the braces: a `}` in the entity key ends the hash tag early, and whatever follows
+    // it would not change the slot, so with n last every copy of such a key would land on one slot.
+    const copy = `fr:r:{${n}:${entityKey}}`;
     const master = masterOf(copy);
     if (master === undefined || used.has(master)) continue;
     used.add(master);

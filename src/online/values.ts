@@ -2,12 +2,20 @@
 // integer (a decimal string beyond 2^53, where JSON numbers lose digits), lists hold only their element type,
 // and null only where the definition allows it. The same rules judge values read back (TYPE_MISMATCH).
 import type { ValueType } from '../registry/model.js';
+import { textProblem, type TextRules } from '../text.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const DECIMAL = /^-?(0|[1-9]\d*)$/;
 export const MAX_STRING_LENGTH = 65_536;
 export const MAX_LIST_LENGTH = 10_000;
+
+/**
+ * Strings in values are data: control characters are kept. NUL is refused (PostgreSQL text cannot hold it, and
+ * a value must read back the same on every store), and so are lone surrogates (stored as U+FFFD, they would
+ * read back as another string).
+ */
+const STRING_VALUE_RULES: TextRules = { maxLength: MAX_STRING_LENGTH, anyControl: true };
 
 export type ValueCheck = { ok: true; value: unknown } | { ok: false; problem: string };
 
@@ -31,7 +39,7 @@ export function checkValue(valueType: ValueType, nullable: boolean, value: unkno
     case 'FLOAT64_LIST':
       return checkList(value, 'FLOAT64_LIST', (item) => isFiniteNumber(item));
     case 'STRING_LIST':
-      return checkList(value, 'STRING_LIST', (item) => typeof item === 'string' && item.length <= MAX_STRING_LENGTH);
+      return checkList(value, 'STRING_LIST', (item) => typeof item === 'string' && textProblem(item, STRING_VALUE_RULES) === undefined);
   }
 }
 
@@ -54,7 +62,8 @@ function checkInt64(value: unknown): ValueCheck {
 
 function checkString(value: unknown, type: string): ValueCheck {
   if (typeof value !== 'string') return { ok: false, problem: `expected a string for ${type}, got ${describe(value)}` };
-  if (value.length > MAX_STRING_LENGTH) return { ok: false, problem: `string longer than ${MAX_STRING_LENGTH} characters` };
+  const problem = textProblem(value, STRING_VALUE_RULES);
+  if (problem) return { ok: false, problem: `the string ${problem}` };
   return { ok: true, value };
 }
 
@@ -62,7 +71,12 @@ function checkList(value: unknown, type: string, itemOk: (item: unknown) => bool
   if (!Array.isArray(value)) return { ok: false, problem: `expected a list for ${type}, got ${describe(value)}` };
   if (value.length > MAX_LIST_LENGTH) return { ok: false, problem: `list longer than ${MAX_LIST_LENGTH} items` };
   const bad = value.findIndex((item) => !itemOk(item));
-  if (bad >= 0) return { ok: false, problem: `item ${bad} of the list is ${describe(value[bad])}, not a ${type === 'FLOAT64_LIST' ? 'finite number' : 'string'}` };
+  if (bad >= 0) {
+    const item = value[bad];
+    const problem = typeof item === 'string' ? textProblem(item, STRING_VALUE_RULES) : undefined;
+    if (problem) return { ok: false, problem: `item ${bad} of the list ${problem}` };
+    return { ok: false, problem: `item ${bad} of the list is ${describe(item)}, not a ${type === 'FLOAT64_LIST' ? 'finite number' : 'string'}` };
+  }
   return { ok: true, value };
 }
 

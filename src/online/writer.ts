@@ -6,7 +6,7 @@
 import { requireRole, type Principal } from '../auth/principal.js';
 import { badInput, notFound, type ErrorCode } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { parseRef } from '../registry/model.js';
+import { checkName, parseRef } from '../registry/model.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { FeatureVersion, ValueType } from '../registry/model.js';
@@ -14,6 +14,7 @@ import { EventLag } from './event-lag.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type ValueWrite } from './store.js';
 import { checkValue } from './values.js';
+import { entityKeyProblem } from '../text.js';
 
 export interface FeatureValueRow {
   ref: string;
@@ -39,9 +40,9 @@ export interface WriteResult {
 export interface WriterLimits {
   maxWriteBatch: number;
   maxFutureSkewMs: number;
+  /** Longest entity key, in UTF-8 bytes. */
+  maxEntityKeyBytes: number;
 }
-
-const MAX_ENTITY_KEY_LENGTH = 256;
 
 /** A row that passed every check: what to store, and the value as its version's type sees it. */
 interface Valid {
@@ -76,6 +77,7 @@ export class ValueWriter {
     if (rows.length > this.limits.maxWriteBatch) {
       throw badInput(`${rows.length} rows in one write; at most ${this.limits.maxWriteBatch} are accepted: split the batch`);
     }
+    checkName(producerName, 'producer name');
     const snapshot = await this.registry.snapshot();
     const producer = snapshot.producer(producerName);
     if (!producer) throw notFound(`producer ${producerName} is not registered: register it with registerProducer and bind it with bindProducer`);
@@ -154,9 +156,8 @@ export class ValueWriter {
       throw new RowRejected('FORBIDDEN', `producer ${producer} is not bound to ${row.ref}: bind it with bindProducer first`);
     }
     if (version.status === 'RETIRED') throw new RowRejected('CONFLICT', `${row.ref} is RETIRED: its values are no longer served`);
-    if (row.entityKey.length === 0 || row.entityKey.length > MAX_ENTITY_KEY_LENGTH) {
-      throw new RowRejected('BAD_USER_INPUT', `entityKey must be 1 to ${MAX_ENTITY_KEY_LENGTH} characters`);
-    }
+    const keyProblem = entityKeyProblem(row.entityKey, this.limits.maxEntityKeyBytes);
+    if (keyProblem) throw new RowRejected('BAD_USER_INPUT', `entityKey ${keyProblem}`);
     const eventTime = row.eventTime.getTime();
     if (Number.isNaN(eventTime)) throw new RowRejected('BAD_USER_INPUT', 'eventTime is not an RFC 3339 time such as 2026-11-26T12:00:00Z');
     if (eventTime > ingestTime + this.limits.maxFutureSkewMs) {

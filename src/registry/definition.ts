@@ -3,6 +3,7 @@
 // returns the existing version instead of creating a new one.
 import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
+import { freeText, jsonProblem, type JsonRules } from '../text.js';
 import { canonicalDuration } from './durations.js';
 import { VALUE_TYPES, type ValueType } from './model.js';
 
@@ -29,17 +30,20 @@ export interface Definition {
 }
 
 const MAX_AGGREGATION_BYTES = 16_384;
-const MAX_DESCRIPTION_LENGTH = 4_000;
+/**
+ * An aggregation says what a feature computes ({"function": "mean", "source": "clicks", "metadata": {…}}): a few
+ * levels are all it needs. Its strings may span lines (an expression) but hold no NUL and no lone surrogate,
+ * which jsonb would refuse or turn into U+FFFD.
+ */
+const AGGREGATION_RULES: JsonRules = { maxDepth: 16, text: { multiline: true } };
 
 /** Validates the definition part of an input and brings it to canonical form. */
 export function canonicalDefinition(input: FeatureVersionInput): Definition {
   if (!(VALUE_TYPES as readonly string[]).includes(input.valueType)) {
     throw badInput(`valueType ${JSON.stringify(input.valueType)} is not one of ${VALUE_TYPES.join(', ')}`);
   }
-  const description = input.description?.trim() || null;
-  if (description !== null && description.length > MAX_DESCRIPTION_LENGTH) {
-    throw badInput(`description is longer than ${MAX_DESCRIPTION_LENGTH} characters`);
-  }
+  // The trimmed text is both what is hashed and what is stored.
+  const description = freeText(input.description, 'description');
   return {
     valueType: input.valueType as ValueType,
     window: input.window == null ? null : canonicalDuration(input.window, 'window'),
@@ -55,6 +59,9 @@ function canonicalAggregation(aggregation: unknown): Record<string, unknown> | n
   if (typeof aggregation !== 'object' || Array.isArray(aggregation)) {
     throw badInput('aggregation must be a JSON object, e.g. {"function": "mean", "source": "clicks"}');
   }
+  // Before anything that recurses over it (sorting its keys, serialising it).
+  const problem = jsonProblem(aggregation, AGGREGATION_RULES);
+  if (problem) throw badInput(`aggregation ${problem}`);
   const sorted = sortKeysDeep(aggregation) as Record<string, unknown>;
   if (JSON.stringify(sorted).length > MAX_AGGREGATION_BYTES) {
     throw badInput(`aggregation is larger than ${MAX_AGGREGATION_BYTES} bytes of JSON`);

@@ -72,6 +72,18 @@ export function checkName(value: string, field: string): string {
   return value;
 }
 
+/** The times PostgreSQL's timestamptz and RFC 3339 both hold: years 1 to 9999 (PostgreSQL has no year 0). */
+const EARLIEST_TIME = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Throws BAD_USER_INPUT naming `field` unless `time` is a valid time from year 1 to 9999. */
+export function checkTime(time: Date, field: string): Date {
+  const ms = time.getTime();
+  if (Number.isNaN(ms)) throw badInput(`${field} is not a valid time: use RFC 3339, e.g. 2026-11-26T12:00:00Z`);
+  if (ms < EARLIEST_TIME || ms > LATEST_TIME) throw badInput(`${field} must be a time from year 1 to 9999`);
+  return time;
+}
+
 export const formatRef = (feature: string, version: number) => `${feature}@${version}`;
 
 /** Splits `name@N`; throws BAD_USER_INPUT when the ref is malformed. */

@@ -23,6 +23,7 @@ import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, sortKeysDeep, type FeatureVersionInput } from './definition.js';
 import {
   checkName,
+  checkTime,
   effectiveStatus,
   featureProductions,
   liveVersion,
@@ -363,7 +364,7 @@ export class Registry {
     ref: string,
     options: { force?: boolean | null; reason?: string | null } = {},
   ): Promise<FeatureVersion> {
-    const reason = options.reason?.trim() || null;
+    const reason = freeText(options.reason, 'reason');
     if (options.force && !reason) throw badInput('force: true needs a reason, kept in the audit log');
     const action = options.force ? 'version.activate.forced' : 'version.activate';
     return this.moveVersion(principal, ref, action, reason, async (current, tx) => {
@@ -392,8 +393,8 @@ export class Registry {
     sunsetAt: Date,
     reason?: string | null,
   ): Promise<FeatureVersion> {
-    if (Number.isNaN(sunsetAt.getTime())) throw badInput('sunsetAt is not a valid time');
-    return this.moveVersion(principal, ref, 'version.deprecate', reason, (current) => {
+    checkTime(sunsetAt, 'sunsetAt');
+    return this.moveVersion(principal, ref, 'version.deprecate', freeText(reason, 'reason'), (current) => {
       if (current.status === 'RETIRED') throw conflict(`${ref} is already RETIRED`);
       return { status: 'DEPRECATED', sunsetAt };
     });
@@ -436,7 +437,7 @@ export class Registry {
     const table = PARTY_TABLES[kind];
     const name = checkName(input.name, `${kind} name`);
     const owner = checkName(input.owner, 'owner');
-    const description = input.description?.trim() || null;
+    const description = freeText(input.description, 'description');
     requireRole(principal, 'owner', owner, `registering ${kind} ${name}`);
     return this.transact(async (tx) => {
       const [existing] = await tx.select().from(table).where(eq(table.name, name)).for('update');
@@ -554,6 +555,7 @@ export class Registry {
     authorize: (party: Party, version: FeatureVersion, featureOwner: string) => void,
     apply: (tx: Tx, versions: FeatureVersion[]) => Promise<void>,
   ): Promise<Party> {
+    checkName(name, `${kind} name`);
     if (refs.length === 0) throw badInput('refs is empty: name at least one feature version, e.g. ["click_rate_7d@2"]');
     const uniqueRefs = [...new Set(refs)];
     uniqueRefs.forEach(parseRef);
