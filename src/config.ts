@@ -18,6 +18,8 @@ export interface Config {
   /** 'on' / 'off' when set; absent → decided by the mode (see auth/mode.ts). */
   auth?: 'on' | 'off';
   logLevel: LogLevel;
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceMs: number;
   limits: {
     /** Longest list a request may pass in any argument (entity keys, refs). */
     maxListLength: number;
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisClusterNodes,
     auth: authRaw === 'on' || authRaw === 'off' ? authRaw : undefined,
     logLevel,
+    shutdownGraceMs: duration('SHUTDOWN_GRACE', '10s', 600_000),
     limits: {
       maxListLength: integer('MAX_LIST_LENGTH', 1000, 1, 1_000_000),
       maxQueryDepth: integer('MAX_QUERY_DEPTH', 12, 2, 100),

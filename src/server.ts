@@ -61,8 +61,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     validationRules: [depthRule(config.limits.maxQueryDepth)],
     formatError: formatError(logger),
     logger,
+    // The process owns SIGTERM/SIGINT (src/main.ts): Apollo's own handler would re-raise the signal, and so
+    // kill the process, before the service has stored its buffered figures and released its database.
+    stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       // Cache-control wraps every field resolver; on large responses that costs more than the data itself.
       ApolloServerPluginCacheControlDisabled(),
