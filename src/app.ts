@@ -73,7 +73,8 @@ export async function startService(
     if (!authEnabled) logger.warn({ auth: false }, 'auth is off: every request acts as an anonymous admin');
     const registryCache = new RegistryCache(database);
     await registryCache.start();
-    const registry = new Registry(database.db, { onChange: () => registryCache.invalidate() });
+    const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
+    const registry = new Registry(database.db, { onChange: () => registryCache.invalidate(), flushShadowWrites: () => distributions.flush() });
     const store = options.store ?? openOnlineStore(config, database);
     // The service starts without its online store if it must (the registry still answers); reads and writes
     // report UNAVAILABLE until the store is back.
@@ -95,7 +96,6 @@ export async function startService(
     hotKeys.start();
     const metrics = createMetrics();
     const observer = createObserverMetrics(metrics);
-    const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
     distributions.start();
     const services: Services = {
       registry,
@@ -147,7 +147,8 @@ export async function startService(
         await server.close();
         services.alerts.stop();
         await hotKeys.stop();
-        await distributions.stop();
+        // The figures a failed last flush still holds are lost with the process: say so.
+        await distributions.stop().catch((error: unknown) => logger.error({ err: error }, 'value distributions and shadow writes of the last seconds could not be stored'));
         await stopChanges();
         await registryCache.close();
         if (options.store === undefined) await store.close();

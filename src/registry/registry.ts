@@ -2,7 +2,7 @@
 // Every rule about what may be registered, bound or moved through the lifecycle lives here; every change is
 // one transaction with its audit record, so a refused request changes nothing.
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.js';
+import { sqlState, type Db, type Tx } from '../db/client.js';
 import {
   auditLog,
   consumerBindings,
@@ -15,7 +15,7 @@ import {
   shadowWrites,
   validationReports,
 } from '../db/schema.js';
-import { badInput, conflict, notFound } from '../errors.js';
+import { badInput, CodedError, conflict, notFound } from '../errors.js';
 import { requireAnyTeamRole, requireRole, type Principal } from '../auth/principal.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, type FeatureVersionInput } from './definition.js';
@@ -45,11 +45,17 @@ export interface RegistryOptions {
   now?: () => Date;
   /** Called after every committed change (the registry cache of this instance drops its copy). */
   onChange?: () => void;
+  /**
+   * Stores the shadow-write samples this instance still buffers, so that the activation gate judges every
+   * shadow write made before it. Handed in by the composition root: the registry knows nothing of monitoring.
+   */
+  flushShadowWrites?: () => Promise<void>;
 }
 
 export class Registry {
   private readonly now: () => Date;
   private readonly onChange: () => void;
+  private readonly flushShadowWrites: () => Promise<void>;
 
   constructor(
     private readonly db: Db,
@@ -57,6 +63,7 @@ export class Registry {
   ) {
     this.now = options.now ?? (() => new Date());
     this.onChange = options.onChange ?? (() => {});
+    this.flushShadowWrites = options.flushShadowWrites ?? (async () => {});
   }
 
   // ---- reads -------------------------------------------------------------------------------------------
@@ -325,6 +332,15 @@ export class Registry {
     const reason = options.reason?.trim() || null;
     if (options.force && !reason) throw badInput('force: true needs a reason, kept in the audit log');
     const action = options.force ? 'version.activate.forced' : 'version.activate';
+    // Before the transaction, which on PGlite holds the only connection the flush could use.
+    if (!options.force) {
+      await this.flushShadowWrites().catch((error: unknown) => {
+        throw new CodedError(
+          'UNAVAILABLE',
+          `the shadow writes to ${ref} held by this instance could not be stored (${(error as Error).message}), so its validation cannot be checked against them: retry shortly`,
+        );
+      });
+    }
     return this.moveVersion(principal, ref, action, reason, async (current, tx) => {
       if (current.status !== 'DRAFT') {
         throw conflict(`${ref} is ${current.status}; only a DRAFT version can be activated`);
@@ -578,15 +594,6 @@ const featureColumns = {
 
 // unique_violation, serialization_failure, deadlock_detected
 const RETRYABLE = new Set(['23505', '40001', '40P01']);
-
-/** The SQLSTATE of a database error, through drizzle's wrapping. */
-function sqlState(error: unknown): string | undefined {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
 
 const capitalise = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
