@@ -12,6 +12,7 @@ import { EventLag } from './online/event-lag.js';
 import { PostgresOnlineStore } from './online/postgres-store.js';
 import { OnlineReader } from './online/reader.js';
 import { RedisOnlineStore } from './online/redis-store.js';
+import { reportingFailures } from './online/failure-reporting.js';
 import type { OnlineStore } from './online/store.js';
 import { ValueWriter } from './online/writer.js';
 import { RegistryCache } from './registry/cache.js';
@@ -21,6 +22,7 @@ import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from './hotkeys/hot-keys.js';
 import { ValueDistributions } from './monitoring/distributions.js';
 import { Alerts } from './monitoring/alerts.js';
 import { createMetrics, createObserverMetrics, registerSourceMetrics } from './monitoring/metrics.js';
+import { StoreErrors, type StoreErrorReport } from './monitoring/store-errors.js';
 import { Validator } from './monitoring/validation.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -38,8 +40,8 @@ export function openDatabase(config: Config): Promise<Database> {
 
 /** The online store the configuration names: Redis, Redis Cluster, or else the registry's own database. */
 export function openOnlineStore(config: Config, database: Database): OnlineStore {
-  if (config.redisUrl) return RedisOnlineStore.standalone(config.redisUrl);
-  if (config.redisClusterNodes) return RedisOnlineStore.cluster(config.redisClusterNodes);
+  if (config.redisUrl) return RedisOnlineStore.standalone(config.redisUrl, config.online.redisCommandTimeoutMs);
+  if (config.redisClusterNodes) return RedisOnlineStore.cluster(config.redisClusterNodes, config.online.redisCommandTimeoutMs);
   return new PostgresOnlineStore(database);
 }
 
@@ -51,6 +53,34 @@ export async function decideAuth(config: Config, database: Database): Promise<bo
   if (config.auth !== undefined) return config.auth === 'on';
   if (config.databaseUrl) return true;
   return (await activeKeyCount(database.db)) > 0;
+}
+
+/** How long /readyz waits for each backing store: less than a probe's usual one-second timeout. */
+const READY_CHECK_MS = 800;
+
+/** The registry database as the log and /readyz name it (never with the URL's credentials). */
+function databaseName(config: Config, database: Database): string {
+  if (database.kind === 'pglite') return 'embedded PGlite';
+  return config.databaseUrl ? `postgres ${new URL(config.databaseUrl).host}` : 'postgres';
+}
+
+/** The backing stores that do not answer now, named (empty when the instance can serve). */
+async function unavailableStores(database: Database, name: string, reportDatabase: StoreErrorReport, store: OnlineStore): Promise<string[]> {
+  const [databaseDown, storeDown] = await Promise.all([
+    ping(database.db, READY_CHECK_MS).then(
+      async () => ((await migrationsApplied(database)) ? null : `database ${name} (migrations not applied)`),
+      (error: unknown) => {
+        reportDatabase('ping', error);
+        return `database ${name}`;
+      },
+    ),
+    // A failure is reported by the store itself (see reportingFailures).
+    store.ready(READY_CHECK_MS).then(
+      () => null,
+      () => `online store ${store.name}`,
+    ),
+  ]);
+  return [databaseDown, storeDown].filter((down): down is string => down !== null);
 }
 
 export async function startService(
@@ -75,10 +105,14 @@ export async function startService(
     await registryCache.start();
     const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
     const registry = new Registry(database.db, { onChange: () => registryCache.invalidate(), flushShadowWrites: () => distributions.flush() });
-    const store = options.store ?? openOnlineStore(config, database);
+    const metrics = createMetrics();
+    const storeErrors = new StoreErrors(logger, metrics);
+    const databaseErrors = storeErrors.reporter('database', databaseName(config, database));
+    const openedStore = options.store ?? openOnlineStore(config, database);
+    const store = reportingFailures(openedStore, storeErrors.reporter('online', openedStore.name));
     // The service starts without its online store if it must (the registry still answers); reads and writes
-    // report UNAVAILABLE until the store is back.
-    await store.ready(5_000).catch((error: unknown) => logger.error({ err: error, store: store.name }, 'online store not reachable at start'));
+    // report UNAVAILABLE until the store is back. The failure is logged and counted like every store error.
+    await store.ready(5_000).catch(() => {});
     const eventLag = new EventLag(store, config.online.lagWindowMs);
     const hotKeys = new HotKeys(store, {
       ...DEFAULT_HOT_KEY_OPTIONS,
@@ -94,9 +128,8 @@ export async function startService(
       return async () => {};
     });
     hotKeys.start();
-    const metrics = createMetrics();
     const observer = createObserverMetrics(metrics);
-    distributions.start();
+    distributions.start((error) => databaseErrors('flush distributions', error));
     const services: Services = {
       registry,
       eventLag,
@@ -123,10 +156,7 @@ export async function startService(
       services,
       authenticator: new Authenticator(database.db, authEnabled),
       metrics,
-      ready: async () => {
-        await ping(database.db);
-        return migrationsApplied(database);
-      },
+      unavailable: () => unavailableStores(database, databaseName(config, database), databaseErrors, store),
     });
     logger.info(
       {
@@ -153,6 +183,7 @@ export async function startService(
         await registryCache.close();
         if (options.store === undefined) await store.close();
         if (ownsDatabase) await database.close();
+        storeErrors.close();
       },
     };
   } catch (error) {

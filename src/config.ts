@@ -1,6 +1,7 @@
 // Environment → typed configuration, validated once at start. Every bad value is reported at once, with
 // what was expected, so a misconfigured instance fails before it serves anything.
 import path from 'node:path';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from './online/redis-store.js';
 import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
 import { formatDuration, parseDuration } from './registry/durations.js';
 
@@ -33,6 +34,8 @@ export interface Config {
     maxFutureSkewMs: number;
     /** The recent window eventLag and PRODUCER_LAGGING look at. */
     lagWindowMs: number;
+    /** A Redis command unanswered for this long fails (UNAVAILABLE) instead of holding the request. */
+    redisCommandTimeoutMs: number;
   };
   monitoring: {
     /** Length of a value-distribution bucket. */
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),
+      redisCommandTimeoutMs: duration('REDIS_COMMAND_TIMEOUT', formatDuration(DEFAULT_COMMAND_TIMEOUT_MS), 60_000),
     },
     monitoring: {
       distributionBucketMs: duration('DISTRIBUTION_BUCKET', '1h', 7 * 86_400_000),

@@ -36,8 +36,8 @@ export interface ServerDeps {
   authenticator: Authenticator;
   /** Prometheus metrics, served on /metrics. */
   metrics: PromRegistry;
-  /** Resolves when the database answers and every migration is applied. */
-  ready: () => Promise<boolean>;
+  /** Names the backing stores that do not answer now (or lack migrations); empty when the instance can serve. */
+  unavailable: () => Promise<string[]>;
 }
 
 export interface RunningServer {
@@ -82,8 +82,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = await deps.ready().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    const down = await deps.unavailable();
+    res.status(down.length === 0 ? 200 : 503).json(down.length === 0 ? { status: 'ready' } : { status: 'not ready', down });
   });
   app.get('/graphql', (req, res, next) => {
     if (!wantsPlayground(req.method, req.headers.accept, 'query' in req.query)) return next();

@@ -140,7 +140,19 @@ export function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
-/** `select 1`: the database answers. */
-export async function ping(db: Db): Promise<void> {
-  await db.execute(sql`select 1`);
+/** `select 1`: the database answers (within `timeoutMs`, when given). */
+export async function ping(db: Db, timeoutMs?: number): Promise<void> {
+  if (timeoutMs === undefined) {
+    await db.execute(sql`select 1`);
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      db.execute(sql`select 1`),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
