@@ -258,7 +258,16 @@ export class ValueDistributions {
       }
       // One key the database cannot hold fails the whole statement: store the others one by one, so that a
       // bad key costs only itself.
-      for (const k of keys) await this.insertShadowKeys([k]).catch((e: unknown) => (refusesData(e) ? undefined : Promise.reject(e)));
+      const lastWriteAt = new Map(taken.map(([ref, e]) => [ref, e.lastWriteAt]));
+      for (const [i, k] of keys.entries()) {
+        try {
+          await this.insertShadowKeys([k]);
+        } catch (e) {
+          if (refusesData(e)) continue;
+          for (const rest of keys.slice(i)) this.addShadow(rest.ref, [rest.key], lastWriteAt.get(rest.ref)!);
+          throw e;
+        }
+      }
     }
   }
 
