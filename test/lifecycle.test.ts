@@ -2,6 +2,7 @@
 // monitoring figures are stored, the database and DATA_DIR are released, exit 0), and DATA_DIR is held by an
 // OS lock that does not depend on process ids (two containers sharing a volume both run as PID 1).
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -93,6 +94,46 @@ describe.each(modes)('SIGTERM in $mode mode', ({ fresh }) => {
     } finally {
       await database.close();
     }
+  }, 120_000);
+});
+
+/** A request that stays in flight: its body is announced but never finished. */
+function stalledRequest(url: string): Promise<string> {
+  const request = http.request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+  request.write('{"query":');
+  return new Promise((resolve) => {
+    request.on('error', (error) => resolve(error.message));
+    request.on('response', (response) => resolve(`HTTP ${response.statusCode}`));
+  });
+}
+
+describe('a request that does not finish', () => {
+  it('holds the stop for SHUTDOWN_GRACE, no longer: its connection is cut, and the stop completes with exit 0', async () => {
+    const dataDir = await tempDataDir();
+    const service = await started({ ...EMBEDDED, ...PRODUCTION, DATA_DIR: dataDir, SHUTDOWN_GRACE: '1s' });
+    const stalled = stalledRequest(service.url);
+    await new Promise((r) => setTimeout(r, 200));
+    const signalled = performance.now();
+    service.child.kill('SIGTERM');
+    expect(await service.exited, service.output()).toBe(0);
+    const took = performance.now() - signalled;
+    expect(took).toBeGreaterThanOrEqual(1_000);
+    expect(took).toBeLessThan(8_000);
+    expect(await stalled).toMatch(/socket hang up|ECONNRESET/);
+  }, 120_000);
+
+  it('while it holds the stop, a second signal exits at once without finishing it, and the DATA_DIR lock goes with the process all the same', async () => {
+    const dataDir = await tempDataDir();
+    const service = await started({ ...EMBEDDED, ...PRODUCTION, LOG_LEVEL: 'info', DATA_DIR: dataDir });
+    void stalledRequest(service.url);
+    await new Promise((r) => setTimeout(r, 200));
+    service.child.kill('SIGTERM');
+    await expect.poll(() => service.output(), { timeout: 10_000, interval: 50 }).toMatch(/"msg":"stopping/);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toMatch(/second signal: exiting without finishing the stop/);
+    const database = await openPglite(dataDir);
+    await database.close();
   }, 120_000);
 });
 
