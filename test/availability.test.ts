@@ -7,8 +7,9 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startService, type Service } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { Database } from '../src/db/client.js';
-import { startRedis, startRedisCluster } from './support/servers.js';
+import { connectPostgres, type Database } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { createDatabase, startPostgres, startRedis, startRedisCluster } from './support/servers.js';
 import { codes, freshPostgres, gql } from './support/service.js';
 
 interface Outage {
@@ -120,4 +121,28 @@ describe.each(outages)('with the online store on $store', ({ start }) => {
     await expect.poll(async () => (await readyz()).status, { timeout: 20_000, interval: 250 }).toBe(200);
     expect((await readyz()).body).toEqual({ status: 'ready' });
   }, 90_000);
+});
+
+describe('with the registry database down', () => {
+  it('readyz names the database (and the online store that lives in it), and the database errors are counted', async () => {
+    const server = await startPostgres();
+    const url = await createDatabase(server.url, 'availability');
+    const database = await connectPostgres(url);
+    await migrate(database);
+    const service = await startService(loadConfig({ PORT: '0', LOG_LEVEL: 'silent', AUTH: 'off', DATABASE_URL: url }), { database });
+    try {
+      const response = await fetch(`${service.url}/readyz`);
+      expect(await response.json()).toEqual({ status: 'ready' });
+      await server.stop();
+      const down = await fetch(`${service.url}/readyz`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toEqual({ status: 'not ready', down: [`database postgres ${new URL(url).host}`, 'online store postgres'] });
+      expect(await counterSum(service, 'feature_registry_store_errors_total', 'store="database",operation="ping"')).toBe(1);
+      expect(await counterSum(service, 'feature_registry_store_errors_total', 'store="online",operation="ready"')).toBe(1);
+    } finally {
+      await service.close();
+      await database.close();
+      await server.stop();
+    }
+  }, 60_000);
 });
