@@ -67,13 +67,15 @@ function databaseName(config: Config, database: Database): string {
 /** The backing stores that do not answer now, named (empty when the instance can serve). */
 async function unavailableStores(database: Database, name: string, reportDatabase: StoreErrorReport, store: OnlineStore): Promise<string[]> {
   const [databaseDown, storeDown] = await Promise.all([
-    ping(database.db, READY_CHECK_MS).then(
-      async () => ((await migrationsApplied(database)) ? null : `database ${name} (migrations not applied)`),
-      (error: unknown) => {
-        reportDatabase('ping', error);
-        return `database ${name}`;
-      },
-    ),
+    ping(database.db, READY_CHECK_MS)
+      .then(() => migrationsApplied(database))
+      .then(
+        (applied) => (applied ? null : `database ${name} (migrations not applied)`),
+        (error: unknown) => {
+          reportDatabase('ping', error);
+          return `database ${name}`;
+        },
+      ),
     // A failure is reported by the store itself (see reportingFailures).
     store.ready(READY_CHECK_MS).then(
       () => null,
@@ -107,7 +109,8 @@ export async function startService(
     const registry = new Registry(database.db, { onChange: () => registryCache.invalidate(), flushShadowWrites: () => distributions.flush() });
     const metrics = createMetrics();
     const storeErrors = new StoreErrors(logger, metrics);
-    const databaseErrors = storeErrors.reporter('database', databaseName(config, database));
+    const databaseLabel = databaseName(config, database);
+    const databaseErrors = storeErrors.reporter('database', databaseLabel);
     const openedStore = options.store ?? openOnlineStore(config, database);
     const store = reportingFailures(openedStore, storeErrors.reporter('online', openedStore.name));
     // The service starts without its online store if it must (the registry still answers); reads and writes
@@ -156,7 +159,7 @@ export async function startService(
       services,
       authenticator: new Authenticator(database.db, authEnabled),
       metrics,
-      unavailable: () => unavailableStores(database, databaseName(config, database), databaseErrors, store),
+      unavailable: () => unavailableStores(database, databaseLabel, databaseErrors, store),
     });
     logger.info(
       {
