@@ -162,3 +162,14 @@ describe('the DATA_DIR lock', () => {
     expect(await next.exited, next.output()).toBe(0);
   }, 120_000);
 });
+
+describe('the DATA_DIR lock within one process', () => {
+  it('refuses a second open of the same DATA_DIR while the first is open, and frees it on close', async () => {
+    const dataDir = await tempDataDir();
+    const first = await openPglite(dataDir);
+    await expect(openPglite(dataDir)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`process ${process.pid} on `) });
+    await first.close();
+    const again = await openPglite(dataDir);
+    await again.close();
+  }, 60_000);
+});

@@ -7,7 +7,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { flockSync } from 'fs-ext';
 import { conflict } from '../errors.js';
 
 const LOCK_FILE = 'registry.lock';
@@ -16,6 +15,8 @@ const LOCK_FILE = 'registry.lock';
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   await fs.mkdir(dataDir, { recursive: true });
   const lockFile = path.join(dataDir, LOCK_FILE);
+  // Loaded here, not at the top: fs-ext is a native addon, and server mode (no DATA_DIR) does without it.
+  const { flockSync } = await import('fs-ext');
   // 'a+' neither truncates nor replaces the file: the holder's text stays readable until the lock is ours.
   const file = await fs.open(lockFile, 'a+');
   try {
