@@ -13,6 +13,7 @@ import { EventLag } from './online/event-lag.js';
 import { PostgresOnlineStore } from './online/postgres-store.js';
 import { OnlineReader } from './online/reader.js';
 import { RedisOnlineStore } from './online/redis-store.js';
+import { reportingFailures } from './online/failure-reporting.js';
 import type { OnlineStore } from './online/store.js';
 import { ValueWriter } from './online/writer.js';
 import { RegistryCache } from './registry/cache.js';
@@ -22,6 +23,7 @@ import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from './hotkeys/hot-keys.js';
 import { ValueDistributions } from './monitoring/distributions.js';
 import { Alerts } from './monitoring/alerts.js';
 import { createMetrics, createObserverMetrics, registerSourceMetrics } from './monitoring/metrics.js';
+import { StoreErrors, type StoreErrorReport } from './monitoring/store-errors.js';
 import { Validator } from './monitoring/validation.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -39,8 +41,8 @@ export function openDatabase(config: Config): Promise<Database> {
 
 /** The online store the configuration names: Redis, Redis Cluster, or else the registry's own database. */
 export function openOnlineStore(config: Config, database: Database): OnlineStore {
-  if (config.redisUrl) return RedisOnlineStore.standalone(config.redisUrl);
-  if (config.redisClusterNodes) return RedisOnlineStore.cluster(config.redisClusterNodes);
+  if (config.redisUrl) return RedisOnlineStore.standalone(config.redisUrl, config.online.redisCommandTimeoutMs);
+  if (config.redisClusterNodes) return RedisOnlineStore.cluster(config.redisClusterNodes, config.online.redisCommandTimeoutMs);
   return new PostgresOnlineStore(database);
 }
 
@@ -58,6 +60,36 @@ export async function decideAuth(config: Config, database: Database): Promise<bo
 /** HOST when set; else every interface with auth on, and loopback only while auth is off. */
 export function listenHost(config: Config, authEnabled: boolean): string {
   return config.host ?? (authEnabled ? '0.0.0.0' : '127.0.0.1');
+}
+
+/** How long /readyz waits for each backing store: less than a probe's usual one-second timeout. */
+const READY_CHECK_MS = 800;
+
+/** The registry database as the log and /readyz name it (never with the URL's credentials). */
+function databaseName(config: Config, database: Database): string {
+  if (database.kind === 'pglite') return 'embedded PGlite';
+  return config.databaseUrl ? `postgres ${new URL(config.databaseUrl).host}` : 'postgres';
+}
+
+/** The backing stores that do not answer now, named (empty when the instance can serve). */
+async function unavailableStores(database: Database, name: string, reportDatabase: StoreErrorReport, store: OnlineStore): Promise<string[]> {
+  const [databaseDown, storeDown] = await Promise.all([
+    ping(database.db, READY_CHECK_MS)
+      .then(() => migrationsApplied(database))
+      .then(
+        (applied) => (applied ? null : `database ${name} (migrations not applied)`),
+        (error: unknown) => {
+          reportDatabase('ping', error);
+          return `database ${name}`;
+        },
+      ),
+    // A failure is reported by the store itself (see reportingFailures).
+    store.ready(READY_CHECK_MS).then(
+      () => null,
+      () => `online store ${store.name}`,
+    ),
+  ]);
+  return [databaseDown, storeDown].filter((down): down is string => down !== null);
 }
 
 export async function startService(
@@ -90,14 +122,21 @@ export async function startService(
     }
     const registryCache = new RegistryCache(database, config.producerWrites);
     await registryCache.start();
+    const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
     const registry = new Registry(database.db, {
       onChange: () => registryCache.invalidate(),
       lastWrites: () => registryCache.writes.lastWrites(),
+      flushShadowWrites: () => distributions.flush(),
     });
-    const store = options.store ?? openOnlineStore(config, database);
+    const metrics = createMetrics();
+    const storeErrors = new StoreErrors(logger, metrics);
+    const databaseLabel = databaseName(config, database);
+    const databaseErrors = storeErrors.reporter('database', databaseLabel);
+    const openedStore = options.store ?? openOnlineStore(config, database);
+    const store = reportingFailures(openedStore, storeErrors.reporter('online', openedStore.name));
     // The service starts without its online store if it must (the registry still answers); reads and writes
-    // report UNAVAILABLE until the store is back.
-    await store.ready(5_000).catch((error: unknown) => logger.error({ err: error, store: store.name }, 'online store not reachable at start'));
+    // report UNAVAILABLE until the store is back. The failure is logged and counted like every store error.
+    await store.ready(5_000).catch(() => {});
     const eventLag = new EventLag(store, config.online.lagWindowMs);
     const hotKeys = new HotKeys(store, {
       ...DEFAULT_HOT_KEY_OPTIONS,
@@ -113,10 +152,8 @@ export async function startService(
       return async () => {};
     });
     hotKeys.start();
-    const metrics = createMetrics();
     const observer = createObserverMetrics(metrics);
-    const distributions = new ValueDistributions(database.db, config.monitoring.distributionBucketMs, config.monitoring.driftThreshold);
-    distributions.start();
+    distributions.start((error) => databaseErrors('flush distributions', error));
     const authenticator = new Authenticator(database.db, authEnabled, { graceMs: config.authGraceMs });
     const services: Services = {
       registry,
@@ -150,10 +187,7 @@ export async function startService(
       authenticator,
       host,
       metrics,
-      ready: async () => {
-        await ping(database.db);
-        return migrationsApplied(database);
-      },
+      unavailable: () => unavailableStores(database, databaseLabel, databaseErrors, store),
     });
     logger.info(
       {
@@ -174,11 +208,13 @@ export async function startService(
         await server.close();
         services.alerts.stop();
         await hotKeys.stop();
-        await distributions.stop();
+        // The figures a failed last flush still holds are lost with the process: say so.
+        await distributions.stop().catch((error: unknown) => logger.error({ err: error }, 'value distributions and shadow writes of the last seconds could not be stored'));
         await stopChanges();
         await registryCache.close();
         if (options.store === undefined) await store.close();
         if (ownsDatabase) await database.close();
+        storeErrors.close();
       },
     };
   } catch (error) {

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { hostName } from './allowed-hosts.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from './online/redis-store.js';
 import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
 import { formatDuration, parseDuration } from './registry/durations.js';
 import { DEFAULT_MAX_ENTITY_KEY_BYTES } from './text.js';
@@ -29,6 +30,8 @@ export interface Config {
   /** How long a key seen before keeps its verdict while the database is unreachable. */
   authGraceMs: number;
   logLevel: LogLevel;
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceMs: number;
   limits: {
     /** Longest list a request may pass in any argument (entity keys, refs). */
     maxListLength: number;
@@ -44,6 +47,8 @@ export interface Config {
     maxFutureSkewMs: number;
     /** The recent window eventLag and PRODUCER_LAGGING look at. */
     lagWindowMs: number;
+    /** A Redis command unanswered for this long fails (UNAVAILABLE) instead of holding the request. */
+    redisCommandTimeoutMs: number;
   };
   monitoring: {
     /** Length of a value-distribution bucket. */
@@ -189,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: nonEmpty(env.METRICS_PORT) === undefined ? undefined : integer('METRICS_PORT', 0, 0, 65535),
     authGraceMs: duration('AUTH_GRACE', '10m', 7 * 86_400_000),
     logLevel,
+    shutdownGraceMs: duration('SHUTDOWN_GRACE', '10s', 600_000),
     limits: {
       maxListLength: integer('MAX_LIST_LENGTH', 1000, 1, 1_000_000),
       maxQueryDepth: integer('MAX_QUERY_DEPTH', 12, 2, 100),
@@ -201,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),
+      redisCommandTimeoutMs: duration('REDIS_COMMAND_TIMEOUT', formatDuration(DEFAULT_COMMAND_TIMEOUT_MS), 60_000),
     },
     monitoring: {
       distributionBucketMs: duration('DISTRIBUTION_BUCKET', '1h', 7 * 86_400_000),

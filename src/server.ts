@@ -37,8 +37,8 @@ export interface ServerDeps {
   authenticator: Authenticator;
   /** Prometheus metrics, served on /metrics. */
   metrics: PromRegistry;
-  /** Resolves when the database answers and every migration is applied. */
-  ready: () => Promise<boolean>;
+  /** Names the backing stores that do not answer now (or lack migrations); empty when the instance can serve. */
+  unavailable: () => Promise<string[]>;
   /** The address to listen on (see listenHost in app.ts). */
   host: string;
 }
@@ -68,8 +68,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     validationRules: [depthRule(config.limits.maxQueryDepth)],
     formatError: formatError(logger),
     logger,
+    // The process owns SIGTERM/SIGINT (src/main.ts): Apollo's own handler would re-raise the signal, and so
+    // kill the process, before the service has stored its buffered figures and released its database.
+    stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       // Cache-control wraps every field resolver; on large responses that costs more than the data itself.
       ApolloServerPluginCacheControlDisabled(),
@@ -83,8 +86,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = await deps.ready().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
+    const down = await deps.unavailable();
+    res.status(down.length === 0 ? 200 : 503).json(down.length === 0 ? { status: 'ready' } : { status: 'not ready', down });
   });
   // The probes above answer any Host: they carry no data and change nothing, and load balancers and
   // orchestrators address them by IP. Everything below needs an allowed Host (see allowed-hosts.ts).

@@ -1,45 +1,13 @@
 // The embedded default as a new user meets it: `npm start` with no configuration serves the registry from
 // PGlite under DATA_DIR; the data survives a restart; a second process cannot open the same data directory;
 // creating a key turns auth on; a bad setting stops the start with a clear message.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './support/servers.js';
+import { run, startMain, stop } from './support/processes.js';
 import { gql } from './support/service.js';
-
-const TSX = path.resolve('node_modules/.bin/tsx');
-
-function run(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(TSX, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return { child, exited, output: () => output };
-}
-
-async function startMain(env: Record<string, string>) {
-  const port = await freePort();
-  const proc = run('src/main.ts', [], { ...env, PORT: String(port) });
-  const url = `http://localhost:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`service exited: ${proc.output()}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { ...proc, url };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`service did not become ready: ${proc.output()}`);
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.on('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 describe('embedded mode', () => {
   const children: ChildProcess[] = [];
@@ -63,7 +31,7 @@ describe('embedded mode', () => {
     // The embedded database is single-process: a second one is refused, naming the holder.
     const keysWhileRunning = run('src/cli/keys.ts', ['create', '--team', 'ops', '--role', 'admin'], env);
     expect(await keysWhileRunning.exited).toBe(1);
-    expect(keysWhileRunning.output()).toMatch(/^DATA_DIR .* is in use by process \d+ \(a running service\?\)/m);
+    expect(keysWhileRunning.output()).toMatch(/^DATA_DIR .* is in use by process \d+ on \S+ \(a running service\?\)/m);
 
     await stop(first.child);
     const keys = run('src/cli/keys.ts', ['create', '--team', 'ops', '--role', 'admin'], env);

@@ -86,6 +86,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://x:6379' })).toThrow(/need DATABASE_URL/);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', REDIS_URL: 'redis://x', REDIS_CLUSTER_NODES: 'a:1' })).toThrow(/both set/);
   });
+  it('reads the Redis command timeout and the shutdown grace as durations', () => {
+    expect(loadConfig({})).toMatchObject({ shutdownGraceMs: 10_000, online: { redisCommandTimeoutMs: 500 } });
+    expect(loadConfig({ SHUTDOWN_GRACE: '30s', REDIS_COMMAND_TIMEOUT: '2s' })).toMatchObject({ shutdownGraceMs: 30_000, online: { redisCommandTimeoutMs: 2_000 } });
+    expect(() => loadConfig({ REDIS_COMMAND_TIMEOUT: '500' })).toThrow(/REDIS_COMMAND_TIMEOUT "500" is not a duration/);
+    expect(() => loadConfig({ SHUTDOWN_GRACE: '1h' })).toThrow(/SHUTDOWN_GRACE="1h": at most 10m/);
+  });
 });
 
 describe('compatibility of a new definition with the live one', () => {

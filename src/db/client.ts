@@ -1,15 +1,13 @@
 // One registry database, two engines: PostgreSQL (server mode, node-postgres pool) and PGlite (embedded mode,
 // real Postgres compiled to WASM, in-process). Both speak the same SQL and run the same migrations; code above
 // this file sees one drizzle database and one way to listen for notifications.
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { conflict } from '../errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -82,38 +80,6 @@ export async function openPglite(dataDir?: string): Promise<Database> {
 }
 
 /**
- * PGlite is a single-process database: two processes opening one data directory would corrupt it. A pid
- * file refuses the second one with a message saying which process holds it; a stale one is taken over.
- */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  await fs.mkdir(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, 'registry.lock');
-  try {
-    await fs.writeFile(lockFile, String(process.pid), { flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
-    if (holder !== process.pid && isAlive(holder)) {
-      throw conflict(
-        `DATA_DIR ${dataDir} is in use by process ${holder} (a running service?): the embedded database allows one process at a time; stop it first`,
-      );
-    }
-    await fs.writeFile(lockFile, String(process.pid));
-  }
-  return () => fs.rm(lockFile, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
  * LISTEN needs a connection of its own that stays open, outside the pool. If it drops, it reconnects and
  * reports a notification with an empty payload, so a cache that listens drops what it may have missed.
  */
@@ -169,7 +135,28 @@ class PostgresListener {
   }
 }
 
-/** `select 1`: the database answers. */
-export async function ping(db: Db): Promise<void> {
-  await db.execute(sql`select 1`);
+/** The SQLSTATE of a database error, through drizzle's wrapping. */
+export function sqlState(error: unknown): string | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+/** `select 1`: the database answers (within `timeoutMs`, when given). */
+export async function ping(db: Db, timeoutMs?: number): Promise<void> {
+  if (timeoutMs === undefined) {
+    await db.execute(sql`select 1`);
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      db.execute(sql`select 1`),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

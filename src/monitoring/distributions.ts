@@ -1,9 +1,10 @@
 // Value distributions over time, per feature version: count, nulls, min, max, mean, standard deviation, the
 // share of integral values and a histogram, per time bucket. The write path hands every accepted value to
 // `record`, which only adds to in-memory figures; every few seconds they are added to PostgreSQL, where the
-// figures of all instances add up. A crash loses at most the figures of the last flush interval.
+// figures of all instances add up. A failed flush keeps its figures for the next one; a graceful stop flushes
+// them; a crash loses at most the figures of the last flush interval.
 import { sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../db/client.js';
+import { queryRows, sqlState, type Db } from '../db/client.js';
 import type { ValueType } from '../registry/model.js';
 import { histogramStability } from './drift.js';
 
@@ -73,6 +74,20 @@ export class ScaledSums {
     this.sumSquares += scaled * scaled;
   }
 
+  /** Adds the sums of another part of the same values (kept back by a failed flush). */
+  addAll(more: ScaledSums): void {
+    const exponent = Math.max(this.exponent, more.exponent);
+    const rescale = (sums: ScaledSums) => {
+      const factor = 10 ** (exponent - sums.exponent);
+      return [sums.sum / factor, sums.sumSquares / factor / factor] as const;
+    };
+    const [sum, sumSquares] = rescale(this);
+    const [moreSum, moreSumSquares] = rescale(more);
+    this.sum = sum + moreSum;
+    this.sumSquares = sumSquares + moreSumSquares;
+    this.exponent = exponent;
+  }
+
   /** Σx as decimal text, e.g. "3.4000000000000000e+308" (numeric reads it exactly as written). */
   get sumText(): string {
     return decimalText(this.sum, this.exponent);
@@ -106,6 +121,20 @@ interface Figures {
 
 const empty = (): Figures => ({ count: 0, nullCount: 0, integralCount: 0, min: Infinity, max: -Infinity, sums: new ScaledSums(), bins: new Map() });
 
+/** Adds `more` to `into`: the figures of one bucket gathered in two parts. */
+function addFigures(into: Figures, more: Figures): void {
+  into.count += more.count;
+  into.nullCount += more.nullCount;
+  into.integralCount += more.integralCount;
+  into.min = Math.min(into.min, more.min);
+  into.max = Math.max(into.max, more.max);
+  into.sums.addAll(more.sums);
+  for (const [bin, n] of more.bins) into.bins.set(bin, (into.bins.get(bin) ?? 0) + n);
+}
+
+/** SQLSTATE class 22, data exception: the database refuses a value itself, so sending it again cannot succeed. */
+const refusesData = (error: unknown) => sqlState(error)?.startsWith('22') ?? false;
+
 export interface DistributionBucket {
   start: Date;
   end: Date;
@@ -131,7 +160,7 @@ export class ValueDistributions {
   /** DRAFT ref → keys written since the last flush, and when the last one was written. */
   private shadow = new Map<string, { keys: Set<string>; lastWriteAt: number }>();
   private timer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
+  private flushing: Promise<void> = Promise.resolve();
 
   private readonly verdicts = new Map<string, { drifting: Promise<boolean>; until: number }>();
 
@@ -159,14 +188,16 @@ export class ValueDistributions {
     return drifting;
   }
 
-  start(): void {
-    this.timer = setInterval(() => void this.flush().catch(() => {}), this.flushMs);
+  /** Flushes every few seconds; a failed flush is reported to `onError` and retried with the next one. */
+  start(onError: (error: unknown) => void = () => {}): void {
+    this.timer = setInterval(() => void this.flush().catch(onError), this.flushMs);
     this.timer.unref();
   }
 
+  /** Stops flushing by time, after one last flush (which rejects if the figures could not be stored). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush().catch(() => {});
+    await this.flush();
   }
 
   /** Adds one accepted value, in the bucket of its event time. */
@@ -192,23 +223,53 @@ export class ValueDistributions {
 
   /** Notes a shadow write to a DRAFT version, for its validation. */
   recordShadow(ref: string, entityKey: string, at: number): void {
+    this.addShadow(ref, [entityKey], at);
+  }
+
+  private addShadow(ref: string, entityKeys: Iterable<string>, at: number): void {
     let entry = this.shadow.get(ref);
     if (!entry) this.shadow.set(ref, (entry = { keys: new Set(), lastWriteAt: at }));
-    if (entry.keys.size < MAX_SHADOW_KEYS) entry.keys.add(entityKey);
+    for (const key of entityKeys) if (entry.keys.size < MAX_SHADOW_KEYS) entry.keys.add(key);
     entry.lastWriteAt = Math.max(entry.lastWriteAt, at);
   }
 
-  /** Adds the figures gathered since the last flush to PostgreSQL, in one statement. */
+  /**
+   * Adds the figures and shadow writes gathered since the last flush to PostgreSQL. What a failed statement
+   * carried goes back into the buffer, so the next flush retries it: a flush failure loses nothing. The
+   * activation gate calls this first, so that it judges every shadow write made before it.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
-    return this.flushing;
+    // Flushes run one after another. A flush already running took its figures before this call: this one
+    // runs after it, so that it covers everything recorded before the call.
+    const flushing = this.flushing.catch(() => {}).then(() => this.write());
+    this.flushing = flushing;
+    return flushing;
   }
 
   private async write(): Promise<void> {
-    await this.writeShadow();
+    // Independent parts: a failure of one does not hold back the other.
+    const results = await Promise.allSettled([this.writeShadow(), this.writeFigures()]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async writeFigures(): Promise<void> {
     if (this.pending.size === 0) return;
-    const entries = [...this.pending.values()];
+    const taken = this.pending;
     this.pending = new Map();
+    try {
+      await this.insertFigures([...taken.values()]);
+    } catch (error) {
+      for (const [key, entry] of taken) {
+        const kept = this.pending.get(key);
+        if (kept) addFigures(kept.figures, entry.figures);
+        else this.pending.set(key, entry);
+      }
+      throw error;
+    }
+  }
+
+  private async insertFigures(entries: { ref: string; bucketStart: number; figures: Figures }[]): Promise<void> {
     const bins = entries.flatMap((e) => [...e.figures.bins].map(([bin, count]) => ({ ref: e.ref, bucketStart: e.bucketStart, bin, count })));
     const col = <T>(pick: (e: (typeof entries)[number]) => T) => sql.param(entries.map(pick));
     const finite = (x: number) => (Number.isFinite(x) ? x : null);
@@ -235,17 +296,45 @@ export class ValueDistributions {
 
   private async writeShadow(): Promise<void> {
     if (this.shadow.size === 0) return;
-    const entries = [...this.shadow];
+    const taken = [...this.shadow];
     this.shadow = new Map();
-    const keys = entries.flatMap(([ref, e]) => [...e.keys].map((key) => ({ ref, key })));
+    // When each DRAFT was last shadow-written comes first and alone: it is what the activation gate judges by,
+    // and it holds no client text that the database could refuse.
+    try {
+      await this.db.execute(sql`insert into shadow_writes (ref, last_write_at)
+        select ref, to_timestamp(at / 1000.0) from unnest(${sql.param(taken.map(([ref]) => ref))}::text[],
+                                                   ${sql.param(taken.map(([, e]) => e.lastWriteAt))}::bigint[]) as w(ref, at)
+        on conflict (ref) do update set last_write_at = greatest(shadow_writes.last_write_at, excluded.last_write_at)`);
+    } catch (error) {
+      for (const [ref, e] of taken) this.addShadow(ref, e.keys, e.lastWriteAt);
+      throw error;
+    }
+    const keys = taken.flatMap(([ref, e]) => [...e.keys].map((key) => ({ ref, key })));
+    try {
+      await this.insertShadowKeys(keys);
+    } catch (error) {
+      if (!refusesData(error)) {
+        for (const [ref, e] of taken) this.addShadow(ref, e.keys, e.lastWriteAt);
+        throw error;
+      }
+      // One key the database cannot hold fails the whole statement: store the others one by one, so that a
+      // bad key costs only itself.
+      const lastWriteAt = new Map(taken.map(([ref, e]) => [ref, e.lastWriteAt]));
+      for (const [i, k] of keys.entries()) {
+        try {
+          await this.insertShadowKeys([k]);
+        } catch (e) {
+          if (refusesData(e)) continue;
+          for (const rest of keys.slice(i)) this.addShadow(rest.ref, [rest.key], lastWriteAt.get(rest.ref)!);
+          throw e;
+        }
+      }
+    }
+  }
+
+  private async insertShadowKeys(keys: { ref: string; key: string }[]): Promise<void> {
     // The cap holds per version across flushes and instances: keys beyond it are not added.
-    await this.db.execute(sql`with writes as (
-        insert into shadow_writes (ref, last_write_at)
-        select ref, to_timestamp(at / 1000.0) from unnest(${sql.param(entries.map(([ref]) => ref))}::text[],
-                                                   ${sql.param(entries.map(([, e]) => e.lastWriteAt))}::bigint[]) as w(ref, at)
-        on conflict (ref) do update set last_write_at = greatest(shadow_writes.last_write_at, excluded.last_write_at)
-      )
-      insert into shadow_keys (ref, entity_key)
+    await this.db.execute(sql`insert into shadow_keys (ref, entity_key)
       select k.ref, k.key from unnest(${sql.param(keys.map((k) => k.ref))}::text[], ${sql.param(keys.map((k) => k.key))}::text[]) as k(ref, key)
       where (select count(*) from shadow_keys s where s.ref = k.ref) < ${MAX_SHADOW_KEYS}
       on conflict do nothing`);

@@ -43,8 +43,8 @@ import {
 // has no type declarations, hence the typed require.
 const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
 
-/** A command that gets no answer within this long fails (a hung server must not hang the request). */
-const COMMAND_TIMEOUT_MS = 500;
+/** A command that gets no answer within this long fails, unless REDIS_COMMAND_TIMEOUT says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 const CONNECT_TIMEOUT_MS = 1_000;
 /** Reconnect forever, backing off to one attempt a second. */
 const reconnectDelay = (times: number) => Math.min(times * 100, 1_000);
@@ -99,12 +99,15 @@ export class RedisOnlineStore implements OnlineStore {
 
   readonly commandsPerNode = new Map<string, number>();
 
-  /** A standalone Redis server, e.g. `redis://127.0.0.1:6379`. */
-  static standalone(url: string): RedisOnlineStore {
+  /**
+   * A standalone Redis server, e.g. `redis://127.0.0.1:6379`. A command that gets no answer within
+   * `commandTimeoutMs` fails: a hung server must not hang the request (REDIS_COMMAND_TIMEOUT).
+   */
+  static standalone(url: string, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): RedisOnlineStore {
     const client = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: COMMAND_TIMEOUT_MS,
+      commandTimeout: commandTimeoutMs,
       connectTimeout: CONNECT_TIMEOUT_MS,
       retryStrategy: reconnectDelay,
     });
@@ -114,7 +117,7 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   /** A Redis Cluster, from any of its masters (the client discovers the others). */
-  static cluster(nodes: readonly { host: string; port: number }[]): RedisOnlineStore {
+  static cluster(nodes: readonly { host: string; port: number }[], commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): RedisOnlineStore {
     const client = new Cluster([...nodes], {
       enableOfflineQueue: false,
       clusterRetryStrategy: reconnectDelay,
@@ -123,7 +126,7 @@ export class RedisOnlineStore implements OnlineStore {
       // command sent to a node that stopped answering.
       redisOptions: {
         maxRetriesPerRequest: 0,
-        commandTimeout: COMMAND_TIMEOUT_MS,
+        commandTimeout: commandTimeoutMs,
         connectTimeout: CONNECT_TIMEOUT_MS,
       },
     });
@@ -349,7 +352,26 @@ export class RedisOnlineStore implements OnlineStore {
     for (const [key, copies] of wanted) this.replicas.set(key, copies);
   }
 
+  /** Connected (with the slot map, for a cluster), and every master answers a PING within `timeoutMs`. */
   async ready(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.connected(timeoutMs);
+    // A connection can look ready while the server no longer answers (paused, overloaded, half-open).
+    const masters = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all(masters.map((node) => node.ping())),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no PING answer within ${timeoutMs} ms`)), Math.max(0, deadline - Date.now())))),
+      ]);
+    } catch (error) {
+      throw storeUnavailable(this.name, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async connected(timeoutMs: number): Promise<void> {
     if (this.isReady()) return;
     if (this.closed) throw storeUnavailable(this.name, new Error('the store is closed'));
     await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
 // one transaction with its audit record, so a refused request changes nothing.
 import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { recordAudit } from '../db/audit.js';
-import type { Db, Tx } from '../db/client.js';
+import { sqlState, type Db, type Tx } from '../db/client.js';
 import {
   consumerBindings,
   consumers,
@@ -15,7 +15,7 @@ import {
   shadowWrites,
   validationReports,
 } from '../db/schema.js';
-import { badInput, conflict, notFound } from '../errors.js';
+import { badInput, CodedError, conflict, notFound } from '../errors.js';
 import { readAuditLog, type AuditEntry, type AuditQuery } from './audit-trail.js';
 import { requireAnyTeamRole, requireRole, requireRoleInAny, type Principal } from '../auth/principal.js';
 import { freeText } from '../text.js';
@@ -53,12 +53,18 @@ export interface RegistryOptions {
   onChange?: () => void;
   /** When each producer last wrote each version (without it, no producer has written anything). */
   lastWrites?: () => Promise<LastWrites>;
+  /**
+   * Stores the shadow-write samples this instance still buffers, so that the activation gate judges every
+   * shadow write made before it. Handed in by the composition root: the registry knows nothing of monitoring.
+   */
+  flushShadowWrites?: () => Promise<void>;
 }
 
 export class Registry {
   private readonly now: () => Date;
   private readonly onChange: () => void;
   private readonly lastWrites: () => Promise<LastWrites>;
+  private readonly flushShadowWrites: () => Promise<void>;
 
   constructor(
     private readonly db: Db,
@@ -67,6 +73,7 @@ export class Registry {
     this.now = options.now ?? (() => new Date());
     this.onChange = options.onChange ?? (() => {});
     this.lastWrites = options.lastWrites ?? (async () => new Map());
+    this.flushShadowWrites = options.flushShadowWrites ?? (async () => {});
   }
 
   // ---- reads -------------------------------------------------------------------------------------------
@@ -367,6 +374,15 @@ export class Registry {
     const reason = freeText(options.reason, 'reason');
     if (options.force && !reason) throw badInput('force: true needs a reason, kept in the audit log');
     const action = options.force ? 'version.activate.forced' : 'version.activate';
+    // Before the transaction, which on PGlite holds the only connection the flush could use.
+    if (!options.force) {
+      await this.flushShadowWrites().catch((error: unknown) => {
+        throw new CodedError(
+          'UNAVAILABLE',
+          `the shadow writes to ${ref} held by this instance could not be stored (${(error as Error).message}), so its validation cannot be checked against them: retry shortly`,
+        );
+      });
+    }
     return this.moveVersion(principal, ref, action, reason, async (current, tx) => {
       if (current.status === 'DEPRECATED') {
         if (!reason) throw badInput(`${ref} is DEPRECATED: activating it again is a rollback and needs a reason, kept in the audit log`);
@@ -693,15 +709,6 @@ const featureColumns = {
 
 // unique_violation, serialization_failure, deadlock_detected
 const RETRYABLE = new Set(['23505', '40001', '40P01']);
-
-/** The SQLSTATE of a database error, through drizzle's wrapping. */
-function sqlState(error: unknown): string | undefined {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
 
 const capitalise = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
