@@ -23,6 +23,9 @@ export class ProducerWrites {
   /** `producer \0 ref` of the times recorded since the last flush. */
   private dirty = new Set<string>();
   private cached?: { writes: Promise<LastWrites>; until: number };
+  private refreshing?: Promise<void>;
+  /** The times last read from PostgreSQL. */
+  private loaded: LastWrites = new Map();
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
@@ -47,16 +50,24 @@ export class ProducerWrites {
     for (const ref of refs) if (keepNewest(this.own, ref, producer, at)) this.dirty.add(`${producer}\u0000${ref}`);
   }
 
-  /** The newest write of each version by each producer, across all instances (at most one TTL old). */
+  /**
+   * The newest write of each version by each producer, across all instances. Once loaded, an answer is reused
+   * for a TTL and then refreshed in the background while the previous one is still served: a read never waits
+   * on PostgreSQL but the first time, and while PostgreSQL is down the last times read (with this instance's
+   * own since) keep the verdicts going.
+   */
   lastWrites(): Promise<LastWrites> {
     const now = this.now();
-    if (this.cached && this.cached.until > now) return this.cached.writes;
-    const writes = this.load();
-    this.cached = { writes, until: now + this.options.ttlMs };
-    writes.catch(() => {
-      if (this.cached?.writes === writes) this.cached = undefined;
-    });
-    return writes;
+    if (!this.cached) {
+      this.cached = { writes: this.load(), until: now + this.options.ttlMs };
+      this.cached.writes.catch(() => (this.cached = undefined));
+    } else if (this.cached.until <= now && !this.refreshing) {
+      this.refreshing = this.load().then(
+        (writes) => void (this.cached = { writes: Promise.resolve(writes), until: this.now() + this.options.ttlMs }),
+        () => void (this.cached = { writes: Promise.resolve(this.withOwn(this.loaded)), until: this.now() + this.options.ttlMs }),
+      ).finally(() => (this.refreshing = undefined));
+    }
+    return this.cached.writes;
   }
 
   /** Adds the times recorded since the last flush to PostgreSQL, in one statement. */
@@ -93,8 +104,15 @@ export class ProducerWrites {
       this.db,
       sql`select producer, feature, version, (extract(epoch from last_written_at) * 1000)::float8 as at from producer_writes`,
     );
-    const writes = new Map<string, Map<string, number>>();
-    for (const r of rows) keepNewest(writes, formatRef(r.feature, r.version), r.producer, Math.round(Number(r.at)));
+    const loaded = new Map<string, Map<string, number>>();
+    for (const r of rows) keepNewest(loaded, formatRef(r.feature, r.version), r.producer, Math.round(Number(r.at)));
+    this.loaded = loaded;
+    return this.withOwn(loaded);
+  }
+
+  /** `loaded` with this instance's own times added (a copy: `loaded` stays as read). */
+  private withOwn(loaded: LastWrites): LastWrites {
+    const writes = new Map([...loaded].map(([ref, writers]) => [ref, new Map(writers)]));
     for (const [ref, writers] of this.own) for (const [producer, at] of writers) keepNewest(writes, ref, producer, at);
     return writes;
   }
