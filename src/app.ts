@@ -102,7 +102,7 @@ export async function startService(
       eventLag,
       hotKeys,
       cache,
-      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions, observer),
+      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions, { maxValuesPerRequest: config.limits.maxValuesPerRequest }, observer),
       distributions,
       validator: new Validator(database.db, registry, store, distributions),
       writer: new ValueWriter(

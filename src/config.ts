@@ -25,7 +25,15 @@ export interface Config {
     maxQueryCost: number;
     /** Most rows one writeFeatureValues may carry; a larger batch is refused whole. */
     maxWriteBatch: number;
+    /** Most online values one request may load, over all its onlineFeatures / featureValues fields together. */
+    maxValuesPerRequest: number;
+    /** Longest query text accepted, in UTF-8 bytes; a longer one is refused before it is parsed. */
+    maxQueryBytes: number;
+    /** Most lexical tokens the parser reads before it gives up on a query. */
+    maxQueryTokens: number;
   };
+  /** Whether the schema answers introspection queries (the playground needs them). */
+  introspection: boolean;
   online: {
     /** How far in the future an eventTime may be (clock skew between producers and the service). */
     maxFutureSkewMs: number;
@@ -138,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return value;
   };
 
+  const introspectionRaw = nonEmpty(env.INTROSPECTION) ?? 'on';
+  if (introspectionRaw !== 'on' && introspectionRaw !== 'off') {
+    problems.push(`INTROSPECTION=${JSON.stringify(introspectionRaw)}: expected "on" or "off"`);
+  }
+
   const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -156,7 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryDepth: integer('MAX_QUERY_DEPTH', 12, 2, 100),
       maxQueryCost: integer('MAX_QUERY_COST', 200_000, 100, 100_000_000),
       maxWriteBatch: integer('MAX_WRITE_BATCH', 10_000, 1, 1_000_000),
+      maxValuesPerRequest: integer('MAX_VALUES_PER_REQUEST', 100_000, 1, 10_000_000),
+      maxQueryBytes: integer('MAX_QUERY_BYTES', 100_000, 1_000, 16_000_000),
+      maxQueryTokens: integer('MAX_QUERY_TOKENS', 20_000, 100, 10_000_000),
     },
+    introspection: introspectionRaw !== 'off',
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),

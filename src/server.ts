@@ -19,7 +19,9 @@ import { CodedError } from './errors.js';
 import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
 import { compiledGateway } from './graphql/executor.js';
-import { depthRule, limitsPlugin } from './graphql/limits.js';
+import { depthRule } from './graphql/depth.js';
+import { httpStatusPlugin } from './graphql/http-status.js';
+import { limitsPlugin } from './graphql/limits.js';
 import { createRegistryLoaders, type RegistryLoaders } from './graphql/loaders.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
@@ -58,6 +60,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     // ambient credential for a cross-site request to abuse: GraphQL-over-HTTP GET stays usable from curl.
     csrfPrevention: false,
     includeStacktraceInErrorResponses: false,
+    // Apollo turns introspection off when NODE_ENV=production, which leaves the playground without a schema.
+    // The schema is public (schema.graphql), so it is on unless INTROSPECTION=off.
+    introspection: config.introspection,
+    // Every token becomes an AST node that each validation rule visits: refuse a huge document while lexing.
+    parseOptions: { maxTokens: config.limits.maxQueryTokens },
     validationRules: [depthRule(config.limits.maxQueryDepth)],
     formatError: formatError(logger),
     logger,
@@ -66,7 +73,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       ApolloServerPluginLandingPageDisabled(),
       // Cache-control wraps every field resolver; on large responses that costs more than the data itself.
       ApolloServerPluginCacheControlDisabled(),
-      limitsPlugin(schema, config.limits),
+      limitsPlugin(schema, config.limits, deps.services.reader),
+      httpStatusPlugin(),
     ],
   });
   await apollo.start();
@@ -95,6 +103,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY }),
+    refuseLongQueries(config.limits.maxQueryBytes),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const principal = await deps.authenticator.authenticate(req.headers.authorization).catch((error: unknown) => {
@@ -136,6 +145,26 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     url: `http://localhost:${port}`,
     port,
     close: () => apollo.stop(),
+  };
+}
+
+/**
+ * Refuses query text longer than MAX_QUERY_BYTES before Apollo parses it: parsing and validation take time in
+ * proportion to the text, on the event loop every other request shares (a 9.7 MB query held it for 15 s).
+ */
+function refuseLongQueries(maxBytes: number): express.RequestHandler {
+  return (req, res, next) => {
+    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    const bytes = typeof query === 'string' ? Buffer.byteLength(query) : 0;
+    if (bytes <= maxBytes) return next();
+    res.status(HTTP_STATUS.PAYLOAD_TOO_LARGE!).json({
+      errors: [
+        {
+          message: `query text is ${bytes} bytes; at most ${maxBytes} are accepted (MAX_QUERY_BYTES): pass lists and rows as variables`,
+          extensions: { code: 'PAYLOAD_TOO_LARGE', bytes, maxBytes },
+        },
+      ],
+    });
   };
 }
 

@@ -202,35 +202,45 @@ export type HotKey = {
   since?: Maybe<Scalars['DateTime']['output']>;
 };
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
    * DRAFT → ACTIVE. Needs a passing validation report newer than the DRAFT's last shadow write, unless force is
    * true, which needs a reason. Both are kept in the audit log.
    */
-  activateFeatureVersion: FeatureVersion;
+  activateFeatureVersion?: Maybe<FeatureVersion>;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */
-  bindConsumer: Consumer;
+  bindConsumer?: Maybe<Consumer>;
   /** Binds a producer to the versions it writes. */
-  bindProducer: Producer;
+  bindProducer?: Maybe<Producer>;
   /** → DEPRECATED, served (and flagged) until sunsetAt, then RETIRED. */
-  deprecateFeatureVersion: FeatureVersion;
-  registerConsumer: Consumer;
+  deprecateFeatureVersion?: Maybe<FeatureVersion>;
+  registerConsumer?: Maybe<Consumer>;
   /** Registers an entity (a kind of thing features describe). Registering it again with the same key name returns it. */
-  registerEntity: Entity;
+  registerEntity?: Maybe<Entity>;
   /** Registers a feature version: an identical definition returns the existing version (created: false); a different one creates N+1 as DRAFT. */
-  registerFeatureVersion: RegisterFeatureVersionPayload;
-  registerProducer: Producer;
+  registerFeatureVersion?: Maybe<RegisterFeatureVersionPayload>;
+  registerProducer?: Maybe<Producer>;
   /** Checks a DRAFT against history (its shadow-written values against the live version's) and stores the report. */
-  validateFeatureVersion: ValidationReport;
+  validateFeatureVersion?: Maybe<ValidationReport>;
   /**
    * Writes online values as a producer bound to each row's version. Bad rows are rejected one by one (with their
    * index); the others are applied. A row not newer than the stored value for its key is superseded, not applied.
    */
-  writeFeatureValues: WriteResult;
+  writeFeatureValues?: Maybe<WriteResult>;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationActivateFeatureVersionArgs = {
   force?: InputMaybe<Scalars['Boolean']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -238,18 +248,33 @@ export type MutationActivateFeatureVersionArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationBindConsumerArgs = {
   consumer: Scalars['String']['input'];
   refs: Array<Scalars['String']['input']>;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationBindProducerArgs = {
   producer: Scalars['String']['input'];
   refs: Array<Scalars['String']['input']>;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationDeprecateFeatureVersionArgs = {
   reason?: InputMaybe<Scalars['String']['input']>;
   ref: Scalars['String']['input'];
@@ -257,6 +282,11 @@ export type MutationDeprecateFeatureVersionArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterConsumerArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -264,6 +294,11 @@ export type MutationRegisterConsumerArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterEntityArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   keyName: Scalars['String']['input'];
@@ -271,11 +306,21 @@ export type MutationRegisterEntityArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterFeatureVersionArgs = {
   input: FeatureVersionInput;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterProducerArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -283,11 +328,21 @@ export type MutationRegisterProducerArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationValidateFeatureVersionArgs = {
   ref: Scalars['String']['input'];
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationWriteFeatureValuesArgs = {
   producer: Scalars['String']['input'];
   rows: Array<FeatureValueInput>;
@@ -765,16 +820,16 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  activateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationActivateFeatureVersionArgs, 'ref'>>;
-  bindConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationBindConsumerArgs, 'consumer' | 'refs'>>;
-  bindProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationBindProducerArgs, 'producer' | 'refs'>>;
-  deprecateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationDeprecateFeatureVersionArgs, 'ref' | 'sunsetAt'>>;
-  registerConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationRegisterConsumerArgs, 'name' | 'owner'>>;
-  registerEntity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
-  registerFeatureVersion?: Resolver<ResolversTypes['RegisterFeatureVersionPayload'], ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
-  registerProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
-  validateFeatureVersion?: Resolver<ResolversTypes['ValidationReport'], ParentType, ContextType, RequireFields<MutationValidateFeatureVersionArgs, 'ref'>>;
-  writeFeatureValues?: Resolver<ResolversTypes['WriteResult'], ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
+  activateFeatureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<MutationActivateFeatureVersionArgs, 'ref'>>;
+  bindConsumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<MutationBindConsumerArgs, 'consumer' | 'refs'>>;
+  bindProducer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<MutationBindProducerArgs, 'producer' | 'refs'>>;
+  deprecateFeatureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<MutationDeprecateFeatureVersionArgs, 'ref' | 'sunsetAt'>>;
+  registerConsumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<MutationRegisterConsumerArgs, 'name' | 'owner'>>;
+  registerEntity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
+  registerFeatureVersion?: Resolver<Maybe<ResolversTypes['RegisterFeatureVersionPayload']>, ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
+  registerProducer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
+  validateFeatureVersion?: Resolver<Maybe<ResolversTypes['ValidationReport']>, ParentType, ContextType, RequireFields<MutationValidateFeatureVersionArgs, 'ref'>>;
+  writeFeatureValues?: Resolver<Maybe<ResolversTypes['WriteResult']>, ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
 };
 
 export type OnlineFeaturesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineFeaturesResult'] = ResolversParentTypes['OnlineFeaturesResult']> = {

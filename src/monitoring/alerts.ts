@@ -25,6 +25,7 @@ const EVALUATE_EVERY_MS = 15_000;
 export class Alerts {
   private readonly since = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  private evaluating?: Promise<Alert[]>;
   /** The figures of the last evaluation, for /metrics. */
   last = { mismatches: 0, lagging: new Map<string, boolean>(), drift: new Map<string, number>() };
 
@@ -45,7 +46,21 @@ export class Alerts {
     clearInterval(this.timer);
   }
 
-  async current(): Promise<Alert[]> {
+  /**
+   * What is wrong now. One evaluation runs at a time and everyone who asks meanwhile shares it: a request with
+   * many `alerts` aliases, or many requests at once, costs one evaluation (one lag and drift query per version),
+   * not one each.
+   */
+  current(): Promise<Alert[]> {
+    if (!this.evaluating) {
+      const evaluation = this.evaluate();
+      this.evaluating = evaluation;
+      void evaluation.finally(() => (this.evaluating = undefined)).catch(() => {});
+    }
+    return this.evaluating;
+  }
+
+  private async evaluate(): Promise<Alert[]> {
     const features = await this.registry.features();
     const versions = (await this.registry.versionsOfFeatures(features.map((f) => f.name))).filter((v) => v.status !== 'RETIRED');
     const found: Omit<Alert, 'since'>[] = [];

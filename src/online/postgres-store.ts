@@ -4,6 +4,7 @@
 // atomically per row, with the lag counts added by a data-modifying CTE of the same statement.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.js';
+import { isUnreachable } from '../db/unreachable.js';
 import {
   LAG_RETENTION_MS,
   READ_COUNT_RETENTION_MS,
@@ -16,9 +17,6 @@ import {
   type ValueWrite,
   valueKeyId,
 } from './store.js';
-
-/** Errors that mean the database is unreachable rather than that the statement is wrong. */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|terminating connection|Connection terminated|PGlite is closed/i;
 
 export class PostgresOnlineStore implements OnlineStore {
   readonly name: string;
@@ -160,8 +158,7 @@ export class PostgresOnlineStore implements OnlineStore {
     try {
       return await statement();
     } catch (error) {
-      const message = `${(error as Error)?.message} ${((error as Error)?.cause as Error | undefined)?.message ?? ''}`;
-      if (UNREACHABLE.test(message) || (error as { code?: string }).code === 'ECONNREFUSED') throw storeUnavailable(this.name, error);
+      if (isUnreachable(error)) throw storeUnavailable(this.name, error);
       throw error;
     }
   }

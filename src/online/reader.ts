@@ -2,7 +2,7 @@
 // stored values (batched by a per-request DataLoader into one round trip per store node), and the flags that
 // make a feature store's quiet failures visible in the response itself.
 import DataLoader from 'dataloader';
-import { notFound } from '../errors.js';
+import { badInput, notFound, type CodedError } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { isVersionMismatch, type FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../registry/durations.js';
@@ -61,7 +61,25 @@ interface Loaded {
   servedFrom: ServedFrom;
 }
 
-export type ValueLoader = DataLoader<ReadKey, Loaded, string>;
+/**
+ * One request's loader: it gathers every value the request needs into one batch, and counts the values the
+ * request reads (every alias of every read field) against the per-request limit.
+ */
+export class ValueLoader extends DataLoader<ReadKey, Loaded, string> {
+  /** Values this request has read so far, or is reading. */
+  values = 0;
+}
+
+/**
+ * A request asking for more online values than one request may load. The GraphQL limits refuse it before it
+ * runs, from the same count; the reader refuses it again, so nothing gets past the limit (pins that changed in
+ * between, an entry point that skips the estimate).
+ */
+export const tooManyValues = (values: number, maxValues: number): CodedError =>
+  badInput(
+    `this request reads ${values} online values (keys × versions, over all its reads); at most ${maxValues} are allowed per request (MAX_VALUES_PER_REQUEST): ask for fewer keys or a smaller consumer per request`,
+    { values, maxValues },
+  );
 
 /** What a read knows about one version before it looks at any value. */
 interface ReadPlan {
@@ -90,6 +108,7 @@ export class OnlineReader {
     private readonly hotKeys: HotKeys,
     private readonly cache: HotEntityCache,
     private readonly distributions: ValueDistributions,
+    private readonly limits: { maxValuesPerRequest: number },
     private readonly observer: OnlineObserver = NO_OBSERVER,
     private readonly now: () => number = Date.now,
   ) {}
@@ -100,7 +119,7 @@ export class OnlineReader {
    * per node) for the rest.
    */
   createLoader(): ValueLoader {
-    return new DataLoader<ReadKey, Loaded, string>((keys) => this.load(keys), {
+    return new ValueLoader((keys) => this.load(keys), {
       cacheKeyFn: valueKeyId,
       maxBatchSize: 100_000,
     });
@@ -141,6 +160,7 @@ export class OnlineReader {
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
     const now = new Date(this.now());
     const pins = snapshot.pins(consumerName, now);
+    this.count(loader, entityKeys.length * pins.length);
     const plans = await Promise.all(pins.map((version) => this.plan(snapshot, version, now, true)));
     for (const entity of new Set(plans.map((p) => p.entity))) this.hotKeys.record(entity, entityKeys);
     return this.read(plans, entityKeys, loader, now.getTime());
@@ -152,9 +172,22 @@ export class OnlineReader {
     const now = new Date(this.now());
     const version = snapshot.version(ref, now);
     if (!version) throw notFound(`feature version ${ref} is not registered`);
+    this.count(loader, entityKeys.length);
     const plan = await this.plan(snapshot, version, now, false);
     this.hotKeys.record(plan.entity, entityKeys);
     return this.read([plan], entityKeys, loader, now.getTime());
+  }
+
+  /** How many values one key of a consumer's read loads (its pinned versions), from the current registry. */
+  async valuesPerKey(): Promise<(consumer: string) => number> {
+    const snapshot = await this.registry.snapshot();
+    return (consumer) => snapshot.pinCount(consumer);
+  }
+
+  /** Counts a read's values against the request's limit, before anything is loaded. */
+  private count(loader: ValueLoader, values: number): void {
+    loader.values += values;
+    if (loader.values > this.limits.maxValuesPerRequest) throw tooManyValues(loader.values, this.limits.maxValuesPerRequest);
   }
 
   private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, pinned: boolean): Promise<ReadPlan> {

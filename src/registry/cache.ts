@@ -59,6 +59,11 @@ export class RegistrySnapshot {
     return this.producerRefs.get(producer)?.has(ref) ?? false;
   }
 
+  /** How many versions a consumer is pinned to (0 for an unknown consumer). */
+  pinCount(consumer: string): number {
+    return this.consumerRefs.get(consumer)?.length ?? 0;
+  }
+
   /** The versions a consumer is pinned to, one per feature, ordered by feature name. */
   pins(consumer: string, now: Date): FeatureVersion[] {
     return (this.consumerRefs.get(consumer) ?? []).map((ref) => this.version(ref, now)!);
