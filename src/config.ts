@@ -171,7 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxWriteBatch: integer('MAX_WRITE_BATCH', 10_000, 1, 1_000_000),
       maxValuesPerRequest: integer('MAX_VALUES_PER_REQUEST', 100_000, 1, 10_000_000),
       maxQueryBytes: integer('MAX_QUERY_BYTES', 100_000, 1_000, 16_000_000),
-      maxQueryTokens: integer('MAX_QUERY_TOKENS', 20_000, 100, 10_000_000),
+      maxQueryTokens: integer('MAX_QUERY_TOKENS', 10_000, 100, 10_000_000),
     },
     introspection: introspectionRaw !== 'off',
     online: {

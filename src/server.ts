@@ -119,6 +119,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
             return (loaders ??= createRegistryLoaders(services.registry));
           },
           values: services.reader.createLoader(),
+          // The same choice Apollo makes for the response's content type (application/json wins a tie).
+          graphqlResponseJson: req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json',
         };
       },
     }),

@@ -2,48 +2,11 @@
 // 3-master Redis Cluster. Validated writes, the late-event guard (a shuffled replay, alone and with concurrent
 // writers), batched reads in request order, every read flag present and absent, event lag.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import { openPglite, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { freshPostgres, gql, gqlOk, startTestService } from './support/service.js';
+import type { Database } from '../src/db/client.js';
+import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
 
-interface OnlineBackend {
-  name: string;
-  open(): Promise<{ database: Database; env: Record<string, string> }>;
-}
-
-const onlineBackends: OnlineBackend[] = [
-  {
-    name: 'embedded PGlite',
-    open: async () => {
-      const database = await openPglite();
-      await migrate(database);
-      return { database, env: {} };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    open: async () => {
-      const { database, url } = await freshPostgres();
-      return { database, env: { DATABASE_URL: url } };
-    },
-  },
-  {
-    name: 'Redis',
-    open: async () => {
-      const { database, url } = await freshPostgres();
-      return { database, env: { DATABASE_URL: url, REDIS_URL: inject('redisUrl') } };
-    },
-  },
-  {
-    name: 'Redis Cluster',
-    open: async () => {
-      const { database, url } = await freshPostgres();
-      return { database, env: { DATABASE_URL: url, REDIS_CLUSTER_NODES: inject('redisClusterNodes').join(',') } };
-    },
-  },
-];
 
 const READ = `query ($consumer: String!, $keys: [String!]!) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys) {

@@ -9,6 +9,7 @@ import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
 import type { Registry } from '../registry/registry.js';
+import type { ResponseMedia } from './http-status.js';
 import type { RegistryLoaders } from './loaders.js';
 
 /** The domain services of one instance, shared by all requests. */
@@ -24,7 +25,7 @@ export interface Services {
   alerts: Alerts;
 }
 
-export interface RequestContext extends Services {
+export interface RequestContext extends Services, ResponseMedia {
   principal: Principal;
   loaders: RegistryLoaders;
   /** Batches every online value the request needs into one store round trip per node. */

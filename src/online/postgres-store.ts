@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.js';
 import { isUnreachable } from '../db/unreachable.js';
+import { inSlices } from '../event-loop.js';
 import {
   LAG_RETENTION_MS,
   READ_COUNT_RETENTION_MS,
@@ -23,8 +24,15 @@ export class PostgresOnlineStore implements OnlineStore {
   private trips = 0;
   private lastPrune = 0;
 
+  /**
+   * Keys per read statement. PGlite runs in this process and holds the event loop for a whole statement, so
+   * large reads go in slices; a PostgreSQL server reads them in one round trip.
+   */
+  private readonly keysPerRead: number;
+
   constructor(private readonly database: Database) {
     this.name = database.kind === 'pglite' ? 'postgres (embedded PGlite)' : 'postgres';
+    this.keysPerRead = database.kind === 'pglite' ? PGLITE_KEYS_PER_READ : Infinity;
   }
 
   get roundTrips(): number {
@@ -66,6 +74,10 @@ export class PostgresOnlineStore implements OnlineStore {
   }
 
   async read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
+    return inSlices(keys, this.keysPerRead, (slice) => this.readSlice(slice));
+  }
+
+  private async readSlice(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
     if (keys.length === 0) return [];
     const rows = await this.run(() =>
       queryRows<{ entity: string; entity_key: string; ref: string; value: string; event_time: string | number; ingest_time: string | number }>(
@@ -164,6 +176,7 @@ export class PostgresOnlineStore implements OnlineStore {
   }
 }
 
+const PGLITE_KEYS_PER_READ = 5_000;
 const TOTAL = '';
 const CHANGES_CHANNEL = 'online_changed';
 

@@ -3,6 +3,7 @@
 // make a feature store's quiet failures visible in the response itself.
 import DataLoader from 'dataloader';
 import { badInput, notFound, type CodedError } from '../errors.js';
+import { inSlices } from '../event-loop.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { isVersionMismatch, type FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../registry/durations.js';
@@ -13,6 +14,12 @@ import type { ValueDistributions } from '../monitoring/distributions.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
 import { checkValue } from './values.js';
+
+/** Versions planned at once; a consumer pinned to more is planned in slices, yielding in between. */
+const VERSIONS_PER_SLICE = 16;
+
+/** Values handed to the loader at once: the loader's per-value work for 90,000 values held the loop for 1 s. */
+const KEYS_PER_SLICE = 5_000;
 
 /** In the order clients see them in flagCounts. */
 export const READ_FLAGS = [
@@ -161,7 +168,8 @@ export class OnlineReader {
     const now = new Date(this.now());
     const pins = snapshot.pins(consumerName, now);
     this.count(loader, entityKeys.length * pins.length);
-    const plans = await Promise.all(pins.map((version) => this.plan(snapshot, version, now, true)));
+    // A plan may query lag and drift (their verdicts are cached for a while): a few versions at a time.
+    const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map((version) => this.plan(snapshot, version, now, true))));
     for (const entity of new Set(plans.map((p) => p.entity))) this.hotKeys.record(entity, entityKeys);
     return this.read(plans, entityKeys, loader, now.getTime());
   }
@@ -217,7 +225,7 @@ export class OnlineReader {
     const keys = entityKeys.flatMap((entityKey) =>
       served.map((p) => ({ entity: p.entity, entityKey, ref: p.version.ref, cacheForMs: p.cacheForMs })),
     );
-    const loaded = await loader.loadMany(keys);
+    const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => loader.loadMany(slice));
     const counts = new Map<ReadFlag, number>();
     const perVersion = new Map<string, number>();
     let next = 0;
