@@ -7,8 +7,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * `each` over `items` one slice of at most `size` at a time, with a turn of the event loop between slices;
  * the results in order. Work that fits in one slice runs at once, without the extra turn.
  */
-export async function inSlices<T, R>(items: readonly T[], size: number, each: (slice: readonly T[]) => Promise<readonly R[]>): Promise<R[]> {
-  if (items.length <= size) return [...(await each(items))];
+export async function inSlices<T, R>(items: readonly T[], size: number, each: (slice: readonly T[]) => Promise<R[]>): Promise<R[]> {
+  if (items.length <= size) return each(items);
   const results: R[] = [];
   for (let start = 0; start < items.length; start += size) {
     if (start > 0) await nextTurn();

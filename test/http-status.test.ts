@@ -188,6 +188,12 @@ describe('registry queries with PostgreSQL down', () => {
     expect(codesOf(spec)).toEqual(['UNAVAILABLE']);
   });
 
+  it('answers an online read that needs the registry with 503 UNAVAILABLE', async () => {
+    const answer = await send(service, JSON_MEDIA, { query: '{ onlineFeatures(consumer: "ranker", entityKeys: ["a"]) { rows { entityKey } } }' });
+    expect(answer.status).toBe(503);
+    expect(codesOf(answer)).toEqual(['UNAVAILABLE']);
+  });
+
   it('answers a registry mutation with 503 UNAVAILABLE', async () => {
     const answer = await send(service, JSON_MEDIA, { query: 'mutation { registerEntity(name: "item", keyName: "item_id") { name } }' });
     expect(answer.status).toBe(503);

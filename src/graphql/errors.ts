@@ -31,8 +31,8 @@ const APOLLO_UNCODED: Readonly<Record<string, string>> = {
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    let coded = codedCause(original);
-    if (!coded && isUnreachable(original)) {
+    let coded = wrapped(original).find((e): e is CodedError => e instanceof CodedError);
+    if (!coded && wrapped(original).some(isUnreachable)) {
       logger.warn({ err: original, path: formatted.path }, 'registry database unreachable');
       coded = databaseUnavailable();
     }
@@ -62,10 +62,9 @@ export function formatError(logger: Logger) {
   };
 }
 
-/** The coded error behind `error`, through the wrappers Apollo and graphql-js put around errors thrown in hooks. */
-function codedCause(error: unknown): CodedError | undefined {
-  for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError ?? e.cause) {
-    if (e instanceof CodedError) return e;
-  }
-  return undefined;
+/** `error` and the errors inside it: Apollo and graphql-js keep what a hook or resolver threw as originalError. */
+function wrapped(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let e = error; e instanceof Error && !chain.includes(e); e = (e as { originalError?: unknown }).originalError ?? e.cause) chain.push(e);
+  return chain;
 }
