@@ -122,9 +122,8 @@ function checkListLengths(
       const itemType = nullable.ofType as GraphQLInputType;
       if (!Array.isArray(value)) return checkVariable(value, itemType, path, site);
       if (value.length > limitOf(nullable)) refuse(value.length, limitOf(nullable), `${path}${site}`);
-      if (!isListType(getNullableType(itemType)) && !isInputObjectType(getNullableType(itemType))) return;
-      value.forEach((item, i) => checkVariable(item, itemType, `${path}[${i}]`, site));
-    } else if (isInputObjectType(nullable) && typeof value === 'object' && value !== null) {
+      if (holdsLists(itemType)) value.forEach((item, i) => checkVariable(item, itemType, `${path}[${i}]`, site));
+    } else if (holdsLists(nullable) && isInputObjectType(nullable) && typeof value === 'object' && value !== null) {
       const fields = nullable.getFields();
       for (const [name, item] of Object.entries(value)) {
         const field = fields[name];
@@ -146,6 +145,7 @@ function checkListLengths(
       const itemType = nullable.ofType as GraphQLInputType;
       if (value.kind !== Kind.LIST) return checkLiteral(value, itemType, path, site);
       if (value.values.length > limitOf(nullable)) refuse(value.values.length, limitOf(nullable), `${path}${site}`);
+      // Variables inside the items are walked even when the item type holds no list: the variable may be a list.
       value.values.forEach((item, i) => checkLiteral(item, itemType, `${path}[${i}]`, site));
     } else if (isInputObjectType(nullable) && value.kind === Kind.OBJECT) {
       const fields = nullable.getFields();
@@ -181,6 +181,26 @@ function checkListLengths(
     checkLiteral(definition.variable, type, `variable $${name}`, '');
   }
   return { readsPins };
+}
+
+const listHolders = new WeakMap<GraphQLInputType, boolean>();
+
+/**
+ * Whether a value of `type` can contain a list: a list, or an input object with such a field. Rows of a write
+ * (FeatureValueInput: scalars and JSON) hold none, so a 10,000-row batch costs one length check, not a walk.
+ */
+function holdsLists(type: GraphQLInputType): boolean {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) return true;
+  if (!isInputObjectType(nullable)) return false;
+  let holds = listHolders.get(nullable);
+  if (holds === undefined) {
+    // Input objects may refer to themselves: assume none while looking.
+    listHolders.set(nullable, false);
+    holds = Object.values(nullable.getFields()).some((field) => holdsLists(field.type));
+    listHolders.set(nullable, holds);
+  }
+  return holds;
 }
 
 interface Price {
