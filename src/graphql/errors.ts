@@ -31,8 +31,9 @@ const APOLLO_UNCODED: Readonly<Record<string, string>> = {
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    let coded = wrapped(original).find((e): e is CodedError => e instanceof CodedError);
-    if (!coded && wrapped(original).some(isUnreachable)) {
+    const chain = wrapped(original);
+    let coded = chain.find((e): e is CodedError => e instanceof CodedError);
+    if (!coded && chain.some(isUnreachable)) {
       logger.warn({ err: original, path: formatted.path }, 'registry database unreachable');
       coded = databaseUnavailable();
     }
