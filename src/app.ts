@@ -99,6 +99,7 @@ export async function startService(
     distributions.start();
     const services: Services = {
       registry,
+      registryCache,
       eventLag,
       hotKeys,
       cache,

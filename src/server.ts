@@ -73,7 +73,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       ApolloServerPluginLandingPageDisabled(),
       // Cache-control wraps every field resolver; on large responses that costs more than the data itself.
       ApolloServerPluginCacheControlDisabled(),
-      limitsPlugin(schema, config.limits, deps.services.reader),
+      limitsPlugin(schema, config.limits, deps.services.registryCache),
       httpStatusPlugin(),
     ],
   });

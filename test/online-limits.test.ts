@@ -113,7 +113,7 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
     expect(mixed.errors![0]!.extensions).toMatchObject({ values: 497 * 200 + 2 * 497 });
   });
 
-  it('prices a read by its pins: 1,000 keys of a 200-feature consumer cost more than the same read of a 10-feature one', async () => {
+  it('prices reads by the consumer\'s pins and registry-wide lists by what the registry holds', async () => {
     const tight = await startTestService(database, { ...env, MAX_QUERY_COST: '20000' });
     try {
       const selection = 'rows { entityKey features { ref value flags } }';
@@ -121,6 +121,14 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
       const refused = await gql(tight, aliasedRead(1, selection), { consumer: wide, keys: keys(500) });
       expect(refused.status).toBe(400);
       expect(codes(refused)).toEqual(['QUERY_TOO_COSTLY']);
+
+      // `features` is priced by the 200 features the registry holds, not by an assumed 10.
+      const features = (aliases: number) => `{ ${Array.from({ length: aliases }, (_, i) => `a${i}: features { name }`).join(' ')} }`;
+      expect((await gql(tight, features(90))).status).toBe(200);
+      const tooMany = await gql(tight, features(100));
+      expect(tooMany.status).toBe(400);
+      expect(codes(tooMany)).toEqual(['QUERY_TOO_COSTLY']);
+      expect(tooMany.errors![0]!.extensions).toMatchObject({ cost: 100 * (1 + PINNED) });
     } finally {
       await tight.close();
     }
@@ -143,17 +151,21 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
     expect(slowestHealthMs).toBeLessThan(1_000);
   });
 
-  it('evaluates alerts once for 199 aliases, with /healthz answering meanwhile', async () => {
-    const query = `{ ${Array.from({ length: 199 }, (_, i) => `a${i}: alerts { kind subject }`).join(' ')} }`;
+  it('evaluates alerts once for 50 aliases with /healthz answering meanwhile, and prices 199 out', async () => {
+    const alerts = (aliases: number) => `{ ${Array.from({ length: aliases }, (_, i) => `a${i}: alerts { kind subject }`).join(' ')} }`;
     const { result, slowestHealthMs } = await whileHealthChecked(service, async () => {
       const started = performance.now();
-      const response = await gql(service, query);
+      const response = await gql(service, alerts(50));
       return { response, ms: performance.now() - started };
     });
     expect(result.response.errors).toBeUndefined();
-    expect(Object.keys(result.response.data!)).toHaveLength(199);
+    expect(Object.keys(result.response.data!)).toHaveLength(50);
     expect(result.ms).toBeLessThan(10_000);
     expect(slowestHealthMs).toBeLessThan(1_000);
+    // Each alias may list two alerts per version, one per consumer binding (210 here) and 100 hot keys.
+    const priced = await gql(service, alerts(199));
+    expect(codes(priced)).toEqual(['QUERY_TOO_COSTLY']);
+    expect(priced.errors![0]!.extensions).toMatchObject({ cost: 199 * (1 + 2 * (2 * PINNED + (PINNED + 10) + 100)) });
   });
 
   it('is refused by the reader itself when a request reads past the limit another way', async () => {

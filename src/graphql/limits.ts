@@ -36,14 +36,16 @@ import {
 } from 'graphql';
 import type { Config } from '../config.js';
 import { tooManyValues } from '../online/reader.js';
+import type { RegistryCounts } from '../registry/cache.js';
 import { HTTP_STATUS } from './errors.js';
 
 type Limits = Config['limits'];
 type Variables = Readonly<Record<string, unknown>>;
 
-/** What the limits need from the online reader: how many values a consumer's read loads per key (its pins). */
-export interface ReadPricing {
-  valuesPerKey(): Promise<(consumer: string) => number>;
+/** What pricing needs from the registry (its in-process snapshot): each consumer's pins, and how much it holds. */
+export interface RegistrySizes {
+  pinCount(consumer: string): number;
+  readonly counts: RegistryCounts;
 }
 
 /** How many items a list field is assumed to return when nothing in the request says how many. */
@@ -55,24 +57,39 @@ const WRITE_ROW_TYPE = 'FeatureValueInput';
 /** The fields that read online values; they load keys × (pinned versions, or one version) values. */
 const ONLINE_READS = new Set(['Query.onlineFeatures', 'Query.featureValues']);
 
-/** The online read whose size depends on the consumer's pins, which only the registry snapshot knows. */
+/**
+ * Lists whose length grows with the registry, priced by what it holds now rather than ASSUMED_LIST_SIZE: a query
+ * over every feature of a registry of thousands returns thousands. `alerts` can hold two alerts per version (lag,
+ * drift), one per consumer binding (mismatch) and up to 100 hot keys.
+ */
+const REGISTRY_LISTS: Readonly<Record<string, (counts: RegistryCounts) => number>> = {
+  'Query.features': (c) => c.features,
+  'Feature.versions': (c) => c.mostVersionsOfAFeature,
+  'Query.bindingMismatches': (c) => c.consumerBindings,
+  'Query.alerts': (c) => 2 * c.versions + c.consumerBindings + 100,
+};
+
+/** The online read whose size depends on the consumer's pins. */
 const PINNED_READ = 'Query.onlineFeatures';
+
+/** Whether pricing a field needs the registry snapshot. */
+const needsRegistry = (coordinate: string) => coordinate === PINNED_READ || coordinate in REGISTRY_LISTS;
 
 /** An error raised before execution: it carries the HTTP status Apollo answers with. */
 function requestError(code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: HTTP_STATUS[code] ?? 400 } } });
 }
 
-export function limitsPlugin(schema: GraphQLSchema, limits: Limits, reads: ReadPricing): ApolloServerPlugin {
+export function limitsPlugin(schema: GraphQLSchema, limits: Limits, registry: { snapshot(): Promise<RegistrySizes> }): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
           if (!operation) return;
           const variables = request.variables ?? {};
-          const { readsPins } = checkListLengths(schema, document, operation, variables, limits);
-          const valuesPerKey = readsPins ? await reads.valuesPerKey() : () => 0;
-          const price = new Pricing(schema, document, operation, variables, valuesPerKey).price();
+          const { sizedByRegistry } = checkListLengths(schema, document, operation, variables, limits);
+          const sizes = sizedByRegistry ? await registry.snapshot() : undefined;
+          const price = new Pricing(schema, document, operation, variables, sizes).price();
           if (price.values > limits.maxValuesPerRequest) {
             const error = tooManyValues(price.values, limits.maxValuesPerRequest);
             throw requestError(error.code, error.message, error.details);
@@ -102,9 +119,9 @@ function checkListLengths(
   operation: OperationDefinitionNode,
   variables: Variables,
   limits: Limits,
-): { readsPins: boolean } {
+): { sizedByRegistry: boolean } {
   const walked = new Set<string>();
-  let readsPins = false;
+  let sizedByRegistry = false;
 
   const refuse = (length: number, limit: number, what: string) => {
     throw requestError(
@@ -160,12 +177,16 @@ function checkListLengths(
   const visitor = visitWithTypeInfo(typeInfo, {
     // Variable definitions come last (below): a variable is named after the argument it is passed as.
     VariableDefinition: () => false,
+    // The same walk notes whether the price will need the registry snapshot.
+    Field() {
+      const field = typeInfo.getFieldDef();
+      const parent = typeInfo.getParentType();
+      if (field && parent && needsRegistry(`${parent.name}.${field.name}`)) sizedByRegistry = true;
+    },
     Argument(node) {
       const type = typeInfo.getInputType();
       const directive = typeInfo.getDirective();
       const field = typeInfo.getFieldDef();
-      const parent = typeInfo.getParentType();
-      if (!directive && field && parent && `${parent.name}.${field.name}` === PINNED_READ) readsPins = true;
       if (type) checkLiteral(node.value, type, `argument ${node.name.value}`, ` of ${directive ? `@${directive.name}` : field?.name}`);
     },
   });
@@ -180,7 +201,7 @@ function checkListLengths(
     if (definition.defaultValue) checkLiteral(definition.defaultValue, type, `default of $${name}`, '');
     checkLiteral(definition.variable, type, `variable $${name}`, '');
   }
-  return { readsPins };
+  return { sizedByRegistry };
 }
 
 const listHolders = new WeakMap<GraphQLInputType, boolean>();
@@ -236,7 +257,8 @@ class Pricing {
     document: DocumentNode,
     private readonly operation: OperationDefinitionNode,
     variables: Variables,
-    private readonly valuesPerKey: (consumer: string) => number,
+    /** The registry snapshot, when a field's price depends on it. */
+    private readonly registry: RegistrySizes | undefined,
   ) {
     for (const definition of document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) this.fragments.set(definition.name.value, definition);
@@ -295,7 +317,7 @@ class Pricing {
       const keys = this.listLength(node, 'entityKeys') ?? this.listLength(node, 'rows') ?? 0;
       const subset = this.listLength(node, 'features');
       const consumer = this.argument(node, 'consumer');
-      const pinned = typeof consumer === 'string' ? this.valuesPerKey(consumer) : 1;
+      const pinned = typeof consumer === 'string' ? (this.registry?.pinCount(consumer) ?? 0) : 1;
       const read = { rows: keys, features: subset === undefined ? pinned : Math.min(subset, pinned) };
       const children = node.selectionSet && 'getFields' in type ? this.selection(node.selectionSet, type, read) : FREE;
       return { cost: 1 + children.cost, values: children.values + read.rows * read.features };
@@ -309,6 +331,8 @@ class Pricing {
   private listSize(node: FieldNode, coordinate: string, sizes: ReadSizes | undefined): number {
     if (sizes && coordinate === 'OnlineFeaturesResult.rows') return sizes.rows;
     if (sizes && coordinate === 'OnlineRow.features') return sizes.features;
+    const registryList = REGISTRY_LISTS[coordinate];
+    if (registryList && this.registry) return registryList(this.registry.counts);
     const limit = this.argument(node, 'limit');
     return typeof limit === 'number' && limit >= 0 ? limit : ASSUMED_LIST_SIZE;
   }

@@ -186,12 +186,6 @@ export class OnlineReader {
     return this.read([plan], entityKeys, loader, now.getTime());
   }
 
-  /** How many values one key of a consumer's read loads (its pinned versions), from the current registry. */
-  async valuesPerKey(): Promise<(consumer: string) => number> {
-    const snapshot = await this.registry.snapshot();
-    return (consumer) => snapshot.pinCount(consumer);
-  }
-
   /** Counts a read's values against the request's limit, before anything is loaded. */
   private count(loader: ValueLoader, values: number): void {
     loader.values += values;

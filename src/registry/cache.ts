@@ -8,6 +8,13 @@ import { consumerBindings, consumers, features, featureVersions, producerBinding
 import { formatRef, type FeatureVersion, type Party } from './model.js';
 import { versionFromRow, type VersionRow } from './registry.js';
 
+export interface RegistryCounts {
+  features: number;
+  versions: number;
+  mostVersionsOfAFeature: number;
+  consumerBindings: number;
+}
+
 export class RegistrySnapshot {
   private readonly versions = new Map<string, VersionRow>();
   private readonly entityOfFeature = new Map<string, string>();
@@ -17,6 +24,7 @@ export class RegistrySnapshot {
   private readonly consumerRefs = new Map<string, string[]>();
   /** feature → refs of its versions that some producer writes */
   private readonly producedRefs = new Map<string, Set<string>>();
+  private counted?: RegistryCounts;
 
   constructor(rows: {
     versions: VersionRow[];
@@ -62,6 +70,28 @@ export class RegistrySnapshot {
   /** How many versions a consumer is pinned to (0 for an unknown consumer). */
   pinCount(consumer: string): number {
     return this.consumerRefs.get(consumer)?.length ?? 0;
+  }
+
+  /** How many of each thing the registry holds: the lengths of the lists a query over all of it returns. */
+  get counts(): RegistryCounts {
+    if (!this.counted) {
+      const versionsPerFeature = new Map<string, number>();
+      let mostVersionsOfAFeature = 0;
+      for (const v of this.versions.values()) {
+        const count = (versionsPerFeature.get(v.feature) ?? 0) + 1;
+        versionsPerFeature.set(v.feature, count);
+        mostVersionsOfAFeature = Math.max(mostVersionsOfAFeature, count);
+      }
+      let consumerBindings = 0;
+      for (const refs of this.consumerRefs.values()) consumerBindings += refs.length;
+      this.counted = {
+        features: this.entityOfFeature.size,
+        versions: this.versions.size,
+        mostVersionsOfAFeature,
+        consumerBindings,
+      };
+    }
+    return this.counted;
   }
 
   /** The versions a consumer is pinned to, one per feature, ordered by feature name. */
