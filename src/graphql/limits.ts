@@ -242,8 +242,9 @@ interface ReadSizes {
  * The price of an operation as it will run: fields that @skip/@include leave out cost nothing. Each field costs
  * 1 plus its children. An online read multiplies its `rows` by the keys and each row's `features` by the
  * versions it reads (the consumer's pins, from the registry snapshot, or one for featureValues), and counts
- * keys × versions online values. A list field with a `limit` argument multiplies its children by the limit;
- * any other list field by ASSUMED_LIST_SIZE. Each fragment is priced once per read size it is used under, so
+ * keys × versions online values. A list that grows with the registry (REGISTRY_LISTS) multiplies its
+ * children by what the registry holds; a list field with a `limit` argument by the limit; any other list field
+ * by ASSUMED_LIST_SIZE. Each fragment is priced once per read size it is used under, so
  * a fragment spread many times over cannot make the walk itself exponential.
  */
 class Pricing {
