@@ -1,5 +1,6 @@
 // Online reads: the consumer's pinned versions (from the in-process registry cache), each requested key's
-// stored values (batched by a per-request DataLoader into one round trip per store node), and the flags that
+// stored values (batched by a per-request DataLoader into one round trip per store node; a read of more than
+// 5,000 values in slices of 5,000, so that it never holds the event loop for long), and the flags that
 // make a feature store's quiet failures visible in the response itself.
 import DataLoader from 'dataloader';
 import { badInput, notFound, type CodedError } from '../errors.js';
