@@ -1,7 +1,8 @@
 // The online store on PostgreSQL: the embedded default (PGlite) and server mode without Redis. Every call is one
-// SQL statement, so one round trip (on embedded PGlite, a read of more than 5,000 keys is one per 5,000): reads join the requested keys (passed as arrays) to online_values; writes
-// are one INSERT … ON CONFLICT DO UPDATE … WHERE stored.event_time < new.event_time, which PostgreSQL applies
-// atomically per row, with the lag counts added by a data-modifying CTE of the same statement.
+// SQL statement, so one round trip (on embedded PGlite, a read of more than 5,000 keys is one per 5,000): reads
+// join the requested keys (passed as arrays) to online_values; writes are one INSERT … ON CONFLICT DO UPDATE …
+// WHERE stored.event_time < new.event_time, which PostgreSQL applies atomically per row, with the lag counts
+// added by a data-modifying CTE of the same statement.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.js';
 import { isUnreachable } from '../db/unreachable.js';
