@@ -158,10 +158,14 @@ export async function startService(
     const services: Services = {
       registry,
       apiKeys: new ApiKeys(database.db, (id) => authenticator.forget(id)),
+      registryCache,
       eventLag,
       hotKeys,
       cache,
-      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions, config.limits.maxEntityKeyBytes, observer),
+      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions, {
+        maxValuesPerRequest: config.limits.maxValuesPerRequest,
+        maxEntityKeyBytes: config.limits.maxEntityKeyBytes,
+      }, observer),
       distributions,
       validator: new Validator(database.db, registry, store, distributions),
       writer: new ValueWriter(

@@ -41,7 +41,15 @@ export interface Config {
     maxWriteBatch: number;
     /** Longest entity key, in UTF-8 bytes (writes, reads, every argument that takes one). */
     maxEntityKeyBytes: number;
+    /** Most online values one request may load, over all its onlineFeatures / featureValues fields together. */
+    maxValuesPerRequest: number;
+    /** Longest query text accepted, in UTF-8 bytes; a longer one is refused before it is parsed. */
+    maxQueryBytes: number;
+    /** Most lexical tokens the parser reads before it gives up on a query. */
+    maxQueryTokens: number;
   };
+  /** Whether the schema answers introspection queries (the playground needs them). */
+  introspection: boolean;
   online: {
     /** How far in the future an eventTime may be (clock skew between producers and the service). */
     maxFutureSkewMs: number;
@@ -177,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return value;
   };
 
+  const introspectionRaw = nonEmpty(env.INTROSPECTION) ?? 'on';
+  if (introspectionRaw !== 'on' && introspectionRaw !== 'off') {
+    problems.push(`INTROSPECTION=${JSON.stringify(introspectionRaw)}: expected "on" or "off"`);
+  }
+
   const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -203,7 +216,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // At most 2 KiB: every stored key (online values, read counts, shadow keys) must fit a PostgreSQL btree
       // index entry (about 2.7 KB) with its entity name and ref.
       maxEntityKeyBytes: integer('MAX_ENTITY_KEY_BYTES', DEFAULT_MAX_ENTITY_KEY_BYTES, 1, 2048),
+      maxValuesPerRequest: integer('MAX_VALUES_PER_REQUEST', 100_000, 1, 10_000_000),
+      maxQueryBytes: integer('MAX_QUERY_BYTES', 100_000, 1_000, 16_000_000),
+      maxQueryTokens: integer('MAX_QUERY_TOKENS', 10_000, 100, 10_000_000),
     },
+    introspection: introspectionRaw !== 'off',
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),

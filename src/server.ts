@@ -20,7 +20,9 @@ import { CodedError } from './errors.js';
 import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
 import { compiledGateway } from './graphql/executor.js';
-import { depthRule, limitsPlugin } from './graphql/limits.js';
+import { depthRule } from './graphql/depth.js';
+import { httpStatusPlugin } from './graphql/http-status.js';
+import { limitsPlugin } from './graphql/limits.js';
 import { createRegistryLoaders, type RegistryLoaders } from './graphql/loaders.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
@@ -65,6 +67,11 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     // ambient credential for a cross-site request to abuse: GraphQL-over-HTTP GET stays usable from curl.
     csrfPrevention: false,
     includeStacktraceInErrorResponses: false,
+    // Apollo turns introspection off when NODE_ENV=production, which leaves the playground without a schema.
+    // The schema is public (schema.graphql), so it is on unless INTROSPECTION=off.
+    introspection: config.introspection,
+    // Every token becomes an AST node that each validation rule visits: refuse a huge document while lexing.
+    parseOptions: { maxTokens: config.limits.maxQueryTokens },
     validationRules: [depthRule(config.limits.maxQueryDepth)],
     formatError: formatError(logger),
     logger,
@@ -76,7 +83,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       ApolloServerPluginLandingPageDisabled(),
       // Cache-control wraps every field resolver; on large responses that costs more than the data itself.
       ApolloServerPluginCacheControlDisabled(),
-      limitsPlugin(schema, config.limits),
+      limitsPlugin(schema, config.limits, deps.services.registryCache),
+      httpStatusPlugin(),
     ],
   });
   await apollo.start();
@@ -125,6 +133,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY }),
+    refuseLongQueries(config.limits.maxQueryBytes),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const principal = await deps.authenticator.authenticate(req.headers.authorization).catch((error: unknown) => {
@@ -140,6 +149,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
             return (loaders ??= createRegistryLoaders(services.registry));
           },
           values: services.reader.createLoader(),
+          // The same choice Apollo makes for the response's content type (application/json wins a tie).
+          graphqlResponseJson: req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json',
         };
       },
     }),
@@ -205,6 +216,26 @@ async function listen(server: http.Server, port: number, host: string): Promise<
 function baseUrl(host: string, port: number): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/**
+ * Refuses query text longer than MAX_QUERY_BYTES before Apollo parses it: parsing and validation take time in
+ * proportion to the text, on the event loop every other request shares (a 9.7 MB query held it for 15 s).
+ */
+function refuseLongQueries(maxBytes: number): express.RequestHandler {
+  return (req, res, next) => {
+    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    const bytes = typeof query === 'string' ? Buffer.byteLength(query) : 0;
+    if (bytes <= maxBytes) return next();
+    res.status(HTTP_STATUS.PAYLOAD_TOO_LARGE!).json({
+      errors: [
+        {
+          message: `query text is ${bytes} bytes; at most ${maxBytes} are accepted (MAX_QUERY_BYTES): pass lists and rows as variables`,
+          extensions: { code: 'PAYLOAD_TOO_LARGE', bytes, maxBytes },
+        },
+      ],
+    });
+  };
 }
 
 /** Errors from the context function become GraphQL errors with an HTTP status (401 for a missing key). */

@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import { DEFAULT_MAX_ENTITY_KEY_BYTES, entityKeyProblem, MAX_TEXT_LENGTH, textProblem } from '../src/text.js';
-import { onlineBackends } from './support/online-backends.js';
-import { gql, gqlOk, startTestService } from './support/service.js';
+import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const REQUESTS_PER_STORE = 1_200;

@@ -1,5 +1,6 @@
 // The HTTP surface: GraphQL over GET and POST, health, limits on depth, cost, list length and body size, and
 // errors that never leak internals.
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { openPglite, type Database } from '../src/db/client.js';
@@ -89,12 +90,30 @@ describe('HTTP surface', () => {
   it('reports an internal failure without its details', async () => {
     const scratch = await openPglite();
     await migrate(scratch);
+    const broken = await startTestService(scratch);
+    // A bug, as far as the service can tell: a table it needs is gone while the database itself answers.
+    await scratch.db.execute(sql`drop table features cascade`);
+    try {
+      const response = await gql(broken, '{ features { name } }');
+      expect(codes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(response.status).toBe(500);
+      expect(response.errors![0]!.message).toBe('internal error: the service logged the details');
+      expect(JSON.stringify(response)).not.toMatch(/stacktrace|PGlite|relation|\.ts:\d+/i);
+    } finally {
+      await broken.close();
+      await scratch.close();
+    }
+  });
+
+  it('answers 503 UNAVAILABLE, not an internal error, when its database is closed', async () => {
+    const scratch = await openPglite();
+    await migrate(scratch);
     const doomed = await startTestService(scratch);
     await scratch.close();
     try {
       const response = await gql(doomed, '{ features { name } }');
-      expect(codes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
-      expect(response.errors![0]!.message).toBe('internal error: the service logged the details');
+      expect(response.status).toBe(503);
+      expect(codes(response)).toEqual(['UNAVAILABLE']);
       expect(JSON.stringify(response)).not.toMatch(/stacktrace|PGlite|\.ts:\d+/i);
       expect((await fetch(`${doomed.url}/readyz`)).status).toBe(503);
     } finally {

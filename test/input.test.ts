@@ -11,8 +11,7 @@ import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import type { RedisOnlineStore } from '../src/online/redis-store.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
-import { onlineBackends } from './support/online-backends.js';
-import { codes, freshPglite, gql, gqlOk, startTestService } from './support/service.js';
+import { codes, freshPglite, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
 
 const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
 

@@ -5,8 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { onlineBackends } from './support/online-backends.js';
-import { gql, gqlOk, startTestService } from './support/service.js';
+import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
 
 const READ = `query ($consumer: String!, $keys: [String!]!) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys) {

@@ -82,6 +82,20 @@ describe('configuration', () => {
       for (const name of ['PORT', 'DATABASE_URL', 'AUTH', 'LOG_LEVEL', 'REDIS_CLUSTER_NODES', 'MAX_LIST_LENGTH']) expect(problems).toContain(name);
     }
   });
+  it('has the request limits and introspection of the README, and validates them', () => {
+    expect(loadConfig({})).toMatchObject({
+      limits: { maxValuesPerRequest: 100_000, maxQueryBytes: 100_000, maxQueryTokens: 10_000 },
+      introspection: true,
+    });
+    expect(loadConfig({ INTROSPECTION: 'off', MAX_VALUES_PER_REQUEST: '5000' })).toMatchObject({ introspection: false, limits: { maxValuesPerRequest: 5000 } });
+    try {
+      loadConfig({ INTROSPECTION: 'no', MAX_VALUES_PER_REQUEST: '0', MAX_QUERY_BYTES: 'lots', MAX_QUERY_TOKENS: '-1' });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const name of ['INTROSPECTION', 'MAX_VALUES_PER_REQUEST', 'MAX_QUERY_BYTES', 'MAX_QUERY_TOKENS']) expect(problems).toContain(name);
+    }
+  });
   it('refuses Redis without PostgreSQL, and both Redis kinds at once', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis://x:6379' })).toThrow(/need DATABASE_URL/);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', REDIS_URL: 'redis://x', REDIS_CLUSTER_NODES: 'a:1' })).toThrow(/both set/);

@@ -9,13 +9,17 @@ import type { Alerts } from '../monitoring/alerts.js';
 import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
+import type { RegistryCache } from '../registry/cache.js';
 import type { Registry } from '../registry/registry.js';
+import type { ResponseMedia } from './http-status.js';
 import type { RegistryLoaders } from './loaders.js';
 
 /** The domain services of one instance, shared by all requests. */
 export interface Services {
   registry: Registry;
   apiKeys: ApiKeys;
+  /** The in-process registry snapshot: request limits price reads and registry-wide lists by it. */
+  registryCache: RegistryCache;
   reader: OnlineReader;
   writer: ValueWriter;
   eventLag: EventLag;
@@ -26,7 +30,7 @@ export interface Services {
   alerts: Alerts;
 }
 
-export interface RequestContext extends Services {
+export interface RequestContext extends Services, ResponseMedia {
   principal: Principal;
   loaders: RegistryLoaders;
   /** Batches every online value the request needs into one store round trip per node. */

@@ -1,21 +1,42 @@
-// Turns anything a resolver throws into what the client sees: coded errors keep their code and message;
-// anything else is logged with its stack and reported as an internal error with no details.
-import type { GraphQLFormattedError } from 'graphql';
+// Turns anything a resolver throws into what the client sees: coded errors keep their code and message; a
+// database that cannot be reached is UNAVAILABLE; anything else is logged with its stack and reported as an
+// internal error with no details.
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
+import { databaseUnavailable, isUnreachable } from '../db/unreachable.js';
 import { CodedError } from '../errors.js';
 
-/** HTTP status for errors raised before execution (the context function): the client needs to see it. */
-export const HTTP_STATUS: Partial<Record<CodedError['code'], number>> = {
+/**
+ * The HTTP status of a response that carries no data, by the code of its error; any other code is a client
+ * mistake (400). PERSISTED_QUERY_NOT_FOUND is a step of the automatic-persisted-query protocol (the client
+ * answers it by sending the query), which Apollo answers with 200.
+ */
+export const HTTP_STATUS: Readonly<Record<string, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  PAYLOAD_TOO_LARGE: 413,
+  PERSISTED_QUERY_NOT_FOUND: 200,
+  PERSISTED_QUERY_NOT_SUPPORTED: 200,
+  INTERNAL_SERVER_ERROR: 500,
   UNAVAILABLE: 503,
+};
+
+/** Apollo's request errors that come without a code, by message. */
+const APOLLO_UNCODED: Readonly<Record<string, string>> = {
+  'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',
+  'Unsupported persisted query version': 'PERSISTED_QUERY_VERSION_UNSUPPORTED',
 };
 
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const coded = codedCause(original);
+    const chain = wrapped(original);
+    let coded = chain.find((e): e is CodedError => e instanceof CodedError);
+    if (!coded && chain.some(isUnreachable)) {
+      logger.warn({ err: original, path: formatted.path }, 'registry database unreachable');
+      coded = databaseUnavailable();
+    }
     if (coded) {
       return {
         message: coded.message,
@@ -30,6 +51,8 @@ export function formatError(logger: Logger) {
       const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    const uncoded = error instanceof GraphQLError && !formatted.path ? APOLLO_UNCODED[error.message] : undefined;
+    if (uncoded) return { message: formatted.message, extensions: { code: uncoded } };
     logger.error({ err: original, path: formatted.path }, 'internal error while executing a request');
     return {
       message: 'internal error: the service logged the details',
@@ -40,10 +63,9 @@ export function formatError(logger: Logger) {
   };
 }
 
-/** The coded error behind `error`, through the wrappers Apollo and graphql-js put around errors thrown in hooks. */
-function codedCause(error: unknown): CodedError | undefined {
-  for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError ?? e.cause) {
-    if (e instanceof CodedError) return e;
-  }
-  return undefined;
+/** `error` and the errors inside it: Apollo and graphql-js keep what a hook or resolver threw as originalError. */
+function wrapped(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let e = error; e instanceof Error && !chain.includes(e); e = (e as { originalError?: unknown }).originalError ?? e.cause) chain.push(e);
+  return chain;
 }

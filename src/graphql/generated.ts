@@ -245,6 +245,11 @@ export type HotKey = {
   since?: Maybe<Scalars['DateTime']['output']>;
 };
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -253,45 +258,50 @@ export type Mutation = {
    * DEPRECATED → ACTIVE before the sunset is a rollback: it needs a reason, clears sunsetAt and is audited as
    * version.reactivated. RETIRED is final.
    */
-  activateFeatureVersion: FeatureVersion;
+  activateFeatureVersion?: Maybe<FeatureVersion>;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */
-  bindConsumer: Consumer;
+  bindConsumer?: Maybe<Consumer>;
   /** Binds a producer to the versions it writes: a grant from each feature's team (an owner of it, or an admin). */
-  bindProducer: Producer;
+  bindProducer?: Maybe<Producer>;
   /**
    * Creates an API key and returns its secret, shown this once. An admin creates any key; an owner creates keys
    * for its own team up to the owner role. label says what it is for; expiresAt, when given, must be in the future.
    */
-  createApiKey: CreatedApiKey;
+  createApiKey?: Maybe<CreatedApiKey>;
   /** → DEPRECATED, served (and flagged) until sunsetAt, then RETIRED. */
-  deprecateFeatureVersion: FeatureVersion;
-  registerConsumer: Consumer;
+  deprecateFeatureVersion?: Maybe<FeatureVersion>;
+  registerConsumer?: Maybe<Consumer>;
   /**
    * Registers an entity (a kind of thing features describe), owned by owner (the caller must be an owner of that
    * team), else by the caller's team (admin-owned when an admin registers it). Registering it again with the same
    * key name returns it; a new description or owner needs an owner of the entity's team, or an admin.
    */
-  registerEntity: Entity;
+  registerEntity?: Maybe<Entity>;
   /** Registers a feature version: an identical definition returns the existing version (created: false); a different one creates N+1 as DRAFT. */
-  registerFeatureVersion: RegisterFeatureVersionPayload;
-  registerProducer: Producer;
+  registerFeatureVersion?: Maybe<RegisterFeatureVersionPayload>;
+  registerProducer?: Maybe<Producer>;
   /** Revokes a key (for good; revoking it again returns it unchanged): an admin any key, an owner its own team's keys up to the owner role. */
-  revokeApiKey: ApiKey;
+  revokeApiKey?: Maybe<ApiKey>;
   /**
    * Removes a producer's bindings to refs (refs it is not bound to are left alone): for an owner of the feature's
    * team or of the producer's team, or an admin.
    */
-  unbindProducer: Producer;
+  unbindProducer?: Maybe<Producer>;
   /** Checks a DRAFT against history (its shadow-written values against the live version's) and stores the report. */
-  validateFeatureVersion: ValidationReport;
+  validateFeatureVersion?: Maybe<ValidationReport>;
   /**
    * Writes online values as a producer bound to each row's version. Bad rows are rejected one by one (with their
    * index); the others are applied. A row not newer than the stored value for its key is superseded, not applied.
    */
-  writeFeatureValues: WriteResult;
+  writeFeatureValues?: Maybe<WriteResult>;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationActivateFeatureVersionArgs = {
   force?: InputMaybe<Scalars['Boolean']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -299,18 +309,33 @@ export type MutationActivateFeatureVersionArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationBindConsumerArgs = {
   consumer: Scalars['String']['input'];
   refs: Array<Scalars['String']['input']>;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationBindProducerArgs = {
   producer: Scalars['String']['input'];
   refs: Array<Scalars['String']['input']>;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationCreateApiKeyArgs = {
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   label: Scalars['String']['input'];
@@ -319,6 +344,11 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationDeprecateFeatureVersionArgs = {
   reason?: InputMaybe<Scalars['String']['input']>;
   ref: Scalars['String']['input'];
@@ -326,6 +356,11 @@ export type MutationDeprecateFeatureVersionArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterConsumerArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -333,6 +368,11 @@ export type MutationRegisterConsumerArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterEntityArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   keyName: Scalars['String']['input'];
@@ -341,11 +381,21 @@ export type MutationRegisterEntityArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterFeatureVersionArgs = {
   input: FeatureVersionInput;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRegisterProducerArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -353,22 +403,42 @@ export type MutationRegisterProducerArgs = {
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationRevokeApiKeyArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationUnbindProducerArgs = {
   producer: Scalars['String']['input'];
   refs: Array<Scalars['String']['input']>;
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationValidateFeatureVersionArgs = {
   ref: Scalars['String']['input'];
 };
 
 
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
 export type MutationWriteFeatureValuesArgs = {
   producer: Scalars['String']['input'];
   rows: Array<FeatureValueInput>;
@@ -922,19 +992,19 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 }
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  activateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationActivateFeatureVersionArgs, 'ref'>>;
-  bindConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationBindConsumerArgs, 'consumer' | 'refs'>>;
-  bindProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationBindProducerArgs, 'producer' | 'refs'>>;
-  createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'label' | 'role' | 'team'>>;
-  deprecateFeatureVersion?: Resolver<ResolversTypes['FeatureVersion'], ParentType, ContextType, RequireFields<MutationDeprecateFeatureVersionArgs, 'ref' | 'sunsetAt'>>;
-  registerConsumer?: Resolver<ResolversTypes['Consumer'], ParentType, ContextType, RequireFields<MutationRegisterConsumerArgs, 'name' | 'owner'>>;
-  registerEntity?: Resolver<ResolversTypes['Entity'], ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
-  registerFeatureVersion?: Resolver<ResolversTypes['RegisterFeatureVersionPayload'], ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
-  registerProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
-  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
-  unbindProducer?: Resolver<ResolversTypes['Producer'], ParentType, ContextType, RequireFields<MutationUnbindProducerArgs, 'producer' | 'refs'>>;
-  validateFeatureVersion?: Resolver<ResolversTypes['ValidationReport'], ParentType, ContextType, RequireFields<MutationValidateFeatureVersionArgs, 'ref'>>;
-  writeFeatureValues?: Resolver<ResolversTypes['WriteResult'], ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
+  activateFeatureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<MutationActivateFeatureVersionArgs, 'ref'>>;
+  bindConsumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<MutationBindConsumerArgs, 'consumer' | 'refs'>>;
+  bindProducer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<MutationBindProducerArgs, 'producer' | 'refs'>>;
+  createApiKey?: Resolver<Maybe<ResolversTypes['CreatedApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'label' | 'role' | 'team'>>;
+  deprecateFeatureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<MutationDeprecateFeatureVersionArgs, 'ref' | 'sunsetAt'>>;
+  registerConsumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<MutationRegisterConsumerArgs, 'name' | 'owner'>>;
+  registerEntity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<MutationRegisterEntityArgs, 'keyName' | 'name'>>;
+  registerFeatureVersion?: Resolver<Maybe<ResolversTypes['RegisterFeatureVersionPayload']>, ParentType, ContextType, RequireFields<MutationRegisterFeatureVersionArgs, 'input'>>;
+  registerProducer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<MutationRegisterProducerArgs, 'name' | 'owner'>>;
+  revokeApiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  unbindProducer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<MutationUnbindProducerArgs, 'producer' | 'refs'>>;
+  validateFeatureVersion?: Resolver<Maybe<ResolversTypes['ValidationReport']>, ParentType, ContextType, RequireFields<MutationValidateFeatureVersionArgs, 'ref'>>;
+  writeFeatureValues?: Resolver<Maybe<ResolversTypes['WriteResult']>, ParentType, ContextType, RequireFields<MutationWriteFeatureValuesArgs, 'producer' | 'rows'>>;
 };
 
 export type OnlineFeaturesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineFeaturesResult'] = ResolversParentTypes['OnlineFeaturesResult']> = {

@@ -1,96 +1,386 @@
-// Limits that keep one request from taking the service down: query depth (a validation rule), query cost and
-// list-argument length (checked once the operation and its variables are known, before anything runs).
+// Limits that keep one request from taking the service down, checked once the operation and its variables are
+// known and before anything runs: the length of every list the request passes, the online values it would load
+// and its cost. Query size, parser tokens and depth are refused earlier (server.ts, depth.ts).
+//
+// Nothing here is remembered between requests: a cost depends on the text, the operation, the variables that
+// @skip/@include read, every list length and the consumers' pins, and a cache keyed by less than all of that
+// let a query primed with @skip(if: true) run unpriced with `false`. The walks are linear in the document and
+// in the lists passed, so computing them every time costs microseconds.
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getNullableType, GraphQLError, isListType, type GraphQLSchema } from 'graphql';
-import depthLimit from 'graphql-depth-limit';
-import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { CodedError } from '../errors.js';
+import {
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isInputObjectType,
+  isListType,
+  Kind,
+  SchemaMetaFieldDef,
+  TypeInfo,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
+  typeFromAST,
+  valueFromASTUntyped,
+  visit,
+  visitWithTypeInfo,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
 import type { Config } from '../config.js';
+import { tooManyValues } from '../online/reader.js';
+import type { RegistryCounts } from '../registry/cache.js';
+import { HTTP_STATUS } from './errors.js';
+
+type Limits = Config['limits'];
+type Variables = Readonly<Record<string, unknown>>;
+
+/** What pricing needs from the registry (its in-process snapshot): each consumer's pins, and how much it holds. */
+export interface RegistrySizes {
+  pinCount(consumer: string): number;
+  readonly counts: RegistryCounts;
+}
 
 /** How many items a list field is assumed to return when nothing in the request says how many. */
 const ASSUMED_LIST_SIZE = 10;
 
-/** Lists whose size is known otherwise: rows come one per entity key, already counted by `entityKeys`. */
-const KNOWN_LIST_SIZES: Record<string, number> = {
-  'OnlineFeaturesResult.rows': 1,
+/** The list type whose items are write rows: it may be as long as a write batch; every other list is shorter. */
+const WRITE_ROW_TYPE = 'FeatureValueInput';
+
+/** The fields that read online values; they load keys × (pinned versions, or one version) values. */
+const ONLINE_READS = new Set(['Query.onlineFeatures', 'Query.featureValues']);
+
+/**
+ * Lists whose length grows with the registry, priced by what it holds now rather than ASSUMED_LIST_SIZE: a query
+ * over every feature of a registry of thousands returns thousands. `alerts` can hold two alerts per version (lag,
+ * drift), one per consumer binding (mismatch) and up to 100 hot keys.
+ */
+const REGISTRY_LISTS: Readonly<Record<string, (counts: RegistryCounts) => number>> = {
+  'Query.features': (c) => c.features,
+  'Feature.versions': (c) => c.mostVersionsOfAFeature,
+  'Query.bindingMismatches': (c) => c.consumerBindings,
+  'Query.alerts': (c) => 2 * c.versions + c.consumerBindings + 100,
 };
 
-/** Arguments whose length sets the size of the result below them. */
-const SIZING_ARGUMENTS = ['entityKeys'];
+/** The online read whose size depends on the consumer's pins. */
+const PINNED_READ = 'Query.onlineFeatures';
 
-export const depthRule = (maxDepth: number) => depthLimit(maxDepth);
+/** Whether pricing a field needs the registry snapshot. */
+const needsRegistry = (coordinate: string) => coordinate === PINNED_READ || coordinate in REGISTRY_LISTS;
 
-/**
- * Cost: each field costs 1 plus its children. A field with `entityKeys` multiplies its children's cost by
- * their number; another list field multiplies it by its known or assumed size. The same walk refuses any list
- * argument longer than its limit (`rows` of a write: maxWriteBatch; any other: maxListLength), so the error
- * names the argument instead of a cost.
- */
-function estimator(limits: Config['limits']): ComplexityEstimator {
-  return ({ type, field, args, childComplexity }) => {
-    for (const [name, value] of Object.entries(args)) {
-      const limit = name === 'rows' ? limits.maxWriteBatch : limits.maxListLength;
-      if (Array.isArray(value) && value.length > limit) {
-        throw new CodedError(
-          'BAD_USER_INPUT',
-          `argument ${name} of ${field.name} has ${value.length} items; at most ${limit} are allowed per request: split it into several requests`,
-        );
-      }
-    }
-    const sizing = SIZING_ARGUMENTS.map((name) => args[name]).find(Array.isArray);
-    const size = sizing
-      ? sizing.length
-      : isListType(getNullableType(field.type))
-        ? (KNOWN_LIST_SIZES[`${type.name}.${field.name}`] ?? ASSUMED_LIST_SIZE)
-        : 1;
-    return 1 + childComplexity * size;
-  };
+/** An error raised before execution: it carries the HTTP status Apollo answers with. */
+function requestError(code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: HTTP_STATUS[code] ?? 400 } } });
 }
 
-/** Distinct operation shapes whose cost is remembered; only bounds abuse. */
-const MAX_REMEMBERED_COSTS = 1_000;
-
-/**
- * The cost of an operation depends on its text and on the lengths of its list variables, nothing else (list
- * arguments passed inside input objects are JSON values, not counted). Computing it coerces every variable, a
- * 1,000-row write included, so it is remembered per shape: the text and those lengths.
- */
-function shapeOf(query: string, variables: Record<string, unknown>): string {
-  const lengths = Object.entries(variables)
-    .filter(([, value]) => Array.isArray(value))
-    .map(([name, value]) => `${name}=${(value as unknown[]).length}`);
-  return `${lengths.join(',')}\u0000${query}`;
-}
-
-export function limitsPlugin(schema: GraphQLSchema, limits: Config['limits']): ApolloServerPlugin {
-  const estimators = [estimator(limits)];
-  const costs = new Map<string, number>();
+export function limitsPlugin(schema: GraphQLSchema, limits: Limits, registry: { snapshot(): Promise<RegistrySizes> }): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, source }) {
+        async didResolveOperation({ request, document, operation }) {
+          if (!operation) return;
           const variables = request.variables ?? {};
-          const shape = shapeOf(`${request.operationName ?? ''}\u0000${source}`, variables);
-          let cost = costs.get(shape);
-          if (cost === undefined) {
-            try {
-              cost = getComplexity({ schema, query: document, variables, estimators, operationName: request.operationName ?? undefined });
-            } catch (error) {
-              // Variables that do not fit their types: execution reports that with its own clear error.
-              if (error instanceof GraphQLError && !(error.originalError instanceof CodedError)) return;
-              throw error;
-            }
-            if (costs.size >= MAX_REMEMBERED_COSTS) costs.clear();
-            costs.set(shape, cost);
+          const { sizedByRegistry } = checkListLengths(schema, document, operation, variables, limits);
+          const sizes = sizedByRegistry ? await registry.snapshot() : undefined;
+          const price = new Pricing(schema, document, operation, variables, sizes).price();
+          if (price.values > limits.maxValuesPerRequest) {
+            const error = tooManyValues(price.values, limits.maxValuesPerRequest);
+            throw requestError(error.code, error.message, error.details);
           }
-          if (cost > limits.maxQueryCost) {
-            throw new GraphQLError(
-              `query cost ${cost} exceeds the limit of ${limits.maxQueryCost}: select fewer fields or fewer items per request`,
-              { extensions: { code: 'QUERY_TOO_COSTLY', cost, maxCost: limits.maxQueryCost } },
+          if (price.cost > limits.maxQueryCost) {
+            throw requestError(
+              'QUERY_TOO_COSTLY',
+              `query cost ${price.cost} exceeds the limit of ${limits.maxQueryCost}: select fewer fields or fewer items per request`,
+              { cost: price.cost, maxCost: limits.maxQueryCost },
             );
           }
         },
       };
     },
   };
+}
+
+/**
+ * Refuses any list longer than its limit (write rows: maxWriteBatch; any other list: maxListLength), wherever
+ * the request passes it: an argument, a list inside an input object, a variable, a variable's default. The
+ * whole operation is walked, skipped fields and directive arguments included, because a list is coerced (and
+ * paid for) whatever @skip/@include say. Each variable is walked once however often it is used.
+ */
+function checkListLengths(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+  limits: Limits,
+): { sizedByRegistry: boolean } {
+  const walked = new Set<string>();
+  let sizedByRegistry = false;
+
+  const refuse = (length: number, limit: number, what: string) => {
+    throw requestError(
+      'BAD_USER_INPUT',
+      `${what} has ${length} items; at most ${limit} are allowed per request: split it into several requests`,
+      { length, limit },
+    );
+  };
+  const limitOf = (listType: GraphQLInputType) => (getNamedType(listType).name === WRITE_ROW_TYPE ? limits.maxWriteBatch : limits.maxListLength);
+
+  // A value given in JSON (a variable): lists are arrays, input objects are objects.
+  const checkVariable = (value: unknown, type: GraphQLInputType, path: string, site: string): void => {
+    const nullable = getNullableType(type);
+    if (isListType(nullable)) {
+      const itemType = nullable.ofType as GraphQLInputType;
+      if (!Array.isArray(value)) return checkVariable(value, itemType, path, site);
+      if (value.length > limitOf(nullable)) refuse(value.length, limitOf(nullable), `${path}${site}`);
+      if (holdsLists(itemType)) value.forEach((item, i) => checkVariable(item, itemType, `${path}[${i}]`, site));
+    } else if (holdsLists(nullable) && isInputObjectType(nullable) && typeof value === 'object' && value !== null) {
+      const fields = nullable.getFields();
+      for (const [name, item] of Object.entries(value)) {
+        const field = fields[name];
+        if (field) checkVariable(item, field.type, `${path}.${name}`, site);
+      }
+    }
+  };
+
+  // A value written in the query text; variables inside it are walked as JSON, once each.
+  const checkLiteral = (value: ValueNode, type: GraphQLInputType, path: string, site: string): void => {
+    if (value.kind === Kind.VARIABLE) {
+      const name = value.name.value;
+      if (walked.has(name)) return;
+      walked.add(name);
+      return checkVariable(variables[name], type, path, site);
+    }
+    const nullable = getNullableType(type);
+    if (isListType(nullable)) {
+      const itemType = nullable.ofType as GraphQLInputType;
+      if (value.kind !== Kind.LIST) return checkLiteral(value, itemType, path, site);
+      if (value.values.length > limitOf(nullable)) refuse(value.values.length, limitOf(nullable), `${path}${site}`);
+      // Variables inside the items are walked even when the item type holds no list: the variable may be a list.
+      value.values.forEach((item, i) => checkLiteral(item, itemType, `${path}[${i}]`, site));
+    } else if (isInputObjectType(nullable) && value.kind === Kind.OBJECT) {
+      const fields = nullable.getFields();
+      for (const field of value.fields) {
+        const definition = fields[field.name.value];
+        if (definition) checkLiteral(field.value, definition.type, `${path}.${field.name.value}`, site);
+      }
+    }
+  };
+
+  const typeInfo = new TypeInfo(schema);
+  const visitor = visitWithTypeInfo(typeInfo, {
+    // Variable definitions come last (below): a variable is named after the argument it is passed as.
+    VariableDefinition: () => false,
+    // The same walk notes whether the price will need the registry snapshot.
+    Field() {
+      const field = typeInfo.getFieldDef();
+      const parent = typeInfo.getParentType();
+      if (field && parent && needsRegistry(`${parent.name}.${field.name}`)) sizedByRegistry = true;
+    },
+    Argument(node) {
+      const type = typeInfo.getInputType();
+      const directive = typeInfo.getDirective();
+      const field = typeInfo.getFieldDef();
+      if (type) checkLiteral(node.value, type, `argument ${node.name.value}`, ` of ${directive ? `@${directive.name}` : field?.name}`);
+    },
+  });
+  visit(operation, visitor);
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
+  }
+  for (const definition of operation.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
+    if (!type) continue;
+    const name = definition.variable.name.value;
+    if (definition.defaultValue) checkLiteral(definition.defaultValue, type, `default of $${name}`, '');
+    checkLiteral(definition.variable, type, `variable $${name}`, '');
+  }
+  return { sizedByRegistry };
+}
+
+const listHolders = new WeakMap<GraphQLInputType, boolean>();
+
+/**
+ * Whether a value of `type` can contain a list: a list, or an input object with such a field. Rows of a write
+ * (FeatureValueInput: scalars and JSON) hold none, so a 10,000-row batch costs one length check, not a walk.
+ */
+function holdsLists(type: GraphQLInputType): boolean {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) return true;
+  if (!isInputObjectType(nullable)) return false;
+  let holds = listHolders.get(nullable);
+  if (holds === undefined) {
+    // Input objects may refer to themselves: assume none while looking.
+    listHolders.set(nullable, false);
+    holds = Object.values(nullable.getFields()).some((field) => holdsLists(field.type));
+    listHolders.set(nullable, holds);
+  }
+  return holds;
+}
+
+interface Price {
+  cost: number;
+  /** Online values the selection would load. */
+  values: number;
+}
+
+const FREE: Price = { cost: 0, values: 0 };
+
+/** The sizes of an online read's lists: rows (one per key) and values per row (the versions read). */
+interface ReadSizes {
+  rows: number;
+  features: number;
+}
+
+/**
+ * The price of an operation as it will run: fields that @skip/@include leave out cost nothing. Each field costs
+ * 1 plus its children. An online read multiplies its `rows` by the keys and each row's `features` by the
+ * versions it reads (the consumer's pins, from the registry snapshot, or one for featureValues), and counts
+ * keys × versions online values. A list that grows with the registry (REGISTRY_LISTS) multiplies its
+ * children by what the registry holds; a list field with a `limit` argument by the limit; any other list field
+ * by ASSUMED_LIST_SIZE. Each fragment is priced once per read size it is used under, so
+ * a fragment spread many times over cannot make the walk itself exponential.
+ */
+class Pricing {
+  private readonly fragments = new Map<string, FragmentDefinitionNode>();
+  private readonly fragmentPrices = new Map<string, Price>();
+  /** The request's variables, with the operation's defaults for those it leaves out. */
+  private readonly variables: Record<string, unknown>;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    document: DocumentNode,
+    private readonly operation: OperationDefinitionNode,
+    variables: Variables,
+    /** The registry snapshot, when a field's price depends on it. */
+    private readonly registry: RegistrySizes | undefined,
+  ) {
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) this.fragments.set(definition.name.value, definition);
+    }
+    this.variables = { ...variables };
+    for (const definition of operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      if (this.variables[name] === undefined && definition.defaultValue) this.variables[name] = valueFromASTUntyped(definition.defaultValue);
+    }
+  }
+
+  price(): Price {
+    const root = this.schema.getRootType(this.operation.operation);
+    return root ? this.selection(this.operation.selectionSet, root, undefined) : FREE;
+  }
+
+  private selection(set: SelectionSetNode, parent: GraphQLCompositeType, sizes: ReadSizes | undefined): Price {
+    const total = { cost: 0, values: 0 };
+    for (const selection of set.selections) {
+      if (!this.included(selection.directives)) continue;
+      let price: Price;
+      if (selection.kind === Kind.FIELD) {
+        price = this.field(selection, parent, sizes);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? this.compositeType(selection.typeCondition.name.value) : parent;
+        price = type ? this.selection(selection.selectionSet, type, sizes) : FREE;
+      } else {
+        price = this.fragment(selection.name.value, sizes);
+      }
+      total.cost += price.cost;
+      total.values += price.values;
+    }
+    return total;
+  }
+
+  private fragment(name: string, sizes: ReadSizes | undefined): Price {
+    const key = `${name}\u0000${sizes?.rows}\u0000${sizes?.features}`;
+    let price = this.fragmentPrices.get(key);
+    if (price === undefined) {
+      const fragment = this.fragments.get(name);
+      const type = fragment && this.compositeType(fragment.typeCondition.name.value);
+      // Validation refused fragment cycles; the placeholder only keeps a broken document from looping here.
+      this.fragmentPrices.set(key, FREE);
+      price = fragment && type ? this.selection(fragment.selectionSet, type, sizes) : FREE;
+      this.fragmentPrices.set(key, price);
+    }
+    return price;
+  }
+
+  private field(node: FieldNode, parent: GraphQLCompositeType, sizes: ReadSizes | undefined): Price {
+    const definition = this.fieldDefinition(parent, node.name.value);
+    if (!definition) return { cost: 1, values: 0 };
+    const coordinate = `${parent.name}.${definition.name}`;
+    const type = getNamedType(definition.type);
+    if (ONLINE_READS.has(coordinate)) {
+      const keys = this.listLength(node, 'entityKeys') ?? this.listLength(node, 'rows') ?? 0;
+      const subset = this.listLength(node, 'features');
+      const consumer = this.argument(node, 'consumer');
+      const pinned = typeof consumer === 'string' ? (this.registry?.pinCount(consumer) ?? 0) : 1;
+      const read = { rows: keys, features: subset === undefined ? pinned : Math.min(subset, pinned) };
+      const children = node.selectionSet && 'getFields' in type ? this.selection(node.selectionSet, type, read) : FREE;
+      return { cost: 1 + children.cost, values: children.values + read.rows * read.features };
+    }
+    if (!node.selectionSet || !('getFields' in type)) return { cost: 1, values: 0 };
+    const children = this.selection(node.selectionSet, type, sizes);
+    const size = isListType(getNullableType(definition.type)) ? this.listSize(node, coordinate, sizes) : 1;
+    return { cost: 1 + size * children.cost, values: size * children.values };
+  }
+
+  private listSize(node: FieldNode, coordinate: string, sizes: ReadSizes | undefined): number {
+    if (sizes && coordinate === 'OnlineFeaturesResult.rows') return sizes.rows;
+    if (sizes && coordinate === 'OnlineRow.features') return sizes.features;
+    const registryList = REGISTRY_LISTS[coordinate];
+    if (registryList && this.registry) return registryList(this.registry.counts);
+    const limit = this.argument(node, 'limit');
+    return typeof limit === 'number' && limit >= 0 ? limit : ASSUMED_LIST_SIZE;
+  }
+
+  private fieldDefinition(parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+    if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+    if (parent === this.schema.getQueryType()) {
+      if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+      if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+    }
+    return 'getFields' in parent ? parent.getFields()[name] : undefined;
+  }
+
+  private compositeType(name: string): GraphQLCompositeType | undefined {
+    const type = this.schema.getType(name);
+    return type && 'getFields' in type && !isInputObjectType(type) ? (type as GraphQLCompositeType) : undefined;
+  }
+
+  /** @skip(if: true) and @include(if: false) leave a selection out, with literal or variable conditions. */
+  private included(directives: readonly DirectiveNode[] | undefined): boolean {
+    for (const directive of directives ?? []) {
+      const condition = directive.arguments?.find((a) => a.name.value === 'if');
+      if (!condition) continue;
+      const value = this.value(condition.value);
+      if (directive.name.value === 'skip' && value === true) return false;
+      if (directive.name.value === 'include' && value === false) return false;
+    }
+    return true;
+  }
+
+  /** An argument's value as the request gives it (literal or variable), uncoerced: enough to size and name. */
+  private argument(node: FieldNode, name: string): unknown {
+    const argument = node.arguments?.find((a) => a.name.value === name);
+    return argument ? this.value(argument.value) : undefined;
+  }
+
+  private listLength(node: FieldNode, name: string): number | undefined {
+    const argument = node.arguments?.find((a) => a.name.value === name);
+    if (!argument) return undefined;
+    if (argument.value.kind === Kind.LIST) return argument.value.values.length;
+    const value = this.value(argument.value);
+    // A single value given for a list argument is coerced into a list of one.
+    return Array.isArray(value) ? value.length : value === null || value === undefined ? undefined : 1;
+  }
+
+  private value(node: ValueNode): unknown {
+    return valueFromASTUntyped(node, this.variables);
+  }
+
 }

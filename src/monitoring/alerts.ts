@@ -3,6 +3,8 @@
 // 15 seconds in the background (so `since` tracks when each started) and again when asked.
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { EventLag } from '../online/event-lag.js';
+import { inSlices } from '../event-loop.js';
+import type { FeatureVersion } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import type { ValueDistributions } from './distributions.js';
 
@@ -22,9 +24,13 @@ export interface Alert {
 
 const EVALUATE_EVERY_MS = 15_000;
 
+/** Versions whose lag and drift are queried at once (200 at once held /healthz for 2 s on embedded PGlite). */
+const VERSIONS_PER_SLICE = 16;
+
 export class Alerts {
   private readonly since = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  private evaluating?: Promise<Alert[]>;
   /** The figures of the last evaluation, for /metrics. */
   last = { mismatches: 0, lagging: new Map<string, boolean>(), drift: new Map<string, number>() };
 
@@ -45,37 +51,50 @@ export class Alerts {
     clearInterval(this.timer);
   }
 
-  async current(): Promise<Alert[]> {
+  /**
+   * What is wrong now. One evaluation runs at a time and everyone who asks meanwhile shares it: a request with
+   * many `alerts` aliases, or many requests at once, costs one evaluation (one lag and drift query per version),
+   * not one each.
+   */
+  current(): Promise<Alert[]> {
+    if (!this.evaluating) {
+      const evaluation = this.evaluate();
+      this.evaluating = evaluation;
+      void evaluation.finally(() => (this.evaluating = undefined)).catch(() => {});
+    }
+    return this.evaluating;
+  }
+
+  private async evaluate(): Promise<Alert[]> {
     const features = await this.registry.features();
     const versions = (await this.registry.versionsOfFeatures(features.map((f) => f.name))).filter((v) => v.status !== 'RETIRED');
     const found: Omit<Alert, 'since'>[] = [];
     const lagging = new Map<string, boolean>();
     const drift = new Map<string, number>();
-    await Promise.all(
-      versions.map(async (version) => {
-        const [lag, drifting] = await Promise.all([this.eventLag.stats(version), this.distributions.drift(version.ref)]);
-        lagging.set(version.ref, lag.exceedsWindow);
-        if (lag.exceedsWindow) {
-          found.push({
-            kind: 'LAG_EXCEEDS_WINDOW',
-            subject: version.ref,
-            message: `p95 event lag of ${version.ref} is ${Math.round(lag.p95Ms!)} ms, beyond its ${version.window ? `window ${version.window}` : `maxAge ${version.maxAge}`}`,
-            value: lag.p95Ms,
-            threshold: null,
-          });
-        }
-        if (drifting.psi !== null) drift.set(version.ref, drifting.psi);
-        if (drifting.drifting) {
-          found.push({
-            kind: 'DRIFT',
-            subject: version.ref,
-            message: `values of ${version.ref} in the bucket of ${drifting.bucket!.toISOString()} drift from its first day (PSI ${drifting.psi!.toFixed(3)})`,
-            value: drifting.psi,
-            threshold: drifting.threshold,
-          });
-        }
-      }),
-    );
+    const evaluateVersion = async (version: FeatureVersion) => {
+      const [lag, drifting] = await Promise.all([this.eventLag.stats(version), this.distributions.drift(version.ref)]);
+      lagging.set(version.ref, lag.exceedsWindow);
+      if (lag.exceedsWindow) {
+        found.push({
+          kind: 'LAG_EXCEEDS_WINDOW',
+          subject: version.ref,
+          message: `p95 event lag of ${version.ref} is ${Math.round(lag.p95Ms!)} ms, beyond its ${version.window ? `window ${version.window}` : `maxAge ${version.maxAge}`}`,
+          value: lag.p95Ms,
+          threshold: null,
+        });
+      }
+      if (drifting.psi !== null) drift.set(version.ref, drifting.psi);
+      if (drifting.drifting) {
+        found.push({
+          kind: 'DRIFT',
+          subject: version.ref,
+          message: `values of ${version.ref} in the bucket of ${drifting.bucket!.toISOString()} drift from its first day (PSI ${drifting.psi!.toFixed(3)})`,
+          value: drifting.psi,
+          threshold: drifting.threshold,
+        });
+      }
+    };
+    await inSlices(versions, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map(evaluateVersion)));
     const mismatches = await this.registry.bindingMismatches();
     for (const m of mismatches) {
       found.push({ kind: 'VERSION_MISMATCH', subject: `${m.consumer} → ${m.pinned.ref}`, message: `${m.consumer}: ${m.reason}`, value: null, threshold: null });

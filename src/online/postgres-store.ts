@@ -1,9 +1,12 @@
 // The online store on PostgreSQL: the embedded default (PGlite) and server mode without Redis. Every call is one
-// SQL statement, so one round trip: reads join the requested keys (passed as arrays) to online_values; writes
-// are one INSERT … ON CONFLICT DO UPDATE … WHERE stored.event_time < new.event_time, which PostgreSQL applies
-// atomically per row, with the lag counts added by a data-modifying CTE of the same statement.
+// SQL statement, so one round trip (on embedded PGlite, a read of more than 5,000 keys is one per 5,000): reads
+// join the requested keys (passed as arrays) to online_values; writes are one INSERT … ON CONFLICT DO UPDATE …
+// WHERE stored.event_time < new.event_time, which PostgreSQL applies atomically per row, with the lag counts
+// added by a data-modifying CTE of the same statement.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.js';
+import { isUnreachable } from '../db/unreachable.js';
+import { inSlices } from '../event-loop.js';
 import {
   LAG_RETENTION_MS,
   READ_COUNT_RETENTION_MS,
@@ -17,16 +20,20 @@ import {
   valueKeyId,
 } from './store.js';
 
-/** Errors that mean the database is unreachable rather than that the statement is wrong. */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|terminating connection|Connection terminated|PGlite is closed/i;
-
 export class PostgresOnlineStore implements OnlineStore {
   readonly name: string;
   private trips = 0;
   private lastPrune = 0;
 
+  /**
+   * Keys per read statement. PGlite runs in this process and holds the event loop for a whole statement, so
+   * large reads go in slices; a PostgreSQL server reads them in one round trip.
+   */
+  private readonly keysPerRead: number;
+
   constructor(private readonly database: Database) {
     this.name = database.kind === 'pglite' ? 'postgres (embedded PGlite)' : 'postgres';
+    this.keysPerRead = database.kind === 'pglite' ? PGLITE_KEYS_PER_READ : Infinity;
   }
 
   get roundTrips(): number {
@@ -68,6 +75,10 @@ export class PostgresOnlineStore implements OnlineStore {
   }
 
   async read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
+    return inSlices(keys, this.keysPerRead, (slice) => this.readSlice(slice));
+  }
+
+  private async readSlice(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
     if (keys.length === 0) return [];
     const rows = await this.run(() =>
       queryRows<{ entity: string; entity_key: string; ref: string; value: string; event_time: string | number; ingest_time: string | number }>(
@@ -162,13 +173,13 @@ export class PostgresOnlineStore implements OnlineStore {
     try {
       return await statement();
     } catch (error) {
-      const message = `${(error as Error)?.message} ${((error as Error)?.cause as Error | undefined)?.message ?? ''}`;
-      if (UNREACHABLE.test(message) || (error as { code?: string }).code === 'ECONNREFUSED') throw storeUnavailable(this.name, error);
+      if (isUnreachable(error)) throw storeUnavailable(this.name, error);
       throw error;
     }
   }
 }
 
+const PGLITE_KEYS_PER_READ = 5_000;
 const TOTAL = '';
 /** Longest text a PostgreSQL btree index entry holds with room to spare (its limit is about 2,700 bytes). */
 const MAX_INDEXED_KEY_BYTES = 2_400;

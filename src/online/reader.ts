@@ -1,8 +1,10 @@
 // Online reads: the consumer's pinned versions (from the in-process registry cache), each requested key's
-// stored values (batched by a per-request DataLoader into one round trip per store node), and the flags that
+// stored values (batched by a per-request DataLoader into one round trip per store node; a read of more than
+// 5,000 values in slices of 5,000, so that it never holds the event loop for long), and the flags that
 // make a feature store's quiet failures visible in the response itself.
 import DataLoader from 'dataloader';
-import { notFound } from '../errors.js';
+import { badInput, notFound, type CodedError } from '../errors.js';
+import { inSlices } from '../event-loop.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { checkName, parseRef, type FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../registry/durations.js';
@@ -14,6 +16,12 @@ import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
 import { checkValue } from './values.js';
 import { checkEntityKeys } from '../text.js';
+
+/** Versions planned at once; a consumer pinned to more is planned in slices, yielding in between. */
+const VERSIONS_PER_SLICE = 16;
+
+/** Values handed to the loader at once: the loader's per-value work for 90,000 values held the loop for 1 s. */
+const KEYS_PER_SLICE = 5_000;
 
 /** In the order clients see them in flagCounts. */
 export const READ_FLAGS = [
@@ -62,7 +70,25 @@ interface Loaded {
   servedFrom: ServedFrom;
 }
 
-export type ValueLoader = DataLoader<ReadKey, Loaded, string>;
+/**
+ * One request's loader: it gathers every value the request needs into one batch, and counts the values the
+ * request reads (every alias of every read field) against the per-request limit.
+ */
+export class ValueLoader extends DataLoader<ReadKey, Loaded, string> {
+  /** Values this request has read so far, or is reading. */
+  values = 0;
+}
+
+/**
+ * A request asking for more online values than one request may load. The GraphQL limits refuse it before it
+ * runs, from the same count; the reader refuses it again, so nothing gets past the limit (pins that changed in
+ * between, an entry point that skips the estimate).
+ */
+export const tooManyValues = (values: number, maxValues: number): CodedError =>
+  badInput(
+    `this request reads ${values} online values (keys × versions, over all its reads); at most ${maxValues} are allowed per request (MAX_VALUES_PER_REQUEST): ask for fewer keys or a smaller consumer per request`,
+    { values, maxValues },
+  );
 
 /** What a read knows about one version before it looks at any value. */
 interface ReadPlan {
@@ -91,8 +117,8 @@ export class OnlineReader {
     private readonly hotKeys: HotKeys,
     private readonly cache: HotEntityCache,
     private readonly distributions: ValueDistributions,
-    /** Longest entity key a read may ask for, in UTF-8 bytes: a longer one cannot have been written. */
-    private readonly maxEntityKeyBytes: number,
+    /** maxValuesPerRequest: most values one request may load; maxEntityKeyBytes: longest key a read may ask for (a longer one cannot have been written). */
+    private readonly limits: { maxValuesPerRequest: number; maxEntityKeyBytes: number },
     private readonly observer: OnlineObserver = NO_OBSERVER,
     private readonly now: () => number = Date.now,
   ) {}
@@ -103,7 +129,7 @@ export class OnlineReader {
    * per node) for the rest.
    */
   createLoader(): ValueLoader {
-    return new DataLoader<ReadKey, Loaded, string>((keys) => this.load(keys), {
+    return new ValueLoader((keys) => this.load(keys), {
       cacheKeyFn: valueKeyId,
       maxBatchSize: 100_000,
     });
@@ -142,12 +168,14 @@ export class OnlineReader {
   async onlineFeatures(consumerName: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
     // Malformed arguments are BAD_USER_INPUT here as in every registry lookup; well-formed unknown ones NOT_FOUND.
     checkName(consumerName, 'consumer name');
-    checkEntityKeys(entityKeys, this.maxEntityKeyBytes);
+    checkEntityKeys(entityKeys, this.limits.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
     const now = new Date(this.now());
     const pins = snapshot.pins(consumerName, now);
-    const plans = await Promise.all(pins.map((version) => this.plan(snapshot, version, now, true)));
+    this.count(loader, entityKeys.length * pins.length);
+    // A plan may query lag and drift (their verdicts are cached for a while): a few versions at a time.
+    const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map((version) => this.plan(snapshot, version, now, true))));
     for (const entity of new Set(plans.map((p) => p.entity))) this.hotKeys.record(entity, entityKeys);
     return this.read(plans, entityKeys, loader, now.getTime());
   }
@@ -155,14 +183,21 @@ export class OnlineReader {
   /** One version for each key, without a consumer (exploration). */
   async featureValues(ref: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
     parseRef(ref);
-    checkEntityKeys(entityKeys, this.maxEntityKeyBytes);
+    checkEntityKeys(entityKeys, this.limits.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     const now = new Date(this.now());
     const version = snapshot.version(ref, now);
     if (!version) throw notFound(`feature version ${ref} is not registered`);
+    this.count(loader, entityKeys.length);
     const plan = await this.plan(snapshot, version, now, false);
     this.hotKeys.record(plan.entity, entityKeys);
     return this.read([plan], entityKeys, loader, now.getTime());
+  }
+
+  /** Counts a read's values against the request's limit, before anything is loaded. */
+  private count(loader: ValueLoader, values: number): void {
+    loader.values += values;
+    if (loader.values > this.limits.maxValuesPerRequest) throw tooManyValues(loader.values, this.limits.maxValuesPerRequest);
   }
 
   private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, pinned: boolean): Promise<ReadPlan> {
@@ -192,7 +227,7 @@ export class OnlineReader {
     const keys = entityKeys.flatMap((entityKey) =>
       served.map((p) => ({ entity: p.entity, entityKey, ref: p.version.ref, cacheForMs: p.cacheForMs })),
     );
-    const loaded = await loader.loadMany(keys);
+    const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => loader.loadMany(slice));
     const counts = new Map<ReadFlag, number>();
     const perVersion = new Map<string, number>();
     let next = 0;

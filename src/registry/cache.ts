@@ -19,6 +19,13 @@ import {
 import { ProducerWrites, type ProducerWritesOptions } from './producer-writes.js';
 import { versionFromRow, type VersionRow } from './registry.js';
 
+export interface RegistryCounts {
+  features: number;
+  versions: number;
+  mostVersionsOfAFeature: number;
+  consumerBindings: number;
+}
+
 /** The start of time: a version mapped "as of" it has its stored status (no sunset has passed yet). */
 const STORED = new Date(0);
 
@@ -33,6 +40,7 @@ export class RegistrySnapshot {
   private readonly producerBindings: ProducerBindingRow[] = [];
   /** Who produces what, computed once per refresh of the last-write times (so at most one TTL old). */
   private productions?: { writes: LastWrites; byFeature: Map<string, FeatureProduction> };
+  private counted?: RegistryCounts;
 
   constructor(rows: {
     versions: VersionRow[];
@@ -76,6 +84,33 @@ export class RegistrySnapshot {
 
   isBound(producer: string, ref: string): boolean {
     return this.producerRefs.get(producer)?.has(ref) ?? false;
+  }
+
+  /** How many versions a consumer is pinned to (0 for an unknown consumer). */
+  pinCount(consumer: string): number {
+    return this.consumerRefs.get(consumer)?.length ?? 0;
+  }
+
+  /** How many of each thing the registry holds: the lengths of the lists a query over all of it returns. */
+  get counts(): RegistryCounts {
+    if (!this.counted) {
+      const versionsPerFeature = new Map<string, number>();
+      let mostVersionsOfAFeature = 0;
+      for (const v of this.versions.values()) {
+        const count = (versionsPerFeature.get(v.feature) ?? 0) + 1;
+        versionsPerFeature.set(v.feature, count);
+        mostVersionsOfAFeature = Math.max(mostVersionsOfAFeature, count);
+      }
+      let consumerBindings = 0;
+      for (const refs of this.consumerRefs.values()) consumerBindings += refs.length;
+      this.counted = {
+        features: this.entityOfFeature.size,
+        versions: this.versions.size,
+        mostVersionsOfAFeature,
+        consumerBindings,
+      };
+    }
+    return this.counted;
   }
 
   /** The versions a consumer is pinned to, one per feature, ordered by feature name. */

@@ -32,6 +32,42 @@ export const backends: Backend[] = [
   },
 ];
 
+export interface OnlineBackend {
+  name: string;
+  open(): Promise<{ database: Database; env: Record<string, string> }>;
+}
+
+/** Every online store: embedded PGlite, PostgreSQL, Redis, Redis Cluster (each over a fresh registry database). */
+export const onlineBackends: OnlineBackend[] = [
+  {
+    name: 'embedded PGlite',
+    open: async () => {
+      return { database: await freshPglite(), env: {} };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    open: async () => {
+      const { database, url } = await freshPostgres();
+      return { database, env: { DATABASE_URL: url } };
+    },
+  },
+  {
+    name: 'Redis',
+    open: async () => {
+      const { database, url } = await freshPostgres();
+      return { database, env: { DATABASE_URL: url, REDIS_URL: inject('redisUrl') } };
+    },
+  },
+  {
+    name: 'Redis Cluster',
+    open: async () => {
+      const { database, url } = await freshPostgres();
+      return { database, env: { DATABASE_URL: url, REDIS_CLUSTER_NODES: inject('redisClusterNodes').join(',') } };
+    },
+  },
+];
+
 /** A service instance on a free port over `database` (which the caller closes). */
 export function startTestService(database: Database, env: Record<string, string> = {}): Promise<Service> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', AUTH: 'off', ...env });
