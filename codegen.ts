@@ -21,6 +21,7 @@ const config: CodegenConfig = {
           Producer: '../registry/model.js#Party',
           Consumer: '../registry/model.js#Party',
           BindingMismatch: '../registry/model.js#BindingMismatch',
+          AuditEntry: '../registry/audit-trail.js#AuditEntry',
           OnlineFeaturesResult: '../online/reader.js#OnlineFeaturesResult',
           OnlineRow: '../online/reader.js#OnlineRow',
           OnlineValue: '../online/reader.js#OnlineValue',

@@ -126,6 +126,22 @@ describe.each(backends)('registry on $name', (backend) => {
       expect(firstOfItsName.data!.registerFeatureVersion).toEqual({ compatibility: null, comparedWith: null });
     });
 
+    it('compares canonical definitions: stored key order, duration spelling and a description-only change', async () => {
+      // jsonb hands keys back in its own order (shorter keys first): "source" before "function".
+      const aggregation = { function: 'mean', source: 'clicks', metadata: { team: 'growth', owner_note: 'x' } };
+      await register({ feature: 'canon_rate', window: '7d', aggregation });
+      const described = await gql(service, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) {
+        created compatibility reasons version { ref aggregation } } }`, {
+        input: { feature: 'canon_rate', entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '60m', window: '168h',
+          aggregation: { metadata: { owner_note: 'x', team: 'growth' }, source: 'clicks', function: 'mean' }, description: 'clicks per view' },
+      });
+      expect(described.data!.registerFeatureVersion).toMatchObject({ created: true, compatibility: 'COMPATIBLE', reasons: ['description changed'] });
+      // The definition reads back in canonical form, whatever order the database keeps.
+      expect(JSON.stringify(described.data!.registerFeatureVersion.version.aggregation)).toBe(
+        '{"function":"mean","metadata":{"owner_note":"x","team":"growth"},"source":"clicks"}',
+      );
+    });
+
     it('gives concurrent registrations of different definitions distinct numbers', async () => {
       const windows = Array.from({ length: 12 }, (_, i) => `${i + 1}h`);
       const responses = await Promise.all(windows.map((window) => register({ feature: 'busy_feature', window })));
@@ -231,6 +247,23 @@ describe.each(backends)('registry on $name', (backend) => {
       );
       expect(rows.map((r) => r.action)).toEqual(['version.register', 'version.activate.forced']);
       expect(rows[1]!.reason).toBe('validated');
+    });
+
+    it('reads the audit log back through the API: newest first, by subject and action, paged, with reasons', async () => {
+      const AUDIT = `query ($subject: String, $action: String, $before: DateTime, $limit: Int) {
+        auditLog(subject: $subject, action: $action, before: $before, limit: $limit) { at actor action subject before after reason } }`;
+      const life = (await gql(service, AUDIT, { subject: 'life@2' })).data!.auditLog;
+      expect(life.map((e: { action: string }) => e.action)).toEqual(['version.activate.forced', 'version.register']);
+      expect(life[0]).toMatchObject({ actor: 'anonymous', subject: 'version:life@2', reason: 'validated', before: { status: 'DRAFT' }, after: { status: 'ACTIVE' } });
+      expect(life[1]).toMatchObject({ reason: null, before: null });
+      expect((await gql(service, AUDIT, { subject: 'version:life@2', action: 'version.register' })).data!.auditLog).toHaveLength(1);
+      const newest = (await gql(service, AUDIT, { limit: 1 })).data!.auditLog[0];
+      const older = (await gql(service, AUDIT, { subject: 'life@2', before: life[0].at })).data!.auditLog;
+      expect(older.every((e: { at: string }) => e.at < life[0].at)).toBe(true);
+      expect(newest.at >= life[0].at).toBe(true);
+      for (const variables of [{ limit: 0 }, { limit: 1001 }, { subject: 'life\u0000@2' }, { action: 'x'.repeat(101) }]) {
+        expect(codes(await gql(service, AUDIT, variables)), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+      }
     });
   });
 

@@ -73,6 +73,11 @@ describe('validating a DRAFT before it goes live', () => {
     expect(report.checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
     const stored = await queryRows<{ passed: boolean }>(database.db, sql`select passed from validation_reports where ref = 'ctr@2'`);
     expect(stored).toEqual([{ passed: true }]);
+    // The stored reports read back through the API, newest first.
+    const listed = (await ok('{ validationReports(ref: "ctr@2") { ref comparedWith passed sampleSize createdAt checks { name passed } } }')).validationReports;
+    expect(listed).toEqual([{ ref: 'ctr@2', comparedWith: 'ctr@1', passed: true, sampleSize: 200, createdAt: expect.any(String), checks: report.checks.map((c: { name: string; passed: boolean }) => ({ name: c.name, passed: c.passed })) }]);
+    expect((await ok('{ validationReports(ref: "ctr@9") { ref } }')).validationReports).toEqual([]);
+    expect(codes(await gql(service, '{ validationReports(ref: "ctr@2\\u0000") { ref } }'))).toEqual(['BAD_USER_INPUT']);
 
     // A shadow write after the report: the report no longer vouches for what is stored.
     await write('ctr@2', (u) => (u.clicks * 0.98) / u.impressions);

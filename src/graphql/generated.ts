@@ -1,6 +1,7 @@
 // Generated from schema.graphql by `npm run codegen`: do not edit.
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Entity as EntityModel, Feature as FeatureModel, FeatureVersion as FeatureVersionModel, Party as PartyModel, BindingMismatch as BindingMismatchModel } from '../registry/model.js';
+import type { AuditEntry as AuditEntryModel } from '../registry/audit-trail.js';
 import type { OnlineFeaturesResult as OnlineFeaturesResultModel, OnlineRow as OnlineRowModel, OnlineValue as OnlineValueModel } from '../online/reader.js';
 import type { WriteResult as WriteResultModel } from '../online/writer.js';
 import type { EventLagStats as EventLagStatsModel } from '../online/event-lag.js';
@@ -60,6 +61,19 @@ export type ApiKey = {
   /** reader, producer, owner or admin. */
   role: Scalars['String']['output'];
   team: Scalars['String']['output'];
+};
+
+/** One registry change. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  action: Scalars['String']['output'];
+  /** The API key that made it (`team:role#id`), or `anonymous` with auth off. */
+  actor: Scalars['String']['output'];
+  after?: Maybe<Scalars['JSON']['output']>;
+  at: Scalars['DateTime']['output'];
+  before?: Maybe<Scalars['JSON']['output']>;
+  reason?: Maybe<Scalars['String']['output']>;
+  subject: Scalars['String']['output'];
 };
 
 export type BindingMismatch = {
@@ -398,6 +412,13 @@ export type Query = {
   alerts: Array<Alert>;
   /** API keys, never their secrets: every key for an admin, its own team's for an owner; other roles are refused. */
   apiKeys: Array<ApiKey>;
+  /**
+   * The audit log, newest first: every registry change with who made it, before and after, and its reason.
+   * subject: `kind:name` as recorded (`version:click_rate_7d@2`, `producer:clicks_pipeline`), or a bare name or ref
+   * (matches every kind); action: e.g. `version.activate`; before: entries older than this time (to page back);
+   * limit: 1 to 1000.
+   */
+  auditLog: Array<AuditEntry>;
   /** Consumer bindings whose version no producer writes while another version has a producer, or whose version is deprecated or retired. */
   bindingMismatches: Array<BindingMismatch>;
   consumer?: Maybe<Consumer>;
@@ -416,8 +437,18 @@ export type Query = {
   /** The consumer's pinned version of each feature for each key, in request order, with freshness and version flags. */
   onlineFeatures: OnlineFeaturesResult;
   producer?: Maybe<Producer>;
+  /** The validation reports of a version, newest first. */
+  validationReports: Array<ValidationReport>;
   /** A version's value distribution per time bucket (DISTRIBUTION_BUCKET, default 1 h) starting within [from, to); default the last 24 hours. */
   valueDistribution: Array<DistributionBucket>;
+};
+
+
+export type QueryAuditLogArgs = {
+  action?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['DateTime']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  subject?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -465,6 +496,11 @@ export type QueryOnlineFeaturesArgs = {
 
 export type QueryProducerArgs = {
   name: Scalars['String']['input'];
+};
+
+
+export type QueryValidationReportsArgs = {
+  ref: Scalars['String']['input'];
 };
 
 
@@ -651,6 +687,7 @@ export type ResolversTypes = {
   Alert: ResolverTypeWrapper<Alert>;
   AlertKind: AlertKind;
   ApiKey: ResolverTypeWrapper<ApiKeyRecordModel>;
+  AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
   BindingMismatch: ResolverTypeWrapper<BindingMismatchModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Compatibility: Compatibility;
@@ -693,6 +730,7 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Alert: Alert;
   ApiKey: ApiKeyRecordModel;
+  AuditEntry: AuditEntryModel;
   BindingMismatch: BindingMismatchModel;
   Boolean: Scalars['Boolean']['output'];
   Consumer: PartyModel;
@@ -744,6 +782,16 @@ export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends Res
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   team?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  after?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type BindingMismatchResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['BindingMismatch'] = ResolversParentTypes['BindingMismatch']> = {
@@ -900,6 +948,7 @@ export type ProducerResolvers<ContextType = RequestContext, ParentType extends R
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   alerts?: Resolver<Array<ResolversTypes['Alert']>, ParentType, ContextType>;
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  auditLog?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'limit'>>;
   bindingMismatches?: Resolver<Array<ResolversTypes['BindingMismatch']>, ParentType, ContextType>;
   consumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<QueryConsumerArgs, 'name'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'name'>>;
@@ -911,6 +960,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   hotKeys?: Resolver<Array<ResolversTypes['HotKey']>, ParentType, ContextType, RequireFields<QueryHotKeysArgs, 'limit'>>;
   onlineFeatures?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryOnlineFeaturesArgs, 'consumer' | 'entityKeys'>>;
   producer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<QueryProducerArgs, 'name'>>;
+  validationReports?: Resolver<Array<ResolversTypes['ValidationReport']>, ParentType, ContextType, RequireFields<QueryValidationReportsArgs, 'ref'>>;
   valueDistribution?: Resolver<Array<ResolversTypes['DistributionBucket']>, ParentType, ContextType, RequireFields<QueryValueDistributionArgs, 'ref'>>;
 };
 
@@ -956,6 +1006,7 @@ export type WriteResultResolvers<ContextType = RequestContext, ParentType extend
 export type Resolvers<ContextType = RequestContext> = {
   Alert?: AlertResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
   BindingMismatch?: BindingMismatchResolvers<ContextType>;
   Consumer?: ConsumerResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;

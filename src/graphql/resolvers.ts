@@ -35,6 +35,8 @@ export const resolvers: Resolvers = {
       return distributions.buckets(ref, from ?? undefined, to ?? undefined);
     },
     alerts: (_, __, { alerts }) => alerts.current(),
+    auditLog: (_, query, { registry }) => registry.auditLog(query),
+    validationReports: (_, { ref }, { validator }) => validator.reports(ref),
     hotKeys: (_, { limit }, { hotKeys }) => {
       if (limit !== null && limit !== undefined && (limit < 1 || limit > 1000)) throw badInput('limit must be from 1 to 1000');
       return hotKeys.list(limit ?? 10);

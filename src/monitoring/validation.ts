@@ -11,7 +11,7 @@ import { validationReports } from '../db/schema.js';
 import { conflict, notFound } from '../errors.js';
 import type { OnlineStore } from '../online/store.js';
 import { checkValue } from '../online/values.js';
-import { liveVersion, type FeatureVersion, type ValueType } from '../registry/model.js';
+import { liveVersion, parseRef, type FeatureVersion, type ValueType } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import type { ValueDistributions } from './distributions.js';
 import { populationStability } from './drift.js';
@@ -60,6 +60,9 @@ interface Sample {
   nulls: number;
   integral: number;
 }
+
+/** Reports one `validationReports` answer lists at most: a version is validated a handful of times. */
+const MAX_REPORTS_LISTED = 100;
 
 export class Validator {
   constructor(
@@ -120,9 +123,11 @@ export class Validator {
     return toReport(row!);
   }
 
-  async latest(ref: string): Promise<ValidationReport | null> {
-    const [row] = await this.db.select().from(validationReports).where(eq(validationReports.ref, ref)).orderBy(desc(validationReports.id)).limit(1);
-    return row ? toReport(row) : null;
+  /** The version's stored reports, newest first (the last MAX_REPORTS_LISTED). */
+  async reports(ref: string): Promise<ValidationReport[]> {
+    parseRef(ref);
+    const rows = await this.db.select().from(validationReports).where(eq(validationReports.ref, ref)).orderBy(desc(validationReports.id)).limit(MAX_REPORTS_LISTED);
+    return rows.map(toReport);
   }
 
   private compare(draft: FeatureVersion, live: FeatureVersion, pairs: [unknown, unknown][]): ValidationCheck[] {

@@ -5,11 +5,15 @@
 import { asc } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { consumerBindings, consumers, features, featureVersions, producerBindings, producers } from '../db/schema.js';
-import { formatRef, type FeatureVersion, type Party } from './model.js';
+import { effectiveStatus, formatRef, type FeatureVersion, type Party } from './model.js';
 import { versionFromRow, type VersionRow } from './registry.js';
 
+/** The start of time: a version mapped "as of" it has its stored status (no sunset has passed yet). */
+const STORED = new Date(0);
+
 export class RegistrySnapshot {
-  private readonly versions = new Map<string, VersionRow>();
+  /** Each version as stored; its status as of now is derived on every use (a sunset can pass at any time). */
+  private readonly versions = new Map<string, FeatureVersion>();
   private readonly entityOfFeature = new Map<string, string>();
   private readonly producers = new Map<string, Party>();
   private readonly consumers = new Map<string, Party>();
@@ -26,7 +30,8 @@ export class RegistrySnapshot {
     producerBindings: { producer: string; feature: string; version: number }[];
     consumerBindings: { consumer: string; feature: string; version: number }[];
   }) {
-    for (const v of rows.versions) this.versions.set(formatRef(v.feature, v.version), v);
+    // Mapped once per snapshot, not per read: the mapping brings the aggregation to canonical form.
+    for (const v of rows.versions) this.versions.set(formatRef(v.feature, v.version), versionFromRow(v, STORED));
     for (const f of rows.features) this.entityOfFeature.set(f.name, f.entity);
     for (const p of rows.producers) this.producers.set(p.name, p);
     for (const c of rows.consumers) this.consumers.set(c.name, c);
@@ -39,8 +44,10 @@ export class RegistrySnapshot {
   }
 
   version(ref: string, now: Date): FeatureVersion | undefined {
-    const row = this.versions.get(ref);
-    return row && versionFromRow(row, now);
+    const version = this.versions.get(ref);
+    if (!version) return undefined;
+    const status = effectiveStatus(version.status, version.sunsetAt, now);
+    return status === version.status ? version : { ...version, status };
   }
 
   entityOf(feature: string): string | undefined {

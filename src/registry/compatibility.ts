@@ -5,7 +5,7 @@
 //   freshness budget, a value that may no longer be null);
 // - WIDENING: every old value is still a valid new value (INT64 → FLOAT64, a longer maxAge, null allowed);
 // - BREAKING: the values mean something else (another or narrower type, another aggregation or window).
-import type { Definition } from './definition.js';
+import { sortKeysDeep, type Definition } from './definition.js';
 import { parseDuration } from './durations.js';
 
 export const COMPATIBILITIES = ['IDENTICAL', 'COMPATIBLE', 'WIDENING', 'BREAKING'] as const;
@@ -32,10 +32,10 @@ export function compareDefinitions(live: Definition, next: Definition): Compatib
   }
   const { metadata: liveMetadata, ...liveComputation } = live.aggregation ?? {};
   const { metadata: nextMetadata, ...nextComputation } = next.aggregation ?? {};
-  if (JSON.stringify(liveComputation) !== JSON.stringify(nextComputation)) {
+  if (!sameJson(liveComputation, nextComputation)) {
     changes.push(['BREAKING', 'aggregation changed: the values are computed differently']);
   }
-  if (JSON.stringify(liveMetadata) !== JSON.stringify(nextMetadata)) {
+  if (!sameJson(liveMetadata, nextMetadata)) {
     changes.push(['COMPATIBLE', 'aggregation.metadata changed (not part of the computation)']);
   }
   const liveMaxAge = parseDuration(live.maxAge, 'maxAge');
@@ -50,3 +50,6 @@ export function compareDefinitions(live: Definition, next: Definition): Compatib
   const worst = changes.reduce((a, [level]) => (COMPATIBILITIES.indexOf(level) > COMPATIBILITIES.indexOf(a) ? level : a), 'COMPATIBLE' as Compatibility);
   return { compatibility: worst, reasons: changes.map(([, reason]) => reason) };
 }
+
+/** Equal as canonical JSON: key order never counts, wherever the value came from. */
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(sortKeysDeep(a)) === JSON.stringify(sortKeysDeep(b));

@@ -62,7 +62,11 @@ function canonicalAggregation(aggregation: unknown): Record<string, unknown> | n
   return sorted;
 }
 
-function sortKeysDeep(value: unknown): unknown {
+/**
+ * The same JSON with every object's keys in sorted order. jsonb hands keys back in an order of its own (shorter
+ * keys first), so anything read from the database is brought back to this form before it is compared or shown.
+ */
+export function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(

@@ -18,8 +18,9 @@ import {
 import { badInput, conflict, notFound } from '../errors.js';
 import { requireAnyTeamRole, requireRole, requireRoleInAny, type Principal } from '../auth/principal.js';
 import { freeText } from '../text.js';
+import { readAuditLog, type AuditEntry, type AuditQuery } from './audit-trail.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
-import { canonicalDefinition, definitionHash, type FeatureVersionInput } from './definition.js';
+import { canonicalDefinition, definitionHash, sortKeysDeep, type FeatureVersionInput } from './definition.js';
 import {
   checkName,
   effectiveStatus,
@@ -169,6 +170,11 @@ export class Registry {
       .orderBy(asc(table.name));
     for (const row of rows) byRef.get(formatRef(row.feature, row.version))?.push(row.party);
     return byRef;
+  }
+
+  /** The audit log, newest first. */
+  auditLog(query: AuditQuery): Promise<AuditEntry[]> {
+    return readAuditLog(this.db, query);
   }
 
   /**
@@ -570,7 +576,7 @@ export function versionFromRow(row: VersionRow, now: Date): FeatureVersion {
     valueType: row.valueType as ValueType,
     window: row.window,
     maxAge: row.maxAge,
-    aggregation: row.aggregation as Record<string, unknown> | null,
+    aggregation: sortKeysDeep(row.aggregation) as Record<string, unknown> | null,
     description: row.description,
     nullable: row.nullable,
     definitionHash: row.definitionHash,
