@@ -9,12 +9,14 @@ import type { Alerts } from '../monitoring/alerts.js';
 import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
+import type { Definitions } from '../registry/plan.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistryLoaders } from './loaders.js';
 
 /** The domain services of one instance, shared by all requests. */
 export interface Services {
   registry: Registry;
+  definitions: Definitions;
   apiKeys: ApiKeys;
   reader: OnlineReader;
   writer: ValueWriter;

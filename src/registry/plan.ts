@@ -1,0 +1,441 @@
+// Definitions as code (DESIGN section 7): what applying a manifest would change in the registry (the plan),
+// carrying it out (all or nothing, and only if it is still the plan the caller reviewed), and the registry's
+// state as a manifest (export). The plan is computed here and only here, so the canonical form of a definition
+// and the rules of what a manifest means live in one place; the command-line tool only shows what this says.
+//
+// What a manifest means:
+// - a feature entry resolves to the existing version with the same canonical definition (any status but
+//   RETIRED), or becomes a new version (the feature's first ACTIVE, later ones DRAFT): "the manifest's version";
+// - a consumer is pinned to the manifest's version once it is not a DRAFT; while it is, the consumer stays;
+// - a producer is bound to the manifest's version of what it `writes` and unbound from the rest, except that
+//   while that version is a DRAFT a binding to the live version is kept (shadow writes); bindings to RETIRED
+//   versions are history and left alone;
+// - `writes` / `reads` may name a feature the manifest does not define: it stands for its live version;
+// - what the manifest does not name is left alone, and nothing is ever deleted.
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { requireAnyTeamRole, type Principal } from '../auth/principal.js';
+import { CodedError, conflict, notFound } from '../errors.js';
+import { compareDefinitions, type Compatibility } from './compatibility.js';
+import { sortKeysDeep, type Definition } from './definition.js';
+import { entryError, forEntry, parseManifest, type EntryRef, type Manifest, type PartyEntry } from './manifest.js';
+import { formatRef, liveVersion, type FeatureVersion, type Party, type VersionStatus } from './model.js';
+import type { Registry } from './registry.js';
+
+type From<T> = { from: T; to: T };
+
+/** One change a plan makes, as JSON: what the plan shows, what its hash covers, and what apply carries out. */
+export type PlanAction =
+  | { action: 'registerEntity'; entity: string; keyName: string; description: string | null; owner?: string }
+  | { action: 'describeEntity'; entity: string; description?: From<string | null>; owner?: From<string | null> }
+  | {
+      action: 'registerVersion';
+      ref: string;
+      feature: string;
+      version: number;
+      /** ACTIVE for a feature's first version, else DRAFT. */
+      status: VersionStatus;
+      entity: string;
+      owner: string;
+      definitionHash: string;
+      definition: Definition;
+      /** Against the live version; null when there is none. */
+      compatibility: Compatibility | null;
+      reasons: string[];
+      comparedWith: string | null;
+      /** Consumers pinned to the live version: the ones a BREAKING change concerns. */
+      pinnedConsumers: string[];
+    }
+  | { action: 'registerProducer' | 'registerConsumer'; name: string; owner: string; description: string | null }
+  | { action: 'describeProducer' | 'describeConsumer'; name: string; description: From<string | null> }
+  | { action: 'bindProducer' | 'unbindProducer'; producer: string; refs: string[] }
+  | { action: 'pinConsumer'; consumer: string; feature: string; from: string | null; to: string };
+
+export interface DefinitionPlan {
+  /** sha256 of the canonical actions: the same registry state and manifest give the same hash. */
+  hash: string;
+  changes: number;
+  actions: PlanAction[];
+  /** What the plan leaves waiting (a DRAFT to activate, consumers that stay), as sentences. */
+  notes: string[];
+  /** The plan as a readable table. */
+  text: string;
+}
+
+/** A planned action, the manifest entry it comes from (named when it is refused), and how to carry it out. */
+interface Step {
+  action: PlanAction;
+  at: EntryRef;
+  run: (registry: Registry, principal: Principal) => Promise<void>;
+}
+
+/** Where a feature of the manifest ends up: an existing version, or one to register. */
+interface Resolved {
+  ref: string;
+  status: VersionStatus;
+  /** The feature's live version, when it is another one. */
+  live?: FeatureVersion;
+}
+
+// One key for every instance, so that applies against one database run one at a time.
+const APPLY_LOCK = sql`select pg_advisory_xact_lock(hashtext('feature-registry:applyDefinitions'))`;
+
+export class Definitions {
+  constructor(private readonly registry: Registry) {}
+
+  /** What applying `manifest` would change now. Any caller may plan: it changes nothing. */
+  async plan(manifest: unknown): Promise<DefinitionPlan> {
+    return planOf(await steps(this.registry, parseManifest(manifest)));
+  }
+
+  /**
+   * Applies `manifest` in one transaction, one apply at a time: the plan is computed again inside it, refused
+   * (CONFLICT) when it is not `expectedPlan`, and carried out action by action through the registry's own rules
+   * (the caller needs what each equivalent mutation needs). Any refusal rolls back every action.
+   */
+  async apply(principal: Principal, manifest: unknown, expectedPlan?: string | null): Promise<DefinitionPlan> {
+    requireAnyTeamRole(principal, 'owner', 'applying definitions');
+    const parsed = parseManifest(manifest);
+    return this.registry.atomically(async (registry, tx) => {
+      await tx.execute(APPLY_LOCK);
+      const planned = await steps(registry, parsed);
+      const plan = planOf(planned);
+      if (expectedPlan != null && expectedPlan !== plan.hash) {
+        throw new CodedError(
+          'CONFLICT',
+          `the registry changed since the plan was made (reviewed ${expectedPlan.slice(0, 12)}, now ${plan.hash.slice(0, 12)}): nothing was applied; review the new plan and apply it`,
+          { expectedPlan, plan: plan.hash },
+        );
+      }
+      for (const step of planned.steps) {
+        try {
+          await step.run(registry, principal);
+        } catch (error) {
+          if (error instanceof CodedError && !('entry' in (error.details ?? {}))) throw entryError(step.at, error);
+          throw error;
+        }
+      }
+      return plan;
+    });
+  }
+
+  /**
+   * The registry as a manifest, so that an existing registry can move into git: every entity; every feature
+   * with a version not RETIRED, as its live version (a newer DRAFT a producer writes instead: a rollout under
+   * way), else its latest; producers with the features they write, consumers with those they read.
+   */
+  async export(): Promise<Record<string, unknown>> {
+    const [entities, features, producers, consumers] = await Promise.all([
+      this.registry.entities(),
+      this.registry.features(),
+      this.registry.parties('producer'),
+      this.registry.parties('consumer'),
+    ]);
+    const [versions, producerVersions, consumerVersions] = await Promise.all([
+      this.registry.versionsOfFeatures(features.map((f) => f.name)),
+      this.registry.versionsOfParties('producer', producers.map((p) => p.name)),
+      this.registry.versionsOfParties('consumer', consumers.map((c) => c.name)),
+    ]);
+    const produced = new Set([...producerVersions.values()].flat().map((v) => v.ref));
+    const exported = new Map<string, FeatureVersion>();
+    for (const feature of features) {
+      const version = exportedVersion(versions.filter((v) => v.feature === feature.name), produced);
+      if (version) exported.set(feature.name, version);
+    }
+    const featuresOf = (bound: FeatureVersion[] | undefined) => [
+      ...new Set((bound ?? []).filter((v) => v.status !== 'RETIRED' && exported.has(v.feature)).map((v) => v.feature)),
+    ];
+    return {
+      entities: entities.map((e) => ({ name: e.name, keyName: e.keyName, ...present({ description: e.description, owner: e.owner }) })),
+      features: features
+        .filter((f) => exported.has(f.name))
+        .map((f) => {
+          const v = exported.get(f.name)!;
+          return {
+            name: f.name,
+            entity: f.entity,
+            owner: f.owner,
+            valueType: v.valueType,
+            ...present({ window: v.window }),
+            maxAge: v.maxAge,
+            ...present({ aggregation: v.aggregation, description: v.description, nullable: v.nullable || null }),
+          };
+        }),
+      producers: producers.map((p) => ({ name: p.name, owner: p.owner, ...present({ description: p.description }), writes: featuresOf(producerVersions.get(p.name)) })),
+      consumers: consumers.map((c) => ({ name: c.name, owner: c.owner, ...present({ description: c.description }), reads: featuresOf(consumerVersions.get(c.name)) })),
+    };
+  }
+}
+
+/** What a manifest asks of the registry now: steps in order (entities, versions, producers, consumers) and notes. */
+interface Steps {
+  steps: Step[];
+  notes: string[];
+}
+
+/** The steps that bring the registry to what `manifest` says. */
+async function steps(registry: Registry, manifest: Manifest): Promise<Steps> {
+  const partyFeatures = [...manifest.producers, ...manifest.consumers].flatMap((p) => p.features);
+  const featureNames = [...new Set([...manifest.features.map((f) => f.name), ...partyFeatures])];
+  const [entities, features, versions, producers, consumers, producerVersions, consumerVersions] = await Promise.all([
+    registry.entities([...new Set([...manifest.entities.map((e) => e.name), ...manifest.features.map((f) => f.entity)])]),
+    registry.features(featureNames),
+    registry.versionsOfFeatures(featureNames),
+    registry.parties('producer', manifest.producers.map((p) => p.name)),
+    registry.parties('consumer', manifest.consumers.map((c) => c.name)),
+    registry.versionsOfParties('producer', manifest.producers.map((p) => p.name)),
+    registry.versionsOfParties('consumer', manifest.consumers.map((c) => c.name)),
+  ]);
+  const entityByName = new Map(entities.map((e) => [e.name, e]));
+  const featureByName = new Map(features.map((f) => [f.name, f]));
+  const versionsOf = (feature: string) => versions.filter((v) => v.feature === feature);
+  const lives = features.map((f) => liveVersion(versionsOf(f.name))).filter((v) => v !== undefined);
+  const pinnedToLive = await registry.partiesOfVersions('consumer', lives.map((v) => v.ref));
+
+  const planned: Step[] = [];
+  const notes: string[] = [];
+
+  for (const entry of manifest.entities) {
+    const existing = entityByName.get(entry.name);
+    const input = { name: entry.name, keyName: entry.keyName, description: entry.description, owner: entry.owner };
+    const run = async (r: Registry, principal: Principal) => void (await r.registerEntity(principal, input));
+    if (!existing) {
+      const action: PlanAction = { action: 'registerEntity', entity: entry.name, keyName: entry.keyName, description: entry.description ?? null, ...(entry.owner ? { owner: entry.owner } : {}) };
+      planned.push({ action, at: entry.at, run });
+      continue;
+    }
+    if (existing.keyName !== entry.keyName) {
+      throw entryError(entry.at, conflict(`entity ${entry.name} is registered with key name ${existing.keyName}, not ${entry.keyName}: a key name never changes`));
+    }
+    const description = changed(existing.description, entry.description);
+    const owner = changed(existing.owner, entry.owner);
+    if (description || owner) {
+      planned.push({ action: { action: 'describeEntity', entity: entry.name, ...(description ? { description } : {}), ...(owner ? { owner } : {}) }, at: entry.at, run });
+    }
+  }
+
+  const resolved = new Map<string, Resolved>();
+  for (const entry of manifest.features) {
+    forEntry(entry.at, () => {
+      const feature = featureByName.get(entry.name);
+      if (!entityByName.has(entry.entity) && !manifest.entities.some((e) => e.name === entry.entity)) {
+        throw notFound(`entity ${entry.entity} is neither registered nor in the manifest's entities`);
+      }
+      if (feature && feature.entity !== entry.entity) throw conflict(`feature ${entry.name} describes entity ${feature.entity}, not ${entry.entity}: a feature describes one entity`);
+      if (feature && feature.owner !== entry.owner) throw conflict(`feature ${entry.name} is owned by team ${feature.owner}, not ${entry.owner}: a feature keeps its owner`);
+    });
+    const existing = versionsOf(entry.name);
+    const live = liveVersion(existing);
+    const identical = existing.find((v) => v.definitionHash === entry.definitionHash);
+    if (identical?.status === 'RETIRED') {
+      throw entryError(entry.at, conflict(`this definition is ${identical.ref}, RETIRED since ${identical.sunsetAt?.toISOString()}: a retired definition cannot come back; change it (its description, say) to register a new version`));
+    }
+    if (identical) {
+      resolved.set(entry.name, { ref: identical.ref, status: identical.status, live: live?.ref === identical.ref ? undefined : live });
+      if (identical.status === 'DEPRECATED') notes.push(`${identical.ref} is DEPRECATED (sunset ${identical.sunsetAt?.toISOString()}): consumers pinned to it read flagged values`);
+      continue;
+    }
+    const version = Math.max(0, ...existing.map((v) => v.version)) + 1;
+    const ref = formatRef(entry.name, version);
+    const status: VersionStatus = version === 1 ? 'ACTIVE' : 'DRAFT';
+    resolved.set(entry.name, { ref, status, live });
+    const comparison = live ? compareDefinitions(live, entry.definition) : null;
+    const action: PlanAction = {
+      action: 'registerVersion',
+      ref,
+      feature: entry.name,
+      version,
+      status,
+      entity: entry.entity,
+      owner: entry.owner,
+      definitionHash: entry.definitionHash,
+      definition: entry.definition,
+      compatibility: comparison?.compatibility ?? null,
+      reasons: comparison?.reasons ?? [],
+      comparedWith: live?.ref ?? null,
+      pinnedConsumers: live ? (pinnedToLive.get(live.ref) ?? []).map((c) => c.name) : [],
+    };
+    const input = { feature: entry.name, entity: entry.entity, owner: entry.owner, ...entry.definition };
+    planned.push({
+      action,
+      at: entry.at,
+      run: async (r, principal) => {
+        const registered = await r.registerFeatureVersion(principal, input);
+        // Applies are serialised, but a registration through the API may still land in between.
+        if (!registered.created || registered.version.ref !== ref) {
+          throw conflict(`${entry.name} became ${registered.version.ref} instead of ${ref}: the registry changed during the apply; plan again`);
+        }
+      },
+    });
+  }
+
+  /** The manifest's version of `feature`, or for a feature it does not define, the registry's live version. */
+  const versionFor = (at: EntryRef, feature: string): Resolved =>
+    resolved.get(feature) ??
+    forEntry(at, () => {
+      if (!featureByName.has(feature)) throw notFound(`feature ${feature} is neither registered nor in the manifest's features`);
+      const live = liveVersion(versionsOf(feature));
+      if (!live) throw conflict(`feature ${feature} has no ACTIVE version: define it in the manifest's features`);
+      return { ref: live.ref, status: live.status };
+    });
+
+  for (const entry of manifest.producers) {
+    planned.push(...partySteps('producer', entry, producers));
+    const bound = producerVersions.get(entry.name) ?? [];
+    const boundRefs = new Set(bound.map((v) => v.ref));
+    const target = new Set<string>();
+    for (const feature of entry.features) {
+      const version = versionFor(entry.at, feature);
+      target.add(version.ref);
+      if (version.status === 'DRAFT' && version.live && boundRefs.has(version.live.ref)) {
+        target.add(version.live.ref);
+        notes.push(`${entry.name} stays bound to ${version.live.ref} while ${version.ref} is a DRAFT: it shadow-writes both`);
+      }
+    }
+    const bind = [...target].filter((ref) => !boundRefs.has(ref));
+    const unbind = bound.filter((v) => !target.has(v.ref) && v.status !== 'RETIRED').map((v) => v.ref);
+    if (bind.length > 0) {
+      planned.push({ action: { action: 'bindProducer', producer: entry.name, refs: bind }, at: entry.at, run: async (r, p) => void (await r.bindProducer(p, entry.name, bind)) });
+    }
+    if (unbind.length > 0) {
+      planned.push({ action: { action: 'unbindProducer', producer: entry.name, refs: unbind }, at: entry.at, run: async (r, p) => void (await r.unbindProducer(p, entry.name, unbind)) });
+    }
+  }
+
+  for (const entry of manifest.consumers) {
+    planned.push(...partySteps('consumer', entry, consumers));
+    const pins = new Map((consumerVersions.get(entry.name) ?? []).map((v) => [v.feature, v.ref]));
+    for (const feature of entry.features) {
+      const version = versionFor(entry.at, feature);
+      const pinned = pins.get(feature) ?? null;
+      if (pinned === version.ref) continue;
+      if (version.status === 'DRAFT') {
+        notes.push(`${entry.name} stays ${pinned ? `on ${pinned}` : `without ${feature}`} while ${version.ref} is a DRAFT: validate and activate it, then apply again`);
+        continue;
+      }
+      planned.push({
+        action: { action: 'pinConsumer', consumer: entry.name, feature, from: pinned, to: version.ref },
+        at: entry.at,
+        run: async (r, p) => void (await r.bindConsumer(p, entry.name, [version.ref])),
+      });
+    }
+  }
+  return { steps: planned, notes };
+}
+
+/** Registering a producer or consumer, or changing its description; another owner is a CONFLICT. */
+function partySteps(kind: 'producer' | 'consumer', entry: PartyEntry, registered: Party[]): Step[] {
+  const existing = registered.find((p) => p.name === entry.name);
+  const run = async (r: Registry, principal: Principal) =>
+    void (await r.registerParty(principal, kind, { name: entry.name, owner: entry.owner, description: entry.description }));
+  const Kind = kind === 'producer' ? 'Producer' : 'Consumer';
+  if (!existing) {
+    return [{ action: { action: `register${Kind}`, name: entry.name, owner: entry.owner, description: entry.description ?? null }, at: entry.at, run }];
+  }
+  if (existing.owner !== entry.owner) {
+    throw entryError(entry.at, conflict(`${kind} ${entry.name} is owned by team ${existing.owner}, not ${entry.owner}`));
+  }
+  const description = changed(existing.description, entry.description);
+  return description ? [{ action: { action: `describe${Kind}`, name: entry.name, description }, at: entry.at, run }] : [];
+}
+
+/** from → to when the manifest names a value (`to` not undefined) that differs from the registry's. */
+function changed<T>(from: T | null, to: T | null | undefined): From<T | null> | undefined {
+  return to === undefined || from === to ? undefined : { from, to };
+}
+
+function planOf(planned: Steps): DefinitionPlan {
+  const actions = planned.steps.map((s) => s.action);
+  const hash = createHash('sha256').update(JSON.stringify(sortKeysDeep(actions))).digest('hex');
+  const notes = [...new Set(planned.notes)];
+  return { hash, changes: actions.length, actions, notes, text: planText(actions, notes, hash) };
+}
+
+/** A feature's version in an export: see Definitions.export. */
+function exportedVersion(versions: FeatureVersion[], produced: Set<string>): FeatureVersion | undefined {
+  const candidates = versions.filter((v) => v.status !== 'RETIRED');
+  const live = liveVersion(candidates);
+  const rollout = candidates.filter((v) => v.status === 'DRAFT' && v.version > (live?.version ?? 0) && produced.has(v.ref)).at(-1);
+  return rollout ?? live ?? candidates.at(-1);
+}
+
+/** The fields whose value is not null. */
+function present(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined));
+}
+
+// ---- the readable table ------------------------------------------------------------------------------------
+
+const SIGN: Record<PlanAction['action'], string> = {
+  registerEntity: '+',
+  registerVersion: '+',
+  registerProducer: '+',
+  registerConsumer: '+',
+  bindProducer: '+',
+  unbindProducer: '-',
+  describeEntity: '~',
+  describeProducer: '~',
+  describeConsumer: '~',
+  pinConsumer: '~',
+};
+
+/** One row per action (a sign, what, which, how), the reasons of a new version under it, then the notes. */
+export function planText(actions: PlanAction[], notes: string[], hash: string): string {
+  const rows: [string, string, string, string][] = [];
+  const under: Map<number, string[]> = new Map();
+  for (const a of actions) {
+    const sign = SIGN[a.action];
+    switch (a.action) {
+      case 'registerEntity':
+        rows.push([sign, 'entity', a.entity, `key ${a.keyName}${a.owner ? `, owner ${a.owner}` : ''}`]);
+        break;
+      case 'describeEntity':
+        rows.push([sign, 'entity', a.entity, describeChanges({ description: a.description, owner: a.owner })]);
+        break;
+      case 'registerVersion': {
+        const d = a.definition;
+        const shape = `${d.valueType}${d.window ? `, window ${d.window}` : ''}, maxAge ${d.maxAge}`;
+        const against = a.comparedWith ? `, ${a.compatibility} against ${a.comparedWith}` : '';
+        rows.push([sign, 'version', a.ref, `${a.status}, ${shape}${against}`]);
+        const lines = a.reasons.map((r) => `  ${r}`);
+        if (a.comparedWith) lines.push(`  consumers pinned to ${a.comparedWith}: ${a.pinnedConsumers.join(', ') || 'none'}`);
+        under.set(rows.length - 1, lines);
+        break;
+      }
+      case 'registerProducer':
+      case 'registerConsumer':
+        rows.push([sign, a.action === 'registerProducer' ? 'producer' : 'consumer', a.name, `owner ${a.owner}`]);
+        break;
+      case 'describeProducer':
+      case 'describeConsumer':
+        rows.push([sign, a.action === 'describeProducer' ? 'producer' : 'consumer', a.name, describeChanges({ description: a.description })]);
+        break;
+      case 'bindProducer':
+        rows.push([sign, 'bind', a.producer, `writes ${a.refs.join(', ')}`]);
+        break;
+      case 'unbindProducer':
+        rows.push([sign, 'unbind', a.producer, `no longer writes ${a.refs.join(', ')}`]);
+        break;
+      case 'pinConsumer':
+        rows.push([sign, 'pin', a.consumer, `${a.from ?? `${a.feature} (unpinned)`} → ${a.to}`]);
+        break;
+    }
+  }
+  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
+  const lines = [actions.length === 0 ? 'No changes: the registry matches the manifest.' : `Plan: ${actions.length} change${actions.length === 1 ? '' : 's'}`];
+  rows.forEach((row, i) => {
+    lines.push(`  ${row.slice(0, 3).map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}  ${row[3]}`);
+    for (const line of under.get(i) ?? []) lines.push(`${' '.repeat(widths[0]! + widths[1]! + 6)}${line}`);
+  });
+  if (notes.length > 0) lines.push('', 'Waiting:', ...notes.map((n) => `  - ${n}`));
+  lines.push('', `plan ${hash}`);
+  return lines.join('\n');
+}
+
+function describeChanges(changes: Record<string, From<string | null> | undefined>): string {
+  return Object.entries(changes)
+    .filter(([, c]) => c !== undefined)
+    .map(([field, c]) => `${field} ${JSON.stringify(c!.from)} → ${JSON.stringify(c!.to)}`)
+    .join(', ');
+}
+
