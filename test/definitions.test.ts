@@ -120,7 +120,7 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     expect(planned.code, planned.stderr).toBe(2);
     expect(planned.stdout).toMatch(/^Plan: 6 changes$/m);
     expect(planned.stdout).toMatch(/\+ +version +click_rate_7d@1 +ACTIVE, FLOAT64, window 7d, maxAge 1h/);
-    expect(planned.stdout).toMatch(/~ +pin +ranking_model +click_rate_7d \(unpinned\) → click_rate_7d@1/);
+    expect(planned.stdout).toMatch(/~ +pin +ranking_model +\(none\) → click_rate_7d@1/);
 
     const json = JSON.parse((await cli(service, ['plan', base, '--json'])).stdout);
     expect(json.actions.map((a: { action: string }) => a.action)).toEqual([

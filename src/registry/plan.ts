@@ -417,7 +417,7 @@ export function planText(actions: PlanAction[], notes: string[], hash: string): 
         rows.push([sign, 'unbind', a.producer, `no longer writes ${a.refs.join(', ')}`]);
         break;
       case 'pinConsumer':
-        rows.push([sign, 'pin', a.consumer, `${a.from ?? `${a.feature} (unpinned)`} → ${a.to}`]);
+        rows.push([sign, 'pin', a.consumer, `${a.from ?? '(none)'} → ${a.to}`]);
         break;
     }
   }
