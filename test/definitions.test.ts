@@ -7,13 +7,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import { backends, codes, gql, gqlOk, startTestService } from './support/service.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+// Most tests here run the CLI as a child process several times (each start compiles TypeScript): seconds each
+// on a busy machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 const BASE = `
 entities:

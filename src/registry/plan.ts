@@ -18,8 +18,8 @@ import { requireAnyTeamRole, type Principal } from '../auth/principal.js';
 import { CodedError, conflict, notFound } from '../errors.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { sortKeysDeep, type Definition } from './definition.js';
-import { entryError, forEntry, parseManifest, type EntryRef, type Manifest, type PartyEntry } from './manifest.js';
-import { formatRef, liveVersion, type FeatureVersion, type Party, type VersionStatus } from './model.js';
+import { entryError, forEntry, parseManifest, type EntityEntry, type EntryRef, type FeatureEntry, type Manifest, type PartyEntry } from './manifest.js';
+import { formatRef, liveVersion, type Entity, type Feature, type FeatureVersion, type Party, type VersionStatus } from './model.js';
 import type { Registry } from './registry.js';
 
 type From<T> = { from: T; to: T };
@@ -175,70 +175,115 @@ interface Steps {
 
 /** The steps that bring the registry to what `manifest` says. */
 async function steps(registry: Registry, manifest: Manifest): Promise<Steps> {
-  const partyFeatures = [...manifest.producers, ...manifest.consumers].flatMap((p) => p.features);
-  const featureNames = [...new Set([...manifest.features.map((f) => f.name), ...partyFeatures])];
-  const [entities, features, versions, producers, consumers, producerVersions, consumerVersions] = await Promise.all([
-    registry.entities([...new Set([...manifest.entities.map((e) => e.name), ...manifest.features.map((f) => f.entity)])]),
-    registry.features(featureNames),
-    registry.versionsOfFeatures(featureNames),
-    registry.parties('producer', manifest.producers.map((p) => p.name)),
-    registry.parties('consumer', manifest.consumers.map((c) => c.name)),
-    registry.versionsOfParties('producer', manifest.producers.map((p) => p.name)),
-    registry.versionsOfParties('consumer', manifest.consumers.map((c) => c.name)),
-  ]);
-  const entityByName = new Map(entities.map((e) => [e.name, e]));
-  const featureByName = new Map(features.map((f) => [f.name, f]));
-  const versionsOf = (feature: string) => versions.filter((v) => v.feature === feature);
-  const lives = features.map((f) => liveVersion(versionsOf(f.name))).filter((v) => v !== undefined);
-  const pinnedToLive = await registry.partiesOfVersions('consumer', lives.map((v) => v.ref));
+  const builder = new StepBuilder(manifest, await RegistryState.load(registry, manifest));
+  const planned = [
+    ...manifest.entities.flatMap((entry) => builder.entity(entry)),
+    ...manifest.features.flatMap((entry) => builder.feature(entry)),
+    ...manifest.producers.flatMap((entry) => builder.producer(entry)),
+    ...manifest.consumers.flatMap((entry) => builder.consumer(entry)),
+  ];
+  return { steps: planned, notes: builder.notes };
+}
 
-  const planned: Step[] = [];
-  const notes: string[] = [];
+/** What the registry holds now of everything a manifest names, read once. */
+class RegistryState {
+  private constructor(
+    readonly entities: Map<string, Entity>,
+    readonly features: Map<string, Feature>,
+    private readonly versions: FeatureVersion[],
+    readonly producers: Party[],
+    readonly consumers: Party[],
+    readonly producerVersions: Map<string, FeatureVersion[]>,
+    readonly consumerVersions: Map<string, FeatureVersion[]>,
+    /** Live version ref → the consumers pinned to it. */
+    readonly pinnedToLive: Map<string, Party[]>,
+  ) {}
 
-  for (const entry of manifest.entities) {
-    const existing = entityByName.get(entry.name);
+  static async load(registry: Registry, manifest: Manifest): Promise<RegistryState> {
+    const partyFeatures = [...manifest.producers, ...manifest.consumers].flatMap((p) => p.features);
+    const featureNames = [...new Set([...manifest.features.map((f) => f.name), ...partyFeatures])];
+    const entityNames = [...new Set([...manifest.entities.map((e) => e.name), ...manifest.features.map((f) => f.entity)])];
+    const producerNames = manifest.producers.map((p) => p.name);
+    const consumerNames = manifest.consumers.map((c) => c.name);
+    const [entities, features, versions, producers, consumers, producerVersions, consumerVersions] = await Promise.all([
+      registry.entities(entityNames),
+      registry.features(featureNames),
+      registry.versionsOfFeatures(featureNames),
+      registry.parties('producer', producerNames),
+      registry.parties('consumer', consumerNames),
+      registry.versionsOfParties('producer', producerNames),
+      registry.versionsOfParties('consumer', consumerNames),
+    ]);
+    const lives = features.map((f) => liveVersion(versions.filter((v) => v.feature === f.name))).filter((v) => v !== undefined);
+    return new RegistryState(
+      new Map(entities.map((e) => [e.name, e])),
+      new Map(features.map((f) => [f.name, f])),
+      versions,
+      producers,
+      consumers,
+      producerVersions,
+      consumerVersions,
+      await registry.partiesOfVersions('consumer', lives.map((v) => v.ref)),
+    );
+  }
+
+  versionsOf(feature: string): FeatureVersion[] {
+    return this.versions.filter((v) => v.feature === feature);
+  }
+}
+
+/** Turns manifest entries into steps against one registry state; remembers where each feature resolved. */
+class StepBuilder {
+  readonly notes: string[] = [];
+  private readonly resolved = new Map<string, Resolved>();
+
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly state: RegistryState,
+  ) {}
+
+  entity(entry: EntityEntry): Step[] {
+    const existing = this.state.entities.get(entry.name);
     const input = { name: entry.name, keyName: entry.keyName, description: entry.description, owner: entry.owner };
     const run = async (r: Registry, principal: Principal) => void (await r.registerEntity(principal, input));
     if (!existing) {
-      const action: PlanAction = { action: 'registerEntity', entity: entry.name, keyName: entry.keyName, description: entry.description ?? null, ...(entry.owner ? { owner: entry.owner } : {}) };
-      planned.push({ action, at: entry.at, run });
-      continue;
+      const owner = entry.owner ? { owner: entry.owner } : {};
+      return [{ action: { action: 'registerEntity', entity: entry.name, keyName: entry.keyName, description: entry.description ?? null, ...owner }, at: entry.at, run }];
     }
     if (existing.keyName !== entry.keyName) {
       throw entryError(entry.at, conflict(`entity ${entry.name} is registered with key name ${existing.keyName}, not ${entry.keyName}: a key name never changes`));
     }
     const description = changed(existing.description, entry.description);
     const owner = changed(existing.owner, entry.owner);
-    if (description || owner) {
-      planned.push({ action: { action: 'describeEntity', entity: entry.name, ...(description ? { description } : {}), ...(owner ? { owner } : {}) }, at: entry.at, run });
-    }
+    if (!description && !owner) return [];
+    return [{ action: { action: 'describeEntity', entity: entry.name, ...(description ? { description } : {}), ...(owner ? { owner } : {}) }, at: entry.at, run }];
   }
 
-  const resolved = new Map<string, Resolved>();
-  for (const entry of manifest.features) {
+  /** The existing version with the same definition, or a new one (the number it will get, compared with the live one). */
+  feature(entry: FeatureEntry): Step[] {
     forEntry(entry.at, () => {
-      const feature = featureByName.get(entry.name);
-      if (!entityByName.has(entry.entity) && !manifest.entities.some((e) => e.name === entry.entity)) {
+      const feature = this.state.features.get(entry.name);
+      if (!this.state.entities.has(entry.entity) && !this.manifest.entities.some((e) => e.name === entry.entity)) {
         throw notFound(`entity ${entry.entity} is neither registered nor in the manifest's entities`);
       }
       if (feature && feature.entity !== entry.entity) throw conflict(`feature ${entry.name} describes entity ${feature.entity}, not ${entry.entity}: a feature describes one entity`);
       if (feature && feature.owner !== entry.owner) throw conflict(`feature ${entry.name} is owned by team ${feature.owner}, not ${entry.owner}: a feature keeps its owner`);
     });
-    const existing = versionsOf(entry.name);
+    const existing = this.state.versionsOf(entry.name);
     const live = liveVersion(existing);
     const identical = existing.find((v) => v.definitionHash === entry.definitionHash);
     if (identical?.status === 'RETIRED') {
       throw entryError(entry.at, conflict(`this definition is ${identical.ref}, RETIRED since ${identical.sunsetAt?.toISOString()}: a retired definition cannot come back; change it (its description, say) to register a new version`));
     }
     if (identical) {
-      resolved.set(entry.name, { ref: identical.ref, status: identical.status, live: live?.ref === identical.ref ? undefined : live });
-      if (identical.status === 'DEPRECATED') notes.push(`${identical.ref} is DEPRECATED (sunset ${identical.sunsetAt?.toISOString()}): consumers pinned to it read flagged values`);
-      continue;
+      this.resolved.set(entry.name, { ref: identical.ref, status: identical.status, live: live?.ref === identical.ref ? undefined : live });
+      if (identical.status === 'DEPRECATED') this.notes.push(`${identical.ref} is DEPRECATED (sunset ${identical.sunsetAt?.toISOString()}): consumers pinned to it read flagged values`);
+      return [];
     }
     const version = Math.max(0, ...existing.map((v) => v.version)) + 1;
     const ref = formatRef(entry.name, version);
     const status: VersionStatus = version === 1 ? 'ACTIVE' : 'DRAFT';
-    resolved.set(entry.name, { ref, status, live });
+    this.resolved.set(entry.name, { ref, status, live });
     const comparison = live ? compareDefinitions(live, entry.definition) : null;
     const action: PlanAction = {
       action: 'registerVersion',
@@ -253,64 +298,51 @@ async function steps(registry: Registry, manifest: Manifest): Promise<Steps> {
       compatibility: comparison?.compatibility ?? null,
       reasons: comparison?.reasons ?? [],
       comparedWith: live?.ref ?? null,
-      pinnedConsumers: live ? (pinnedToLive.get(live.ref) ?? []).map((c) => c.name) : [],
+      pinnedConsumers: live ? (this.state.pinnedToLive.get(live.ref) ?? []).map((c) => c.name) : [],
     };
     const input = { feature: entry.name, entity: entry.entity, owner: entry.owner, ...entry.definition };
-    planned.push({
-      action,
-      at: entry.at,
-      run: async (r, principal) => {
-        const registered = await r.registerFeatureVersion(principal, input);
-        // Applies are serialised, but a registration through the API may still land in between.
-        if (!registered.created || registered.version.ref !== ref) {
-          throw conflict(`${entry.name} became ${registered.version.ref} instead of ${ref}: the registry changed during the apply; plan again`);
-        }
-      },
-    });
+    const run = async (r: Registry, principal: Principal) => {
+      const registered = await r.registerFeatureVersion(principal, input);
+      // Applies are serialised, but a registration through the API may still land in between.
+      if (!registered.created || registered.version.ref !== ref) {
+        throw conflict(`${entry.name} became ${registered.version.ref} instead of ${ref}: the registry changed during the apply; plan again`);
+      }
+    };
+    return [{ action, at: entry.at, run }];
   }
 
-  /** The manifest's version of `feature`, or for a feature it does not define, the registry's live version. */
-  const versionFor = (at: EntryRef, feature: string): Resolved =>
-    resolved.get(feature) ??
-    forEntry(at, () => {
-      if (!featureByName.has(feature)) throw notFound(`feature ${feature} is neither registered nor in the manifest's features`);
-      const live = liveVersion(versionsOf(feature));
-      if (!live) throw conflict(`feature ${feature} has no ACTIVE version: define it in the manifest's features`);
-      return { ref: live.ref, status: live.status };
-    });
-
-  for (const entry of manifest.producers) {
-    planned.push(...partySteps('producer', entry, producers));
-    const bound = producerVersions.get(entry.name) ?? [];
+  /** Bound to the manifest's version of what it writes (and the live one while that is a DRAFT), unbound from the rest. */
+  producer(entry: PartyEntry): Step[] {
+    const bound = this.state.producerVersions.get(entry.name) ?? [];
     const boundRefs = new Set(bound.map((v) => v.ref));
     const target = new Set<string>();
     for (const feature of entry.features) {
-      const version = versionFor(entry.at, feature);
+      const version = this.versionFor(entry.at, feature);
       target.add(version.ref);
       if (version.status === 'DRAFT' && version.live && boundRefs.has(version.live.ref)) {
         target.add(version.live.ref);
-        notes.push(`${entry.name} stays bound to ${version.live.ref} while ${version.ref} is a DRAFT: it shadow-writes both`);
+        this.notes.push(`${entry.name} stays bound to ${version.live.ref} while ${version.ref} is a DRAFT: it shadow-writes both`);
       }
     }
     const bind = [...target].filter((ref) => !boundRefs.has(ref));
     const unbind = bound.filter((v) => !target.has(v.ref) && v.status !== 'RETIRED').map((v) => v.ref);
-    if (bind.length > 0) {
-      planned.push({ action: { action: 'bindProducer', producer: entry.name, refs: bind }, at: entry.at, run: async (r, p) => void (await r.bindProducer(p, entry.name, bind)) });
-    }
-    if (unbind.length > 0) {
-      planned.push({ action: { action: 'unbindProducer', producer: entry.name, refs: unbind }, at: entry.at, run: async (r, p) => void (await r.unbindProducer(p, entry.name, unbind)) });
-    }
+    return [
+      ...partySteps('producer', entry, this.state.producers),
+      ...(bind.length === 0 ? [] : [{ action: { action: 'bindProducer', producer: entry.name, refs: bind }, at: entry.at, run: async (r, p) => void (await r.bindProducer(p, entry.name, bind)) } satisfies Step]),
+      ...(unbind.length === 0 ? [] : [{ action: { action: 'unbindProducer', producer: entry.name, refs: unbind }, at: entry.at, run: async (r, p) => void (await r.unbindProducer(p, entry.name, unbind)) } satisfies Step]),
+    ];
   }
 
-  for (const entry of manifest.consumers) {
-    planned.push(...partySteps('consumer', entry, consumers));
-    const pins = new Map((consumerVersions.get(entry.name) ?? []).map((v) => [v.feature, v.ref]));
+  /** Pinned to the manifest's version of what it reads, once that is no longer a DRAFT. */
+  consumer(entry: PartyEntry): Step[] {
+    const pins = new Map((this.state.consumerVersions.get(entry.name) ?? []).map((v) => [v.feature, v.ref]));
+    const planned = partySteps('consumer', entry, this.state.consumers);
     for (const feature of entry.features) {
-      const version = versionFor(entry.at, feature);
+      const version = this.versionFor(entry.at, feature);
       const pinned = pins.get(feature) ?? null;
       if (pinned === version.ref) continue;
       if (version.status === 'DRAFT') {
-        notes.push(`${entry.name} stays ${pinned ? `on ${pinned}` : `without ${feature}`} while ${version.ref} is a DRAFT: validate and activate it, then apply again`);
+        this.notes.push(`${entry.name} stays ${pinned ? `on ${pinned}` : `without ${feature}`} while ${version.ref} is a DRAFT: validate and activate it, then apply again`);
         continue;
       }
       planned.push({
@@ -319,8 +351,21 @@ async function steps(registry: Registry, manifest: Manifest): Promise<Steps> {
         run: async (r, p) => void (await r.bindConsumer(p, entry.name, [version.ref])),
       });
     }
+    return planned;
   }
-  return { steps: planned, notes };
+
+  /** The manifest's version of `feature`, or for a feature it does not define, the registry's live version. */
+  private versionFor(at: EntryRef, feature: string): Resolved {
+    return (
+      this.resolved.get(feature) ??
+      forEntry(at, () => {
+        if (!this.state.features.has(feature)) throw notFound(`feature ${feature} is neither registered nor in the manifest's features`);
+        const live = liveVersion(this.state.versionsOf(feature));
+        if (!live) throw conflict(`feature ${feature} has no ACTIVE version: define it in the manifest's features`);
+        return { ref: live.ref, status: live.status };
+      })
+    );
+  }
 }
 
 /** Registering a producer or consumer, or changing its description; another owner is a CONFLICT. */
