@@ -6,7 +6,7 @@
 import { requireRole, type Principal } from '../auth/principal.js';
 import { badInput, notFound, type ErrorCode } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { parseRef } from '../registry/model.js';
+import { isName, parseRef } from '../registry/model.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { FeatureVersion, ValueType } from '../registry/model.js';
@@ -138,7 +138,8 @@ export class ValueWriter {
    * is bound to; bound to two (a shadow write under way), the name is ambiguous and the row is rejected.
    */
   private numbered(snapshot: RegistrySnapshot, producer: string, row: FeatureValueRow, ingestTime: number): FeatureValueRow {
-    if (row.ref.includes('@')) return row;
+    // Anything but a feature name is left to the ref check, which says what a ref looks like.
+    if (!isName(row.ref)) return row;
     const bound = snapshot.boundVersions(producer, row.ref, new Date(ingestTime));
     if (bound.length === 1) return { ...row, ref: bound[0]!.ref };
     if (bound.length === 0) {
