@@ -205,15 +205,14 @@ class RegistryState {
     const entityNames = [...new Set([...manifest.entities.map((e) => e.name), ...manifest.features.map((f) => f.entity)])];
     const producerNames = manifest.producers.map((p) => p.name);
     const consumerNames = manifest.consumers.map((c) => c.name);
-    const [entities, features, versions, producers, consumers, producerVersions, consumerVersions] = await Promise.all([
-      registry.entities(entityNames),
-      registry.features(featureNames),
-      registry.versionsOfFeatures(featureNames),
-      registry.parties('producer', producerNames),
-      registry.parties('consumer', consumerNames),
-      registry.versionsOfParties('producer', producerNames),
-      registry.versionsOfParties('consumer', consumerNames),
-    ]);
+    // One query after another: inside applyDefinitions they share the transaction's one connection.
+    const entities = await registry.entities(entityNames);
+    const features = await registry.features(featureNames);
+    const versions = await registry.versionsOfFeatures(featureNames);
+    const producers = await registry.parties('producer', producerNames);
+    const consumers = await registry.parties('consumer', consumerNames);
+    const producerVersions = await registry.versionsOfParties('producer', producerNames);
+    const consumerVersions = await registry.versionsOfParties('consumer', consumerNames);
     const lives = features.map((f) => liveVersion(versions.filter((v) => v.feature === f.name))).filter((v) => v !== undefined);
     return new RegistryState(
       new Map(entities.map((e) => [e.name, e])),
