@@ -472,7 +472,9 @@ export type Query = {
   /**
    * What applying a definitions manifest would change now (DESIGN section 7): entities to register, new versions
    * (their number, compatibility and the consumers pinned to the live version), producers to bind or unbind,
-   * consumers to pin. manifest: { entities, features, producers, consumers }, as the registry CLI sends it.
+   * consumers to pin. manifest: { entities, features, producers, consumers }, as the registry CLI sends it. A
+   * refused entry is named in the message and in extensions.entry { section, index, name } (extensions.problem:
+   * the message without the entry), so a tool can say which file it came from.
    */
   planDefinitions: DefinitionPlan;
   producer?: Maybe<Producer>;
