@@ -245,6 +245,15 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     expect((await ok(APPLY, { manifest, expectedPlan: fresh.hash })).applyDefinitions.hash).toBe(fresh.hash);
   });
 
+  it('lets one of two concurrent applies of a reviewed plan through; the other finds the plan changed', async () => {
+    const manifest = await yamlOf(BASE.replace('maxAge: 1h', 'maxAge: 3h'));
+    const { planDefinitions: reviewed } = await ok(PLAN, { manifest });
+    const results = await Promise.all([1, 2].map(() => gql(service, APPLY, { manifest, expectedPlan: reviewed.hash })));
+    expect(results.map(codes).sort()).toEqual([[], ['CONFLICT']]);
+    const { feature } = await ok('{ feature(name: "click_rate_7d") { versions { maxAge } } }');
+    expect(feature.versions.filter((v: { maxAge: string }) => v.maxAge === '3h')).toHaveLength(1);
+  });
+
   it('refuses each bad manifest with exit 1, naming the file and the entry, and writes nothing', async () => {
     const bad: [string, string, RegExp][] = [
       ['YAML syntax', BASE.replace('writes: [click_rate_7d] }', 'writes: [click_rate_7d }'), /manifest\.yaml:14:\d+: Flow sequence in block collection must be sufficiently indented/],
