@@ -17,6 +17,7 @@ import { reportingFailures } from './online/failure-reporting.js';
 import type { OnlineStore } from './online/store.js';
 import { ValueWriter } from './online/writer.js';
 import { RegistryCache } from './registry/cache.js';
+import { Definitions } from './registry/plan.js';
 import { Registry } from './registry/registry.js';
 import { HotEntityCache } from './hotkeys/cache.js';
 import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from './hotkeys/hot-keys.js';
@@ -157,6 +158,7 @@ export async function startService(
     const authenticator = new Authenticator(database.db, authEnabled, { graceMs: config.authGraceMs });
     const services: Services = {
       registry,
+      definitions: new Definitions(registry),
       apiKeys: new ApiKeys(database.db, (id) => authenticator.forget(id)),
       registryCache,
       eventLag,

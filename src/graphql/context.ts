@@ -10,6 +10,7 @@ import type { EventLag } from '../online/event-lag.js';
 import type { OnlineReader, ValueLoader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
 import type { RegistryCache } from '../registry/cache.js';
+import type { Definitions } from '../registry/plan.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResponseMedia } from './http-status.js';
 import type { RegistryLoaders } from './loaders.js';
@@ -17,6 +18,7 @@ import type { RegistryLoaders } from './loaders.js';
 /** The domain services of one instance, shared by all requests. */
 export interface Services {
   registry: Registry;
+  definitions: Definitions;
   apiKeys: ApiKeys;
   /** The in-process registry snapshot: request limits price reads and registry-wide lists by it. */
   registryCache: RegistryCache;

@@ -114,6 +114,24 @@ export type CreatedApiKey = {
 };
 
 /**
+ * A plan: the actions applying a manifest would carry out, each a JSON object with an `action`
+ * (registerEntity, describeEntity, registerVersion, registerProducer, describeProducer, registerConsumer,
+ * describeConsumer, bindProducer, unbindProducer, pinConsumer). Identical definitions show nothing.
+ */
+export type DefinitionPlan = {
+  __typename?: 'DefinitionPlan';
+  actions: Array<Scalars['JSON']['output']>;
+  /** How many actions; 0 when the registry already matches the manifest. */
+  changes: Scalars['Int']['output'];
+  /** sha256 of the canonical actions: pass it to applyDefinitions as expectedPlan. */
+  hash: Scalars['String']['output'];
+  /** What stays waiting: a DRAFT to validate and activate, consumers that stay where they are, shadow writes. */
+  notes: Array<Scalars['String']['output']>;
+  /** The plan as a readable table. */
+  text: Scalars['String']['output'];
+};
+
+/**
  * The distribution of a version's accepted values in one time bucket. The numbers are the values (INT64,
  * FLOAT64), 0/1 (BOOL), or lengths (STRING and lists).
  */
@@ -171,6 +189,7 @@ export type FeatureValueInput = {
   entityKey: Scalars['String']['input'];
   /** When the event happened; at most MAX_FUTURE_SKEW (default 30s) in the future. Kept to the millisecond: finer digits are dropped. */
   eventTime: Scalars['DateTime']['input'];
+  /** name@N, or the bare feature name when the producer is bound to exactly one live version of it (two: CONFLICT). */
   ref: Scalars['String']['input'];
   /** Checked strictly against the version's type: INT64 beyond ±2^53 as a decimal string; strings without NUL or lone surrogates. */
   value?: InputMaybe<Scalars['JSON']['input']>;
@@ -259,6 +278,12 @@ export type Mutation = {
    * version.reactivated. RETIRED is final.
    */
   activateFeatureVersion?: Maybe<FeatureVersion>;
+  /**
+   * Applies a definitions manifest in one transaction (all or nothing), one apply at a time. With expectedPlan
+   * (a plan's hash), refused with CONFLICT when the plan has changed since: nothing is applied. Each action needs
+   * what its mutation needs (registerFeatureVersion, bindProducer, ...). Returns the plan it carried out.
+   */
+  applyDefinitions?: Maybe<DefinitionPlan>;
   /** Pins a consumer to one version per feature; binding another version of a feature replaces the old binding. */
   bindConsumer?: Maybe<Consumer>;
   /** Binds a producer to the versions it writes: a grant from each feature's team (an owner of it, or an admin). */
@@ -306,6 +331,17 @@ export type MutationActivateFeatureVersionArgs = {
   force?: InputMaybe<Scalars['Boolean']['input']>;
   reason?: InputMaybe<Scalars['String']['input']>;
   ref: Scalars['String']['input'];
+};
+
+
+/**
+ * Mutations run one after another, in the order written. Their results are nullable so that each field reports its
+ * own result or error: a field that fails is null with its error, and the fields before and after it keep the
+ * results they committed.
+ */
+export type MutationApplyDefinitionsArgs = {
+  expectedPlan?: InputMaybe<Scalars['String']['input']>;
+  manifest: Scalars['JSON']['input'];
 };
 
 
@@ -513,6 +549,8 @@ export type Query = {
   entity?: Maybe<Entity>;
   /** Event lag (ingest time − event time) of a version over the recent window (LAG_WINDOW, default 5 minutes). Null for an unknown version. */
   eventLag?: Maybe<EventLagStats>;
+  /** The registry's current state as a manifest (the live version of each feature), so it can move into git. */
+  exportDefinitions: Scalars['JSON']['output'];
   /** A feature with its versions. */
   feature?: Maybe<Feature>;
   /** One version for each key, without a consumer: for exploration. */
@@ -524,6 +562,14 @@ export type Query = {
   hotKeys: Array<HotKey>;
   /** The consumer's pinned version of each feature for each key, in request order, with freshness and version flags. */
   onlineFeatures: OnlineFeaturesResult;
+  /**
+   * What applying a definitions manifest would change now (DESIGN section 7): entities to register, new versions
+   * (their number, compatibility and the consumers pinned to the live version), producers to bind or unbind,
+   * consumers to pin. manifest: { entities, features, producers, consumers }, as the registry CLI sends it. A
+   * refused entry is named in the message and in extensions.entry { section, index, name } (extensions.problem:
+   * the message without the entry), so a tool can say which file it came from.
+   */
+  planDefinitions: DefinitionPlan;
   producer?: Maybe<Producer>;
   /** The validation reports of a version, newest first. */
   validationReports: Array<ValidationReport>;
@@ -579,6 +625,11 @@ export type QueryHotKeysArgs = {
 export type QueryOnlineFeaturesArgs = {
   consumer: Scalars['String']['input'];
   entityKeys: Array<Scalars['String']['input']>;
+};
+
+
+export type QueryPlanDefinitionsArgs = {
+  manifest: Scalars['JSON']['input'];
 };
 
 
@@ -782,6 +833,7 @@ export type ResolversTypes = {
   Consumer: ResolverTypeWrapper<PartyModel>;
   CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'key'> & { key: ResolversTypes['ApiKey'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DefinitionPlan: ResolverTypeWrapper<DefinitionPlan>;
   DistributionBucket: ResolverTypeWrapper<DistributionBucketModel>;
   Entity: ResolverTypeWrapper<EntityModel>;
   EventLagStats: ResolverTypeWrapper<EventLagStatsModel>;
@@ -825,6 +877,7 @@ export type ResolversParentTypes = {
   Consumer: PartyModel;
   CreatedApiKey: Omit<CreatedApiKey, 'key'> & { key: ResolversParentTypes['ApiKey'] };
   DateTime: Scalars['DateTime']['output'];
+  DefinitionPlan: DefinitionPlan;
   DistributionBucket: DistributionBucketModel;
   Entity: EntityModel;
   EventLagStats: EventLagStatsModel;
@@ -906,6 +959,14 @@ export type CreatedApiKeyResolvers<ContextType = RequestContext, ParentType exte
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DefinitionPlanResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DefinitionPlan'] = ResolversParentTypes['DefinitionPlan']> = {
+  actions?: Resolver<Array<ResolversTypes['JSON']>, ParentType, ContextType>;
+  changes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type DistributionBucketResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DistributionBucket'] = ResolversParentTypes['DistributionBucket']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -993,6 +1054,7 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   activateFeatureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<MutationActivateFeatureVersionArgs, 'ref'>>;
+  applyDefinitions?: Resolver<Maybe<ResolversTypes['DefinitionPlan']>, ParentType, ContextType, RequireFields<MutationApplyDefinitionsArgs, 'manifest'>>;
   bindConsumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<MutationBindConsumerArgs, 'consumer' | 'refs'>>;
   bindProducer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<MutationBindProducerArgs, 'producer' | 'refs'>>;
   createApiKey?: Resolver<Maybe<ResolversTypes['CreatedApiKey']>, ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'label' | 'role' | 'team'>>;
@@ -1050,12 +1112,14 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   consumer?: Resolver<Maybe<ResolversTypes['Consumer']>, ParentType, ContextType, RequireFields<QueryConsumerArgs, 'name'>>;
   entity?: Resolver<Maybe<ResolversTypes['Entity']>, ParentType, ContextType, RequireFields<QueryEntityArgs, 'name'>>;
   eventLag?: Resolver<Maybe<ResolversTypes['EventLagStats']>, ParentType, ContextType, RequireFields<QueryEventLagArgs, 'ref'>>;
+  exportDefinitions?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   feature?: Resolver<Maybe<ResolversTypes['Feature']>, ParentType, ContextType, RequireFields<QueryFeatureArgs, 'name'>>;
   featureValues?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryFeatureValuesArgs, 'entityKeys' | 'ref'>>;
   featureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<QueryFeatureVersionArgs, 'ref'>>;
   features?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
   hotKeys?: Resolver<Array<ResolversTypes['HotKey']>, ParentType, ContextType, RequireFields<QueryHotKeysArgs, 'limit'>>;
   onlineFeatures?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryOnlineFeaturesArgs, 'consumer' | 'entityKeys'>>;
+  planDefinitions?: Resolver<ResolversTypes['DefinitionPlan'], ParentType, ContextType, RequireFields<QueryPlanDefinitionsArgs, 'manifest'>>;
   producer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<QueryProducerArgs, 'name'>>;
   validationReports?: Resolver<Array<ResolversTypes['ValidationReport']>, ParentType, ContextType, RequireFields<QueryValidationReportsArgs, 'ref'>>;
   valueDistribution?: Resolver<Array<ResolversTypes['DistributionBucket']>, ParentType, ContextType, RequireFields<QueryValueDistributionArgs, 'ref'>>;
@@ -1108,6 +1172,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Consumer?: ConsumerResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DefinitionPlan?: DefinitionPlanResolvers<ContextType>;
   DistributionBucket?: DistributionBucketResolvers<ContextType>;
   Entity?: EntityResolvers<ContextType>;
   EventLagStats?: EventLagStatsResolvers<ContextType>;

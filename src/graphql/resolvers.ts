@@ -39,6 +39,8 @@ export const resolvers: Resolvers = {
     alerts: (_, __, { alerts }) => alerts.current(),
     auditLog: (_, query, { registry }) => registry.auditLog(query),
     validationReports: (_, { ref }, { validator }) => validator.reports(ref),
+    planDefinitions: (_, { manifest }, { definitions }) => definitions.plan(manifest),
+    exportDefinitions: (_, __, { definitions }) => definitions.export(),
     hotKeys: (_, { limit }, { hotKeys }) => {
       if (limit !== null && limit !== undefined && (limit < 1 || limit > 1000)) throw badInput('limit must be from 1 to 1000');
       return hotKeys.list(limit ?? 10);
@@ -61,6 +63,7 @@ export const resolvers: Resolvers = {
     bindConsumer: (_, { consumer, refs }, { registry, principal }) => registry.bindConsumer(principal, consumer, refs),
     writeFeatureValues: (_, { producer, rows }, { writer, principal }) => writer.write(principal, producer, rows),
     createApiKey: (_, input, { apiKeys, principal }) => apiKeys.create(principal, input),
+    applyDefinitions: (_, { manifest, expectedPlan }, { definitions, principal }) => definitions.apply(principal, manifest, expectedPlan),
     revokeApiKey: (_, { id }, { apiKeys, principal }) => apiKeys.revoke(principal, id),
   },
 

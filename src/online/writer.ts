@@ -6,7 +6,7 @@
 import { requireRole, type Principal } from '../auth/principal.js';
 import { badInput, notFound, type ErrorCode } from '../errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { checkName, parseRef } from '../registry/model.js';
+import { checkName, isName, parseRef } from '../registry/model.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { FeatureVersion, ValueType } from '../registry/model.js';
@@ -97,7 +97,7 @@ export class ValueWriter {
     rows.forEach((row, index) => {
       let valid: Valid;
       try {
-        valid = this.validate(snapshot, versionOf, producerName, row, ingestTime);
+        valid = this.validate(snapshot, versionOf, producerName, this.numbered(snapshot, producerName, row, ingestTime), ingestTime);
       } catch (error) {
         if (!(error instanceof RowRejected)) throw error;
         errors.push({ index, code: error.code, message: `row ${index}: ${error.message}` });
@@ -135,6 +135,21 @@ export class ValueWriter {
     const result = { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
     this.observer.written(result.accepted, result.superseded, result.rejected);
     return result;
+  }
+
+  /**
+   * The row with `name@N`: a bare feature name stands for the one version of it, not RETIRED, that the producer
+   * is bound to; bound to two (a shadow write under way), the name is ambiguous and the row is rejected.
+   */
+  private numbered(snapshot: RegistrySnapshot, producer: string, row: FeatureValueRow, ingestTime: number): FeatureValueRow {
+    // Anything but a feature name is left to the ref check, which says what a ref looks like.
+    if (!isName(row.ref)) return row;
+    const bound = snapshot.boundVersions(producer, row.ref, new Date(ingestTime));
+    if (bound.length === 1) return { ...row, ref: bound[0]!.ref };
+    if (bound.length === 0) {
+      throw new RowRejected('FORBIDDEN', `producer ${producer} is not bound to a live version of ${JSON.stringify(row.ref)}: write name@N, or bind it with bindProducer`);
+    }
+    throw new RowRejected('CONFLICT', `${row.ref} is ambiguous: producer ${producer} is bound to ${bound.map((v) => v.ref).join(' and ')}; name the version`);
   }
 
   private validate(

@@ -113,6 +113,14 @@ export class RegistrySnapshot {
     return this.counted;
   }
 
+  /** The versions of `feature` a producer is bound to and that are not RETIRED: what a bare feature name in a write means. */
+  boundVersions(producer: string, feature: string, now: Date): FeatureVersion[] {
+    return [...(this.producerRefs.get(producer) ?? [])]
+      .map((ref) => this.version(ref, now)!)
+      .filter((v) => v.feature === feature && v.status !== 'RETIRED')
+      .sort((a, b) => a.version - b.version);
+  }
+
   /** The versions a consumer is pinned to, one per feature, ordered by feature name. */
   pins(consumer: string, now: Date): FeatureVersion[] {
     return (this.consumerRefs.get(consumer) ?? []).map((ref) => this.version(ref, now)!);

@@ -78,7 +78,9 @@ export class Registry {
 
   // ---- reads -------------------------------------------------------------------------------------------
 
-  async entities(names: readonly string[]): Promise<Entity[]> {
+  /** Entities by name; all of them, by name, without `names`. */
+  async entities(names?: readonly string[]): Promise<Entity[]> {
+    if (names === undefined) return this.db.select().from(entities).orderBy(asc(entities.name));
     if (names.length === 0) return [];
     return this.db.select().from(entities).where(inArray(entities.name, [...names]));
   }
@@ -590,6 +592,14 @@ export class Registry {
       await apply(tx, versions);
       return party;
     });
+  }
+
+  /**
+   * Runs `work` as one transaction with a registry on it: every change made through that registry commits or
+   * rolls back with the others (its own transactions become savepoints), with the same rules and audit.
+   */
+  atomically<T>(work: (registry: Registry, tx: Tx) => Promise<T>): Promise<T> {
+    return this.transact((tx) => work(new Registry(tx, { now: this.now }), tx));
   }
 
   /**
