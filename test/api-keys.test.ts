@@ -86,7 +86,7 @@ describe('API keys', () => {
     ]) {
       const response = await create(growthOwner, variables);
       expect(codes(response), JSON.stringify(variables)).toEqual(['FORBIDDEN']);
-      expect(response.status).toBe(200);
+      expect(response.status).toBe(403);
     }
     expect(codes(await create(growthReader, { team: 'growth', role: 'reader', label: 'mine' }))).toEqual(['FORBIDDEN']);
   });

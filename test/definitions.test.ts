@@ -297,7 +297,8 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     for (const bad of cases) {
       for (const query of [PLAN, APPLY]) {
         const response = await gql(service, query, { manifest: bad });
-        expect(response.status, JSON.stringify(response.errors)).toBe(200);
+        // A client mistake with nothing done: 400 (see "Status codes" in the README).
+        expect(response.status, JSON.stringify(response.errors)).toBe(400);
         expect(codes(response), JSON.stringify(response.errors)).toEqual(['BAD_USER_INPUT']);
       }
     }
