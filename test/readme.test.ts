@@ -66,6 +66,43 @@ const EXPECTATIONS: [string, Check][] = [
     expect(d.feature.versions[0]).toMatchObject({ producers: [{ name: 'clicks_pipeline' }], consumers: [{ name: 'ranking_model' }] });
     expect(d.featureValues.rows).toEqual([{ entityKey: 'u1', features: [{ ref: 'click_rate_7d@1', value: 0.12, flags: expect.arrayContaining(['STALE']) }] }]);
   })],
+  ['bindings { version', ok((d) => {
+    expect(d.producer.bindings).toEqual([{ version: { ref: 'click_rate_7d@1' }, lastWrittenAt: expect.any(String), movedOn: false }]);
+  })],
+  ['auditLog(subject: "click_rate_7d@2"', ok((d) => {
+    expect(d.auditLog.map((e: { action: string }) => e.action)).toEqual(['version.activate.forced', 'version.register']);
+    expect(d.auditLog[0]).toMatchObject({ actor: 'anonymous', subject: 'version:click_rate_7d@2', reason: 'new pipeline, checked offline' });
+    expect(d.validationReports).toEqual([]);
+  })],
+  ['{ consumer(name: "ranking_model")', ok((d) => {
+    expect(d.consumer.versions).toEqual([{ ref: 'click_rate_7d@1', definitionHash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+  })],
+  ['entities: [{ name: "user"', ok((d) => {
+    expect(d.applyDefinitions.changes).toBe(5);
+    expect(d.applyDefinitions.actions[0]).toMatchObject({ action: 'registerVersion', ref: 'sessions_1d@1', status: 'ACTIVE' });
+    expect(d.applyDefinitions.text).toMatch(/sessions_1d@1/);
+  })],
+  ['value: 3, eventTime', ok((d) => {
+    expect(d.writeFeatureValues).toEqual({ accepted: 1, rejected: 0, errors: [] });
+  })],
+  ['planDefinitions(', ok((d) => {
+    expect(d.planDefinitions.changes).toBe(2);
+    expect(d.planDefinitions.actions[0]).toMatchObject({ action: 'registerVersion', ref: 'sessions_1d@2', status: 'DRAFT', compatibility: 'BREAKING', pinnedConsumers: ['churn_model'] });
+    expect(d.planDefinitions.notes).toHaveLength(2);
+    expect(d.planDefinitions.hash).toMatch(/^[0-9a-f]{64}$/);
+  })],
+  ['}) { changes text }', ok((d) => {
+    expect(d.applyDefinitions.changes).toBe(2);
+  })],
+  ['bare: writeFeatureValues', ok((d) => {
+    expect(d.bare).toMatchObject({ accepted: 0, rejected: 1, errors: [{ index: 0, code: 'CONFLICT' }] });
+    expect(d.bare.errors[0].message).toMatch(/sessions_1d is ambiguous/);
+    expect(d.numbered).toEqual({ accepted: 2, rejected: 0 });
+  })],
+  ['createApiKey(', ok((d) => {
+    expect(d.createApiKey.secret).toMatch(/^frk_[A-Za-z0-9_-]{43}$/);
+    expect(d.createApiKey.key).toEqual({ id: expect.any(String), team: 'growth', role: 'producer', label: 'clicks pipeline, prod', expiresAt: '2030-06-01T00:00:00.000Z' });
+  })],
 ];
 
 describe('README', () => {

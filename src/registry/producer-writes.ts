@@ -22,10 +22,13 @@ export class ProducerWrites {
   private readonly own = new Map<string, Map<string, number>>();
   /** `producer \0 ref` of the times recorded since the last flush. */
   private dirty = new Set<string>();
-  private cached?: { writes: Promise<LastWrites>; until: number };
-  private refreshing?: Promise<void>;
-  /** The times last read from PostgreSQL. */
-  private loaded: LastWrites = new Map();
+  /** The times last read from PostgreSQL, and until when they are fresh. */
+  private loaded?: { writes: LastWrites; until: number };
+  private firstLoad?: Promise<unknown>;
+  private refreshing?: Promise<unknown>;
+  /** Counts changes to `own`, so that an answer is rebuilt only when something new was written here. */
+  private ownChanges = 0;
+  private answer?: { from: { writes: LastWrites }; ownChanges: number; writes: LastWrites };
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
@@ -47,27 +50,37 @@ export class ProducerWrites {
 
   /** `producer` wrote (or tried to write: superseded rows count) rows of these versions at `at`. */
   record(producer: string, refs: Iterable<string>, at: number): void {
-    for (const ref of refs) if (keepNewest(this.own, ref, producer, at)) this.dirty.add(`${producer}\u0000${ref}`);
+    for (const ref of refs) {
+      if (keepNewest(this.own, ref, producer, at)) {
+        this.dirty.add(`${producer}\u0000${ref}`);
+        this.ownChanges++;
+      }
+    }
   }
 
   /**
-   * The newest write of each version by each producer, across all instances. Once loaded, an answer is reused
-   * for a TTL and then refreshed in the background while the previous one is still served: a read never waits
-   * on PostgreSQL but the first time, and while PostgreSQL is down the last times read (with this instance's
-   * own since) keep the verdicts going.
+   * The newest write of each version by each producer, across all instances, with this instance's own writes
+   * as soon as they are made. What was read from PostgreSQL is reused for a TTL and then refreshed in the
+   * background while the previous times are still served: a read never waits on PostgreSQL but the first time,
+   * and while PostgreSQL is down the last times read (with this instance's own since) keep the verdicts going.
    */
-  lastWrites(): Promise<LastWrites> {
-    const now = this.now();
-    if (!this.cached) {
-      this.cached = { writes: this.load(), until: now + this.options.ttlMs };
-      this.cached.writes.catch(() => (this.cached = undefined));
-    } else if (this.cached.until <= now && !this.refreshing) {
-      this.refreshing = this.load().then(
-        (writes) => void (this.cached = { writes: Promise.resolve(writes), until: this.now() + this.options.ttlMs }),
-        () => void (this.cached = { writes: Promise.resolve(this.withOwn(this.loaded)), until: this.now() + this.options.ttlMs }),
-      ).finally(() => (this.refreshing = undefined));
+  async lastWrites(): Promise<LastWrites> {
+    if (!this.loaded) {
+      this.firstLoad ??= this.load().finally(() => (this.firstLoad = undefined));
+      await this.firstLoad;
+    } else if (this.loaded.until <= this.now() && !this.refreshing) {
+      this.refreshing = this.load()
+        .catch(() => {
+          // PostgreSQL unreachable: keep serving what was read last, and try again after a TTL.
+          this.loaded = { writes: this.loaded!.writes, until: this.now() + this.options.ttlMs };
+        })
+        .finally(() => (this.refreshing = undefined));
     }
-    return this.cached.writes;
+    const loaded = this.loaded!;
+    if (this.answer?.from !== loaded || this.answer.ownChanges !== this.ownChanges) {
+      this.answer = { from: loaded, ownChanges: this.ownChanges, writes: this.withOwn(loaded.writes) };
+    }
+    return this.answer.writes;
   }
 
   /** Adds the times recorded since the last flush to PostgreSQL, in one statement. */
@@ -99,15 +112,14 @@ export class ProducerWrites {
     }
   }
 
-  private async load(): Promise<LastWrites> {
+  private async load(): Promise<void> {
     const rows = await queryRows<{ producer: string; feature: string; version: number; at: number | string }>(
       this.db,
       sql`select producer, feature, version, (extract(epoch from last_written_at) * 1000)::float8 as at from producer_writes`,
     );
     const loaded = new Map<string, Map<string, number>>();
     for (const r of rows) keepNewest(loaded, formatRef(r.feature, r.version), r.producer, Math.round(Number(r.at)));
-    this.loaded = loaded;
-    return this.withOwn(loaded);
+    this.loaded = { writes: loaded, until: this.now() + this.options.ttlMs };
   }
 
   /** `loaded` with this instance's own times added (a copy: `loaded` stays as read). */
