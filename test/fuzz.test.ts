@@ -16,6 +16,7 @@ import { gql, gqlOk, onlineBackends, startTestService } from './support/service.
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const REQUESTS_PER_STORE = 1_200;
+const MALFORMED_REQUESTS = 600;
 
 /** mulberry32: a small, fast, seedable PRNG; the same seed gives the same requests. */
 function mulberry32(seed: number): () => number {
@@ -301,6 +302,25 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
     await database?.close();
   });
 
+  it(`answers ${MALFORMED_REQUESTS} malformed HTTP requests (broken JSON, wrong shapes, mutated queries) with a 4xx, never a 5xx`, async () => {
+    const random = mulberry32(SEED ^ 0x0bad_f00d);
+    const inputs = new Inputs(random, { entity, refs, lifecycleRefs, producer, consumer });
+    const failures: string[] = [];
+    for (let i = 0; i < MALFORMED_REQUESTS; i++) {
+      const request = malformedRequest(random, inputs);
+      const response = await fetch(`${service.url}/graphql${request.search ?? ''}`, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+      });
+      const text = await response.text();
+      if (response.status >= 500 || text.includes('INTERNAL_SERVER_ERROR')) {
+        failures.push(`request ${i}: HTTP ${response.status} ${text.slice(0, 200)} for ${request.method} ${request.search ?? ''} ${String(request.body).slice(0, 120)}`);
+      }
+    }
+    expect(failures.slice(0, 5), `${failures.length} of ${MALFORMED_REQUESTS} requests failed (seed ${SEED})`).toEqual([]);
+  });
+
   it(`answers ${REQUESTS_PER_STORE} malformed requests without a 5xx or an internal error, and stores nothing malformed`, async () => {
     console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}) on ${backend.name}`);
     const inputs = new Inputs(mulberry32(SEED), { entity, refs, lifecycleRefs, producer, consumer });
@@ -386,4 +406,53 @@ async function redisValues(env: Record<string, string>, pattern: string): Promis
     else clients.forEach((c) => c.disconnect());
   }
   return found;
+}
+
+/** A request a careless or hostile client might send: every part of it may be wrong. */
+function malformedRequest(random: () => number, inputs: Inputs): { method: string; search?: string; headers: Record<string, string>; body?: string } {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const { query, variables } = inputs.request();
+  const mutated = mutate(random, query);
+  const json = (value: unknown) => JSON.stringify(value);
+  const bodies = [
+    () => json({ query: mutated, variables }),
+    () => json({ query, variables }).slice(0, Math.floor(random() * 200)),
+    () => json({ query: 42 }),
+    () => json({ query, variables: 'not an object' }),
+    () => json({ query, variables: [1, 2, 3] }),
+    () => json({ query, operationName: 7 }),
+    () => json({ query, operationName: 'NoSuchOperation' }),
+    () => json([{ query }, { query }]),
+    () => json('just a string'),
+    () => json(null),
+    () => json({ variables }),
+    () => json({ query: `query Q($k: [String!]!) { featureValues(ref: "x@1", entityKeys: $k) { rows { entityKey } } } ${mutated}`, variables: { k: 'nope' } }),
+    () => json({ query, extensions: { persistedQuery: { version: 1, sha256Hash: pick(['0'.repeat(64), 'zz', 42, '']) } } }),
+    () => json({ query: `{ ${'a: __typename '.repeat(1 + Math.floor(random() * 2000))} }` }),
+    () => json({ query: `${'{ features '.repeat(50)}${'}'.repeat(50)}` }),
+    () => json({ query: `query ($s: Boolean!) { features @skip(if: $s) { name } }`, variables: pick([{}, { s: 'yes' }, { s: null }]) }),
+    () => Buffer.from(Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256))).toString('latin1'),
+    () => '',
+  ];
+  const body = pick(bodies)();
+  return pick([
+    () => ({ method: 'POST', headers: { 'content-type': pick(['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']), accept: pick(['application/json', 'application/graphql-response+json', '*/*', 'text/html']) }, body }),
+    () => ({ method: 'GET', search: `?query=${encodeURIComponent(mutated)}&variables=${encodeURIComponent(pick([json(variables), '{', 'null', '[]']))}`, headers: { accept: pick(['application/json', 'application/graphql-response+json']) } }),
+    () => ({ method: pick(['PUT', 'DELETE', 'PATCH']), headers: { 'content-type': 'application/json' }, body }),
+    () => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: pick(['Bearer', 'Bearer frk_not-a-key', `Bearer ${'x'.repeat(5000)}`, 'Basic Zm9vOmJhcg==']) }, body }),
+  ])();
+}
+
+/** The query with a few characters deleted, repeated or replaced by GraphQL punctuation. */
+function mutate(random: () => number, query: string): string {
+  let text = query;
+  for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+    const at = Math.floor(random() * (text.length + 1));
+    const edit = Math.floor(random() * 3);
+    const piece = '{}()[]:$@!"\\.,=#\n'.charAt(Math.floor(random() * 17));
+    if (edit === 0) text = text.slice(0, at) + text.slice(at + 1);
+    else if (edit === 1) text = text.slice(0, at) + piece + text.slice(at);
+    else text = text.slice(0, at) + text.slice(at, at + 20).repeat(2) + text.slice(at + 20);
+  }
+  return text;
 }
