@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
 import { queryRows, type Database } from '../src/db/client.js';
-import { backends, codes, gql, gqlOk, startTestService } from './support/service.js';
+import { backends, codes, gql, gqlOk, registryState, startTestService } from './support/service.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -76,23 +76,6 @@ async function manifestDir(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
-/** Every table the registry writes, and a digest of versions and bindings: "nothing written" is this unchanged. */
-async function tableCounts(database: Database) {
-  const [row] = await queryRows<Record<string, number | string>>(
-    database.db,
-    sql`select
-      (select count(*)::int from entities) as entities,
-      (select count(*)::int from features) as features,
-      (select count(*)::int from producers) as producers,
-      (select count(*)::int from consumers) as consumers,
-      (select count(*)::int from audit_log) as audit,
-      (select coalesce(string_agg(feature || version || status, ',' order by feature, version), '') from feature_versions) as versions,
-      (select coalesce(string_agg(producer || feature || version, ',' order by producer, feature, version), '') from producer_bindings) as producer_bindings,
-      (select coalesce(string_agg(consumer || feature || version, ',' order by consumer, feature), '') from consumer_bindings) as consumer_bindings`,
-  );
-  return row;
-}
-
 const yamlOf = async (text: string) => (await import('yaml')).parse(text) as Record<string, unknown>;
 
 describe.each(backends)('definitions as code on $name', (backend) => {
@@ -143,14 +126,14 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     expect((await ok(PINS('ranking_model'))).consumer.versions.map((v: { ref: string }) => v.ref)).toEqual(['click_rate_7d@1']);
     expect((await ok(WRITES('clicks_pipeline'))).producer.versions).toEqual([{ ref: 'click_rate_7d@1' }]);
 
-    const before = await tableCounts(database);
+    const before = await registryState(database);
     const again = await cli(service, ['plan', base]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^No changes: the registry matches the manifest\.$/m);
     const reapplied = await cli(service, ['apply', base, '--yes']);
     expect(reapplied.code).toBe(0);
     expect((await gqlOk(service, PLAN, { manifest: await yamlOf(BASE) })).planDefinitions).toMatchObject({ changes: 0, actions: [], notes: [] });
-    expect(await tableCounts(database)).toEqual(before);
+    expect(await registryState(database)).toEqual(before);
   });
 
   it('reads a directory of manifests as one file: the same plan, hash included', async () => {
@@ -235,11 +218,11 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     const { planDefinitions: reviewed } = await ok(PLAN, { manifest });
     expect(reviewed.actions[0]).toMatchObject({ action: 'registerVersion', version: 4 });
     await ok(`mutation { registerFeatureVersion(input: { feature: "click_rate_7d", entity: "user", owner: "growth", valueType: STRING, maxAge: "1h" }) { version { ref } } }`);
-    const before = await tableCounts(database);
+    const before = await registryState(database);
     const stale = await gql(service, APPLY, { manifest, expectedPlan: reviewed.hash });
     expect(codes(stale)).toEqual(['CONFLICT']);
     expect(stale.errors![0]!.message).toMatch(/changed since the plan was made/);
-    expect(await tableCounts(database)).toEqual(before);
+    expect(await registryState(database)).toEqual(before);
     const { planDefinitions: fresh } = await ok(PLAN, { manifest });
     expect(fresh.actions[0]).toMatchObject({ action: 'registerVersion', version: 5 });
     expect((await ok(APPLY, { manifest, expectedPlan: fresh.hash })).applyDefinitions.hash).toBe(fresh.hash);
@@ -266,11 +249,11 @@ describe.each(backends)('definitions as code on $name', (backend) => {
       ['another owner', BASE.replace('owner: growth\n', 'owner: ads\n'), /features\[0\] \(click_rate_7d\): feature click_rate_7d is owned by team growth, not ads/],
     ];
     for (const [what, text, message] of bad) {
-      const before = await tableCounts(database);
+      const before = await registryState(database);
       const run = await cli(service, ['apply', await file(text), '--yes']);
       expect(run.code, `${what}: ${run.stdout}${run.stderr}`).toBe(1);
       expect(run.stderr, what).toMatch(message);
-      expect(await tableCounts(database), what).toEqual(before);
+      expect(await registryState(database), what).toEqual(before);
     }
     // In a directory, the file that holds the entry and the entry's index in that file.
     const dir = await manifestDir({ 'a.yaml': BASE, 'b.yaml': 'features:\n  - { name: other, entity: user, owner: growth, valueType: FLOAT64, maxAge: soon }\n' });
@@ -293,7 +276,7 @@ describe.each(backends)('definitions as code on $name', (backend) => {
       [manifest],
       'features: []',
     ];
-    const before = await tableCounts(database);
+    const before = await registryState(database);
     for (const bad of cases) {
       for (const query of [PLAN, APPLY]) {
         const response = await gql(service, query, { manifest: bad });
@@ -302,19 +285,19 @@ describe.each(backends)('definitions as code on $name', (backend) => {
         expect(codes(response), JSON.stringify(response.errors)).toEqual(['BAD_USER_INPUT']);
       }
     }
-    expect(await tableCounts(database)).toEqual(before);
+    expect(await registryState(database)).toEqual(before);
   });
 
   it('answers an unknown command (client is not built yet) and an apply with no terminal and no --yes with exit 1', async () => {
     const client = await cli(service, ['client', '--consumer', 'ranking_model']);
     expect(client.code).toBe(1);
     expect(client.stderr).toMatch(/unknown command 'client'/);
-    const before = await tableCounts(database);
+    const before = await registryState(database);
     const run = await cli(service, ['apply', await file(BASE.replace('a signed-up user', 'someone who signed up'))]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/~ +entity +user +description "a signed-up user" → "someone who signed up"/);
     expect(run.stderr).toMatch(/no terminal to ask for confirmation/);
-    expect(await tableCounts(database)).toEqual(before);
+    expect(await registryState(database)).toEqual(before);
   });
 
   it('pins consumers to the same definitions in two registries with different histories', async () => {
@@ -390,11 +373,11 @@ describe.each(backends)('definitions as code with auth on, on $name', (backend) 
   };
 
   it("refuses a feature owned by another team, naming the file and the entry, and writes nothing", async () => {
-    const before = await tableCounts(database);
+    const before = await registryState(database);
     const run = await apply('search.yaml', 'features:\n  - { name: search_ctr, entity: user, owner: search, valueType: FLOAT64, maxAge: 2h }\n', keys.growth!);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/FORBIDDEN: .*search\.yaml: features\[0\] \(search_ctr\): registering a version of search_ctr is for team search/);
-    expect(await tableCounts(database)).toEqual(before);
+    expect(await registryState(database)).toEqual(before);
   });
 
   it('rolls back every earlier action when the last one is refused', async () => {
@@ -408,11 +391,11 @@ producers:
 `;
     const { planDefinitions } = (await gql(service, PLAN, { manifest: await yamlOf(manifest) }, keys.reader)).data!;
     expect(planDefinitions.actions.map((a: { action: string }) => a.action)).toEqual(['registerEntity', 'registerVersion', 'registerProducer', 'bindProducer']);
-    const before = await tableCounts(database);
+    const before = await registryState(database);
     const run = await apply('growth.yaml', manifest, keys.growth!);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/FORBIDDEN: .*growth\.yaml: producers\[0\] \(growth_pipe\): binding producer growth_pipe to search_ctr@1/);
-    expect(await tableCounts(database)).toEqual(before);
+    expect(await registryState(database)).toEqual(before);
 
     // A reader may plan but not apply; the same manifest without the foreign feature applies whole.
     expect(codes(await gql(service, APPLY, { manifest: await yamlOf(manifest) }, keys.reader))).toEqual(['FORBIDDEN']);

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
-import { backends, codes, gql, startTestService } from './support/service.js';
+import { backends, codes, gql, registryState, startTestService } from './support/service.js';
 
 const VERSION_FIELDS = 'ref version status valueType window maxAge aggregation description definitionHash createdAt sunsetAt';
 
@@ -17,38 +17,13 @@ describe.each(backends)('registry on $name', (backend) => {
   let database: Database;
   let service: Service;
 
-  /** Row counts of every registry table, to show that a refused request wrote nothing. */
-  async function tableCounts() {
-    const [row] = await queryRows<Record<string, number>>(
-      database.db,
-      sql`select
-        (select count(*)::int from entities) as entities,
-        (select count(*)::int from features) as features,
-        (select count(*)::int from feature_versions) as versions,
-        (select count(*)::int from producers) as producers,
-        (select count(*)::int from consumers) as consumers,
-        (select count(*)::int from producer_bindings) as producer_bindings,
-        (select count(*)::int from consumer_bindings) as consumer_bindings,
-        (select count(*)::int from audit_log) as audit`,
-    );
-    const [versions] = await queryRows<{ digest: string }>(
-      database.db,
-      sql`select coalesce(string_agg(feature || version || status || coalesce(sunset_at::text, ''), ',' order by feature, version), '') as digest from feature_versions`,
-    );
-    const [bindings] = await queryRows<{ digest: string }>(
-      database.db,
-      sql`select coalesce(string_agg(consumer || feature || version, ',' order by consumer, feature), '') as digest from consumer_bindings`,
-    );
-    return { ...row, versions: versions!.digest, bindings: bindings!.digest };
-  }
-
   /** Runs `request`, expects one error with `code`, and checks that no table changed. */
   async function refused(code: string, request: () => ReturnType<typeof gql>, message?: RegExp) {
-    const before = await tableCounts();
+    const before = await registryState(database);
     const response = await request();
     expect(codes(response), JSON.stringify(response.errors)).toEqual([code]);
     if (message) expect(response.errors![0]!.message).toMatch(message);
-    expect(await tableCounts()).toEqual(before);
+    expect(await registryState(database)).toEqual(before);
     return response;
   }
 

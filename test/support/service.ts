@@ -1,9 +1,10 @@
 // Test helpers for running real service instances: a fresh database per suite on each registry backend
 // (the shared PostgreSQL server, or an in-memory PGlite), instances on free ports, and a GraphQL client.
+import { sql } from 'drizzle-orm';
 import { expect, inject } from 'vitest';
 import { startService, type Service } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { connectPostgres, openPglite, type Database } from '../../src/db/client.js';
+import { connectPostgres, openPglite, queryRows, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createDatabase } from './servers.js';
 
@@ -111,3 +112,23 @@ export async function freshPglite(): Promise<Database> {
 
 /** The codes of a response's errors, in order. */
 export const codes = (response: GraphQLResponse<unknown>) => (response.errors ?? []).map((e) => e.extensions?.code);
+
+/**
+ * Every table the registry writes, as counts and digests of versions (with status and sunset) and bindings:
+ * "a refused request wrote nothing" is this unchanged.
+ */
+export async function registryState(database: Database) {
+  const [row] = await queryRows<Record<string, number | string>>(
+    database.db,
+    sql`select
+      (select count(*)::int from entities) as entities,
+      (select count(*)::int from features) as features,
+      (select count(*)::int from producers) as producers,
+      (select count(*)::int from consumers) as consumers,
+      (select count(*)::int from audit_log) as audit,
+      (select coalesce(string_agg(feature || version || status || coalesce(sunset_at::text, ''), ',' order by feature, version), '') from feature_versions) as versions,
+      (select coalesce(string_agg(producer || feature || version, ',' order by producer, feature, version), '') from producer_bindings) as producer_bindings,
+      (select coalesce(string_agg(consumer || feature || version, ',' order by consumer, feature), '') from consumer_bindings) as consumer_bindings`,
+  );
+  return row;
+}
