@@ -40,6 +40,8 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
   // Pins are ordered by feature name: the merchant's two, then the user's two.
   const f = { name: `m_name_${s}`, risk: `m_risk_${s}`, flag: `u_flag_${s}`, spend: `u_spend_${s}` };
   const ref = (feature: string) => `${feature}@1`;
+  /** Keys of eight entities no feature describes: they make a row long. */
+  const extraKeys = Array.from({ length: 8 }, (_, i) => ({ entity: `extra_${i}`, key: `x${i}` }));
 
   const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
   const row = (keys: Record<string, string>) => ({ keys: Object.entries(keys).map(([entity, key]) => ({ entity, key })) });
@@ -155,6 +157,9 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
         features: [{ ref: ref(f.spend), feature: f.spend, value: 10, flags: [] }],
       },
     ]);
+    // However many keys a row holds.
+    const long = await read({ consumer: fraud, rows: [{ keys: [...extraKeys, { entity: merchant, key: 'm7' }, { entity: user, key: 'u1' }] }], features: [f.spend, f.risk] });
+    expect(valuesOf(long)).toEqual([{ [f.spend]: 10, [f.risk]: 0.1 }]);
     // A row of one key is labelled by the key itself, as an entityKeys row is.
     const single = await read({ consumer: ranking, rows: [row({ [user]: 'u2' })] });
     expect(single.rows[0]).toMatchObject({ entityKey: 'u2', keys: [{ entity: user, key: 'u2' }] });
@@ -181,6 +186,8 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
       [{ consumer: ranking, keys: ['u1'], features: [f.risk] }, new RegExp(`features\\[0\\]: consumer ${ranking} is not pinned to feature "${f.risk}"; it is pinned to ${f.spend}: ask for those, or pin it with bindConsumer`)],
       [{ consumer: ranking, keys: ['u1'], features: [ref(f.spend)] }, new RegExp(`name the feature \\(${f.spend}\\): the consumer's pin decides the version`)],
       [{ consumer: fraud, rows: [row({ [user]: 'u1' }), { keys: [{ entity: user, key: 'u1' }, { entity: merchant, key: 'm7' }, { entity: user, key: 'u2' }] }] }, new RegExp(`rows\\[1\\]\\.keys\\[2\\] repeats entity ${user} \\(rows\\[1\\]\\.keys\\[0\\] has it\\): a row holds one key per entity`)],
+      // A long row (indexed rather than searched along) too.
+      [{ consumer: fraud, rows: [{ keys: [...extraKeys, { entity: user, key: 'u1' }, { entity: merchant, key: 'm7' }, { entity: 'extra_3', key: 'x' }] }] }, /rows\[0\]\.keys\[10\] repeats entity extra_3 \(rows\[0\]\.keys\[3\] has it\)/],
       [{ consumer: fraud, keys: ['u1'], rows: [row({ [user]: 'u1' })] }, /send either entityKeys \(keys of one entity\) or rows \(a key per entity\), not both/],
       [{ consumer: fraud }, /send entityKeys \(keys of one entity\) or rows \(a key per entity, such as \{ keys: /],
       [{ consumer: fraud, rows: [row({ [user]: 'u1', [merchant]: '' })] }, /rows\[0\]\.keys\[1\]\.key is empty/],

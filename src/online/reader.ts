@@ -52,7 +52,7 @@ export interface OnlineValue {
 
 export interface OnlineRow {
   entityKey: string;
-  keys: EntityKey[];
+  keys: readonly EntityKey[];
   features: OnlineValue[];
 }
 

@@ -28,7 +28,7 @@ export interface KeyedRow {
   /** The key of a row of one key; `entity:key` pairs joined by commas for a row of several (a label). */
   entityKey: string;
   /** The row's keys as sent (for entityKeys: the key with the entity of the features read). */
-  keys: EntityKey[];
+  keys: readonly EntityKey[];
   /** The row's key for each entity the read needs, in the order of the read's `entities`. */
   byEntity: string[];
 }
@@ -56,20 +56,21 @@ export function checkSentRows(request: RowsRequest, maxKeyBytes: number): SentRo
   if (rows == null) {
     throw badInput(`send entityKeys (keys of one entity) or rows (a key per entity, such as ${ROW_EXAMPLE})`);
   }
+  // Every row names the same few entities: each name is checked once per request.
+  const entityNames = new Set<string>();
   rows.forEach((row, i) => {
-    const seen = new Map<string, number>();
+    const byEntity = indexByEntity(row.keys);
     row.keys.forEach(({ entity, key }, j) => {
-      checkName(entity, `rows[${i}].keys[${j}].entity`);
+      if (!entityNames.has(entity)) entityNames.add(checkName(entity, `rows[${i}].keys[${j}].entity`));
       const problem = entityKeyProblem(key, maxKeyBytes);
       if (problem) throw badInput(`rows[${i}].keys[${j}].key ${problem}`, { row: i, key: j });
-      const first = seen.get(entity);
-      if (first !== undefined) {
+      const first = firstIndex(row.keys, byEntity, entity);
+      if (first < j) {
         throw badInput(
           `rows[${i}].keys[${j}] repeats entity ${entity} (rows[${i}].keys[${first}] has it): a row holds one key per entity; put the other key in a row of its own`,
           { row: i, key: j },
         );
       }
-      seen.set(entity, j);
     });
   });
   return { rows };
@@ -118,18 +119,39 @@ export function keyRows(sent: SentRows, entities: readonly { entity: string; fea
     const entity = entities[0]?.entity;
     return sent.entityKeys.map((key) => ({ entityKey: key, keys: entity === undefined ? [] : [{ entity, key }], byEntity: entity === undefined ? [] : [key] }));
   }
-  return sent.rows.map((row, i) => ({
-    entityKey: row.keys.length === 1 ? row.keys[0]!.key : row.keys.map((k) => `${k.entity}:${k.key}`).join(','),
-    keys: row.keys.map(({ entity, key }) => ({ entity, key })),
-    byEntity: entities.map(({ entity, features }) => {
-      const found = row.keys.find((k) => k.entity === entity);
-      if (!found) {
-        throw badInput(
-          `rows[${i}] has no key for entity ${entity}, which ${listed(features)} describe${features.length === 1 ? 's' : ''}: add { entity: "${entity}", key: … } to its keys, or leave those features out with features`,
-          { row: i, entity },
-        );
-      }
-      return found.key;
-    }),
-  }));
+  return sent.rows.map((row, i) => {
+    const index = indexByEntity(row.keys);
+    return {
+      entityKey: row.keys.length === 1 ? row.keys[0]!.key : row.keys.map((k) => `${k.entity}:${k.key}`).join(','),
+      keys: row.keys,
+      byEntity: entities.map(({ entity, features }) => {
+        const found = row.keys[firstIndex(row.keys, index, entity)];
+        if (!found) {
+          throw badInput(
+            `rows[${i}] has no key for entity ${entity}, which ${listed(features)} describe${features.length === 1 ? 's' : ''}: add { entity: "${entity}", key: … } to its keys, or leave those features out with features`,
+            { row: i, entity },
+          );
+        }
+        return found.key;
+      }),
+    };
+  });
+}
+
+/** Rows of at most this many keys are searched along; longer ones get an index, so that no row costs keys². */
+const SHORT_ROW = 8;
+
+/** Where each entity first occurs in a long row's keys; undefined for a short row. */
+function indexByEntity(keys: readonly EntityKey[]): Map<string, number> | undefined {
+  if (keys.length <= SHORT_ROW) return undefined;
+  const index = new Map<string, number>();
+  keys.forEach(({ entity }, j) => {
+    if (!index.has(entity)) index.set(entity, j);
+  });
+  return index;
+}
+
+/** Where `entity` first occurs in `keys` (-1 when it does not). */
+function firstIndex(keys: readonly EntityKey[], index: Map<string, number> | undefined, entity: string): number {
+  return index ? (index.get(entity) ?? -1) : keys.findIndex((k) => k.entity === entity);
 }
