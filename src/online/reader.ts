@@ -1,7 +1,8 @@
-// Online reads: the consumer's pinned versions (from the in-process registry cache), each requested key's
-// stored values (batched by a per-request DataLoader into one round trip per store node; a read of more than
-// 5,000 values in slices of 5,000, so that it never holds the event loop for long), and the flags that
-// make a feature store's quiet failures visible in the response itself.
+// Online reads: the consumer's pinned versions (from the in-process registry cache), each requested row's
+// stored values, each key read as the entity it was sent for (rows.ts), batched by a per-request DataLoader
+// into one round trip per store node (a read of more than 5,000 values in slices of 5,000, so that it never
+// holds the event loop for long), and the flags that make a feature store's quiet failures visible in the
+// response itself.
 import DataLoader from 'dataloader';
 import { badInput, notFound, type CodedError } from '../errors.js';
 import { inSlices } from '../event-loop.js';
@@ -15,7 +16,7 @@ import type { ValueDistributions } from '../monitoring/distributions.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
 import { checkValue } from './values.js';
-import { checkSentRows, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
+import { checkSentRows, entitiesOf, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
 
 /** Versions planned at once; a consumer pinned to more is planned in slices, yielding in between. */
 const VERSIONS_PER_SLICE = 16;
@@ -310,16 +311,4 @@ export class OnlineReader {
 /** Adds TYPE_MISMATCH in its READ_FLAGS place: after every version flag but DRIFT. */
 function withTypeMismatch(flags: ReadFlag[]): ReadFlag[] {
   return flags.at(-1) === 'DRIFT' ? [...flags.slice(0, -1), 'TYPE_MISMATCH', 'DRIFT'] : [...flags, 'TYPE_MISMATCH'];
-}
-
-/** The entities `pins` describe, in the order they first occur, each with the features that need it. */
-function entitiesOf(pins: readonly FeatureVersion[], entityOf: (pin: FeatureVersion) => string): { entity: string; features: string[] }[] {
-  const byEntity = new Map<string, string[]>();
-  for (const pin of pins) {
-    const entity = entityOf(pin);
-    const features = byEntity.get(entity);
-    if (features) features.push(pin.feature);
-    else byEntity.set(entity, [pin.feature]);
-  }
-  return [...byEntity].map(([entity, features]) => ({ entity, features }));
 }

@@ -101,6 +101,18 @@ export function selectPins(consumer: string, pins: readonly FeatureVersion[], fe
   });
 }
 
+/** The entities `pins` describe, in the order they first occur, each with the features that need it. */
+export function entitiesOf(pins: readonly FeatureVersion[], entityOf: (pin: FeatureVersion) => string): { entity: string; features: string[] }[] {
+  const byEntity = new Map<string, string[]>();
+  for (const pin of pins) {
+    const entity = entityOf(pin);
+    const features = byEntity.get(entity);
+    if (features) features.push(pin.feature);
+    else byEntity.set(entity, [pin.feature]);
+  }
+  return [...byEntity].map(([entity, features]) => ({ entity, features }));
+}
+
 /**
  * The rows to read, with each row's key for each of `entities` (those the read's features describe, each with
  * the features that need it). Refused: entityKeys when the features describe several entities, and a row without
