@@ -500,7 +500,7 @@ export type OnlineFeaturesResult = {
   __typename?: 'OnlineFeaturesResult';
   /** How many values carry each flag, over the whole response (flags that occur). */
   flagCounts: Array<FlagCount>;
-  /** One per requested key, in request order. */
+  /** One per requested key (entityKeys) or row (rows), in request order. */
   rows: Array<OnlineRow>;
 };
 
