@@ -3,6 +3,7 @@
 // shared 2-core machine a test suite started by someone else halfway through a run halves the figures; this
 // makes such a run visible instead of silently wrong.
 import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 
 /** Linux reports process and machine CPU time in USER_HZ ticks, which is 100 per second on every arch. */
 const TICKS_PER_SECOND = 100;
@@ -75,5 +76,16 @@ export class CpuMeter {
   private snapshot(): Snapshot {
     const { busy, steal } = machineTicks();
     return { at: Date.now(), busyTicks: busy, stealTicks: steal, processTicks: this.processes.map(({ pid }) => processTicks(pid)) };
+  }
+}
+
+/** Redis' own pid (it runs under the test harness), so the CPU meter counts it among the bench's processes. */
+export async function redisPid(url: string): Promise<number> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    return Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1] ?? 0);
+  } finally {
+    client.disconnect();
   }
 }

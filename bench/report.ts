@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { CpuUse } from './cpu.js';
 import { fmtRatio, type HotKeysResult, type HotKeysRun } from './hotkeys.js';
 import type { LoadResult } from './load.js';
+import { rowsLines, type RowsResult } from './rows.js';
 import type { IngestResult } from './setup.js';
 
 /** One server at one batch size: at max, then at half the service's max, throttled two ways. */
@@ -34,7 +35,7 @@ export interface Results {
   /** Share of the machine's CPU that other work used in the second before the bench started (0..1). */
   busyBeforeStart: number;
   loadAverageAtStart: number[];
-  /** What ran (BENCH_SCENARIOS): `reads` (ingest, online reads vs the baseline), `hotkeys` (Redis Cluster). */
+  /** What ran (BENCH_SCENARIOS): `reads` (ingest, online reads vs the baseline), `rows` (multi- vs single-entity reads), `hotkeys` (Redis Cluster). */
   scenarios: string[];
   secondsPerRun: number;
   connections: number;
@@ -42,6 +43,8 @@ export interface Results {
   /** The `reads` scenario's ingest into standalone Redis (absent when it did not run). */
   ingest?: IngestResult & { cpu: CpuUse };
   reads: ReadScenario[];
+  /** The `rows` scenario (absent when it did not run). */
+  rows?: RowsResult;
   /** The `hotkeys` scenario (absent when it did not run). */
   hotKeys?: HotKeysResult;
   /** Every scenario's targets. */
@@ -149,6 +152,9 @@ export function formatTable(results: Results): string {
         Object.entries(read[server]).map(([name, run]): [string, CpuUse | undefined] => [`batch ${read.batch} ${server} ${name}`, run.cpu]),
       ),
     ),
+    ...(results.rows?.runs ?? []).flatMap((run) =>
+      (['single', 'pair', 'multi'] as const).map((name): [string, CpuUse | undefined] => [`rows batch ${run.batch} ${name}`, run[name].load.cpu]),
+    ),
     ...(hot ? [['hot keys: ingest', hot.ingest.cpu] as [string, CpuUse]] : []),
     ...(hot?.probe ? [['hot keys: uniform max probe', hot.probe.cpu] as [string, CpuUse]] : []),
     ...(hot ? hot.runs.map((run): [string, CpuUse] => [`hot keys: ${run.name}`, run.load.cpu]) : []),
@@ -198,6 +204,7 @@ export function formatTable(results: Results): string {
     lines.push('burstiness = busiest 100 ms ÷ mean rate (1 = steady). autocannon\'s overallRate sends each second\'s quota');
     lines.push('back to back, so its "half max" is a saturating burst for part of each second; paced spreads requests evenly.');
   }
+  if (results.rows) lines.push(...rowsLines(results.rows, fmtInt, fmtMs, verdict));
   if (hot) lines.push('', ...formatHotKeys(hot, note));
   lines.push('');
   lines.push(`Targets: ${results.targets.filter((t) => t.met).length} of ${results.targets.length} met.`);

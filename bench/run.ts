@@ -27,7 +27,10 @@
  *     master's INFO commandstats, latency, cache hit ratio, where values were served from, the hot keys the
  *     service lists, and the extra staleness its cache adds to values a writer keeps updating.
  *
- * Environment: BENCH_SCENARIOS (reads,hotkeys: the default, both; `reads` is 1 and 2 above, `hotkeys` is 3),
+ *  4. Rows (bench/rows.ts), between the two: multi-entity reads (rows of user + merchant) against single-entity
+ *     reads of as many values per row, back to back at max on one service: the service's CPU per value.
+ *
+ * Environment: BENCH_SCENARIOS (reads,rows,hotkeys: the default, all three; `reads` is 1 and 2 above, `rows` 4, `hotkeys` 3),
  * BENCH_SECONDS (per run, default 8), BENCH_ENTITIES (default 100000), BENCH_BATCHES (entities
  * per read request, default 100,1), BENCH_PROFILE=1 (the service runs with --cpu-prof; profiles land in
  * bench/results/; summarise them with `npx tsx bench/profile-summary.ts bench/results/CPU.*.cpuprofile`).
@@ -37,10 +40,9 @@ import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
 import { createDatabase, freePort, startPostgres, startRedis, stopAll } from '../test/support/servers.js';
 import { REPO_ROOT, startNodeChild, type NodeChild } from './children.js';
-import { CpuMeter, type CpuUse } from './cpu.js';
+import { CpuMeter, redisPid, type CpuUse } from './cpu.js';
 import {
   CONNECTIONS,
   graphqlBody,
@@ -56,6 +58,7 @@ import {
 } from './load.js';
 import { batchesEnv, positiveEnv, scenariosEnv } from './env.js';
 import { benchHotKeys, hotKeysSettingsFromEnv, type HotKeysResult } from './hotkeys.js';
+import { benchRows, checkRowsTargets, type RowsResult } from './rows.js';
 import { checkTargets, fmtInt, fmtMs, formatTable, writeResults, type ReadScenario, type Results, type ServerRuns } from './report.js';
 import { ingest, register, type IngestResult } from './setup.js';
 import { cpuBusy } from './stats.js';
@@ -97,6 +100,11 @@ async function main(): Promise<void> {
       reads.push(...ran.reads);
       serviceProblems.push(...ran.serviceProblems);
     }
+    let rows: RowsResult | undefined;
+    if (SCENARIOS.includes('rows')) {
+      const nodeFlags = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR] : [];
+      rows = await benchRows(postgres.url, { entities: ENTITIES, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, batches: BATCHES, nodeFlags }, progress, cpuNote);
+    }
     let hotKeys: HotKeysResult | undefined;
     if (SCENARIOS.includes('hotkeys')) hotKeys = await benchHotKeys(postgres.url, HOT_KEYS, progress, cpuNote);
 
@@ -115,8 +123,9 @@ async function main(): Promise<void> {
       entities: ENTITIES,
       ...(ingestResult ? { ingest: ingestResult } : {}),
       reads,
+      ...(rows ? { rows } : {}),
       ...(hotKeys ? { hotKeys } : {}),
-      targets: [...(ingestResult ? checkTargets(ingestResult, reads) : []), ...(hotKeys?.targets ?? [])],
+      targets: [...(ingestResult ? checkTargets(ingestResult, reads) : []), ...(rows ? checkRowsTargets(rows) : []), ...(hotKeys?.targets ?? [])],
       serviceProblems,
       profiles: profiles.map((file) => path.relative(REPO_ROOT, path.join(RESULTS_DIR, file))),
       totalSeconds: (performance.now() - started) / 1000,
@@ -239,17 +248,6 @@ const cpuNote = (cpu: CpuUse) =>
     .filter(([, cores]) => cores >= 0.05)
     .map(([name, cores]) => `${name} ${cores.toFixed(1)}`)
     .join(' + ')} + other ${cpu.other.toFixed(2)}; steal ${cpu.steal.toFixed(2)}`;
-
-/** Redis' own pid (it runs under the test harness), so the CPU meter counts it among the bench's processes. */
-async function redisPid(url: string): Promise<number> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    return Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1] ?? 0);
-  } finally {
-    client.disconnect();
-  }
-}
 
 async function cpuProfiles(): Promise<string[]> {
   try {

@@ -66,14 +66,22 @@ export const WRITE_MUTATION = `mutation ($rows: [FeatureValueInput!]!) {
   writeFeatureValues(producer: "${PRODUCER}", rows: $rows) { accepted superseded rejected errors { index code message } }
 }`;
 
+/** What an ingest writes: these refs for each of the keys `keyOf(0)`, `keyOf(1)`, …: by default the user features. */
+export interface IngestWorkload {
+  refs: readonly string[];
+  keyOf: (i: number) => string;
+}
+
+const USERS: IngestWorkload = { refs: REFS, keyOf: entityKey };
+
 /**
  * Writes every feature of `entities` keys, `batchRows` rows per request, `concurrency` requests in flight.
  * Batch b holds whole entities (all ten features of each), as a pipeline that computes per entity would send.
  * Every batch must come back with all its rows accepted: a write path that drops or refuses rows must not
  * produce a good number.
  */
-export async function ingest(url: string, entities: number, batchRows = 1_000, concurrency = 4): Promise<IngestResult> {
-  const entitiesPerBatch = Math.max(1, Math.floor(batchRows / REFS.length));
+export async function ingest(url: string, entities: number, batchRows = 1_000, concurrency = 4, workload = USERS): Promise<IngestResult> {
+  const entitiesPerBatch = Math.max(1, Math.floor(batchRows / workload.refs.length));
   const batches = Math.ceil(entities / entitiesPerBatch);
   const latencies: number[] = [];
   let next = 0;
@@ -82,7 +90,7 @@ export async function ingest(url: string, entities: number, batchRows = 1_000, c
   const worker = async () => {
     for (let batch = next++; batch < batches; batch = next++) {
       const first = batch * entitiesPerBatch;
-      const batchRowsList = rowsFor(first, Math.min(first + entitiesPerBatch, entities));
+      const batchRowsList = rowsFor(workload, first, Math.min(first + entitiesPerBatch, entities));
       const started = performance.now();
       const { writeFeatureValues: result } = await gql<{
         writeFeatureValues: { accepted: number; superseded: number; rejected: number; errors: { message: string }[] };
@@ -105,7 +113,7 @@ export async function ingest(url: string, entities: number, batchRows = 1_000, c
   return {
     rows,
     batches,
-    batchRows: entitiesPerBatch * REFS.length,
+    batchRows: entitiesPerBatch * workload.refs.length,
     concurrency,
     seconds,
     rowsPerSec: rows / seconds,
@@ -114,13 +122,13 @@ export async function ingest(url: string, entities: number, batchRows = 1_000, c
   };
 }
 
-/** All ten features of keys [from, to): random values, event times a few seconds old (fresh, not STALE). */
-function rowsFor(from: number, to: number) {
+/** Every feature of keys [from, to): random values, event times a few seconds old (fresh, not STALE). */
+function rowsFor({ refs, keyOf }: IngestWorkload, from: number, to: number) {
   const now = Date.now();
   const rows: { ref: string; entityKey: string; value: number; eventTime: string }[] = [];
   for (let i = from; i < to; i++) {
     const eventTime = new Date(now - 1_000 - Math.floor(Math.random() * 4_000)).toISOString();
-    for (const ref of REFS) rows.push({ ref, entityKey: entityKey(i), value: Math.random() * 100, eventTime });
+    for (const ref of refs) rows.push({ ref, entityKey: keyOf(i), value: Math.random() * 100, eventTime });
   }
   return rows;
 }

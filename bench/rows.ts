@@ -1,0 +1,242 @@
+// The rows scenario (`BENCH_SCENARIOS=rows`): what a multi-entity read costs per value, measured on one service
+// against two ways of reading 10 values per row with the same selection:
+// - single: `entityKeys` × the user's ten features, the single-entity read the reads scenario measures (one
+//   entity key, so one Redis HMGET, per ten values);
+// - pair: the same values as the multi-entity read, read today's way: two single-entity reads in one request
+//   (user keys × five user features, merchant keys × five merchant features; two keys per ten values);
+// - multi: `rows` of { user, merchant } × five user and five merchant features (a fraud model's transaction).
+// The cost is the service's CPU time per value served at max throughput; single, pair, multi, then the same in
+// reverse, each read's cheaper run counting (the other was the more disturbed one on a shared machine).
+import { performance } from 'node:perf_hooks';
+import { createDatabase, freePort, startRedis } from '../test/support/servers.js';
+import { startNodeChild } from './children.js';
+import { CpuMeter, redisPid, type CpuUse } from './cpu.js';
+import { keySets, post, runAutocannon, type LoadResult, type Target } from './load.js';
+import { gql, ingest, register } from './setup.js';
+import { CONSUMER, ENTITY, FEATURES, MAX_AGE, OWNER, PRODUCER } from './workload.js';
+
+export const MERCHANT = 'merchant';
+/** The merchant's features: five FLOAT64, version 1 each. */
+const MERCHANT_FEATURES = Array.from({ length: 5 }, (_, i) => `m${i}`);
+/** The fraud model: five user and five merchant features, 10 values per row as the single-entity read. */
+const FRAUD = 'bench_fraud';
+const FRAUD_FEATURES = [...FEATURES.slice(0, 5), ...MERCHANT_FEATURES];
+/** The same features split by entity, for the two single-entity reads of `pair`. */
+const FRAUD_USERS = 'bench_fraud_users';
+const FRAUD_MERCHANTS = 'bench_fraud_merchants';
+const VALUES_PER_ROW = 10;
+/** One merchant for every ten users: rows share merchants, as transactions do. */
+const USERS_PER_MERCHANT = 10;
+const merchantKey = (i: number) => `m${i}`;
+
+const SELECTION = 'rows { entityKey keys { entity key } features { ref value eventTime ageMs flags } }';
+const SINGLE_QUERY = `query ($keys: [String!]!) { onlineFeatures(consumer: "${CONSUMER}", entityKeys: $keys) { ${SELECTION} } }`;
+const MULTI_QUERY = `query ($rows: [EntityRowInput!]!) { onlineFeatures(consumer: "${FRAUD}", rows: $rows) { ${SELECTION} } }`;
+const PAIR_QUERY = `query ($users: [String!]!, $merchants: [String!]!) {
+  users: onlineFeatures(consumer: "${FRAUD_USERS}", entityKeys: $users) { ${SELECTION} }
+  merchants: onlineFeatures(consumer: "${FRAUD_MERCHANTS}", entityKeys: $merchants) { ${SELECTION} }
+}`;
+
+export interface RowsRun {
+  /** Rows per request. */
+  batch: number;
+  single: RowsLoad;
+  pair: RowsLoad;
+  multi: RowsLoad;
+  /** multi ÷ single service CPU per value. */
+  costRatio: number;
+  /** multi ÷ pair service CPU per value: the same values and keys, read as rows or as two entityKeys reads. */
+  pairRatio: number;
+}
+
+export interface RowsLoad {
+  load: LoadResult;
+  valuesPerSec: number;
+  /** The service's CPU time per value served, µs (service cores ÷ values per second). */
+  serviceUsPerValue: number;
+}
+
+export interface RowsResult {
+  users: number;
+  merchants: number;
+  runs: RowsRun[];
+  seconds: number;
+}
+
+/** Above this multi ÷ single cost per value the target is missed: a 5% margin for the noise of back-to-back runs. */
+export const ROWS_COST_RATIO_TARGET = 1.05;
+
+export async function benchRows(
+  postgresUrl: string,
+  settings: { entities: number; seconds: number; warmupSeconds: number; batches: number[]; nodeFlags: string[] },
+  log: (message: string) => void,
+  cpuNote: (cpu: CpuUse) => string,
+): Promise<RowsResult> {
+  const started = performance.now();
+  const users = settings.entities;
+  const merchants = Math.max(1, Math.floor(users / USERS_PER_MERCHANT));
+  log('rows: starting Redis and the service');
+  const redis = await startRedis();
+  const service = await startNodeChild({
+    name: 'service',
+    script: 'src/main.ts',
+    port: await freePort(),
+    // A longer Redis command timeout than the default 500 ms: on a busy machine the ingest would otherwise stop
+    // the run with UNAVAILABLE, and this scenario compares costs, not latency under a timeout.
+    env: {
+      DATABASE_URL: await createDatabase(postgresUrl, 'bench_rows'),
+      REDIS_URL: redis.url,
+      AUTH: 'off',
+      LOG_LEVEL: 'warn',
+      MAX_WRITE_BATCH: '10000',
+      REDIS_COMMAND_TIMEOUT: '5s',
+    },
+    nodeFlags: settings.nodeFlags,
+    expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
+  });
+  try {
+    await register(service.url);
+    await registerMerchants(service.url);
+    log(`rows: ingesting ${users} users × ${FEATURES.length} and ${merchants} merchants × ${MERCHANT_FEATURES.length} features`);
+    await ingest(service.url, users);
+    await ingest(service.url, merchants, 1_000, 4, { refs: MERCHANT_FEATURES.map((f) => `${f}@1`), keyOf: merchantKey });
+    const meter = new CpuMeter({ service: service.pid, redis: await redisPid(redis.url) });
+
+    const runs: RowsRun[] = [];
+    for (const batch of settings.batches) {
+      const sets = keySets(batch, users);
+      const rowsOf = (keys: string[]) =>
+        keys.map((key) => ({ keys: [{ entity: ENTITY, key }, { entity: MERCHANT, key: merchantKey(Number(key.slice(1)) % merchants) }] }));
+      const target = (bodyOf: (keys: string[]) => Buffer): Target => ({ name: 'service', url: service.url, path: '/graphql', bodies: sets.map(bodyOf) });
+      const single = target((keys) => body(SINGLE_QUERY, { keys }));
+      const pair = target((keys) => body(PAIR_QUERY, pairVariables(rowsOf(keys))));
+      const multi = target((keys) => body(MULTI_QUERY, { rows: rowsOf(keys) }));
+      await checkAnswers(service.url, sets[0]!, rowsOf(sets[0]!));
+      const measure = async (target: Target, what: string): Promise<RowsLoad> => {
+        if (settings.warmupSeconds > 0) await runAutocannon(target, settings.warmupSeconds);
+        meter.start();
+        const load = { ...(await runAutocannon(target, settings.seconds)), cpu: meter.stop() };
+        service.assertRunning(`rows batch ${batch} ${what}`);
+        const valuesPerSec = load.reqPerSec * batch * VALUES_PER_ROW;
+        const serviceUsPerValue = ((load.cpu.byProcess.service ?? 0) * 1e6) / valuesPerSec;
+        log(`rows batch ${batch} ${what}: ${Math.round(load.reqPerSec)} req/s, ${Math.round(valuesPerSec)} values/s, ${serviceUsPerValue.toFixed(2)} µs of service CPU per value (${cpuNote(load.cpu)})`);
+        return { load, valuesPerSec, serviceUsPerValue };
+      };
+      // Forward, then in reverse: a machine that gets busier or quieter meanwhile weighs on every read alike.
+      const reads = { single, pair, multi };
+      const order = ['single', 'pair', 'multi'] as const;
+      const loads: Record<string, RowsLoad[]> = { single: [], pair: [], multi: [] };
+      for (const name of [...order, ...[...order].reverse()]) loads[name]!.push(await measure(reads[name], name));
+      const cheapest = (name: string) => loads[name]!.reduce((a, b) => (a.serviceUsPerValue <= b.serviceUsPerValue ? a : b));
+      const [singleLoad, pairLoad, multiLoad] = order.map(cheapest) as [RowsLoad, RowsLoad, RowsLoad];
+      runs.push({
+        batch,
+        single: singleLoad,
+        pair: pairLoad,
+        multi: multiLoad,
+        costRatio: multiLoad.serviceUsPerValue / singleLoad.serviceUsPerValue,
+        pairRatio: multiLoad.serviceUsPerValue / pairLoad.serviceUsPerValue,
+      });
+    }
+    return { users, merchants, runs, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await service.stop();
+    await redis.stop();
+  }
+}
+
+const body = (query: string, variables: Record<string, unknown>) => Buffer.from(JSON.stringify({ query, variables }));
+
+type Row = { keys: { entity: string; key: string }[] };
+
+/** The rows' user keys and merchant keys, for the two single-entity reads of `pair`. */
+const pairVariables = (rows: Row[]) => ({ users: rows.map((r) => r.keys[0]!.key), merchants: rows.map((r) => r.keys[1]!.key) });
+
+/** Entity `merchant`, features m0..m4 bound to the bench's producer, and the fraud model pinned to its ten features. */
+async function registerMerchants(url: string): Promise<void> {
+  await gql(url, `mutation { registerEntity(name: "${MERCHANT}", keyName: "merchant_id") { name } }`);
+  for (const feature of MERCHANT_FEATURES) {
+    await gql(url, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) { created } }`, {
+      input: { feature, entity: MERCHANT, owner: OWNER, valueType: 'FLOAT64', maxAge: MAX_AGE },
+    });
+  }
+  await gql(
+    url,
+    `mutation ($merchant: [String!]!, $fraud: [String!]!, $users: [String!]!) {
+      bindProducer(producer: "${PRODUCER}", refs: $merchant) { name }
+      registerConsumer(name: "${FRAUD}", owner: "${OWNER}") { name }
+      bindConsumer(consumer: "${FRAUD}", refs: $fraud) { name }
+      u: registerConsumer(name: "${FRAUD_USERS}", owner: "${OWNER}") { name }
+      bu: bindConsumer(consumer: "${FRAUD_USERS}", refs: $users) { name }
+      m: registerConsumer(name: "${FRAUD_MERCHANTS}", owner: "${OWNER}") { name }
+      bm: bindConsumer(consumer: "${FRAUD_MERCHANTS}", refs: $merchant) { name }
+    }`,
+    { merchant: MERCHANT_FEATURES.map((f) => `${f}@1`), fraud: FRAUD_FEATURES.map((f) => `${f}@1`), users: FEATURES.slice(0, 5).map((f) => `${f}@1`) },
+  );
+}
+
+interface AnsweredRow {
+  keys: { entity: string; key: string }[];
+  features: { ref: string; value: unknown; flags: string[] }[];
+}
+
+/**
+ * One answer of each read must be complete and right before anything is measured: every multi-entity row its
+ * two keys and ten fresh numbers, equal to the values the two single-entity reads give for the same keys, and
+ * the user's equal to those of the ten-feature single-entity read.
+ */
+async function checkAnswers(url: string, keys: string[], rows: Row[]): Promise<void> {
+  const answer = async (query: string, variables: Record<string, unknown>) => {
+    const { status, body: parsed } = await post(`${url}/graphql`, body(query, variables));
+    if (status !== 200 || parsed.errors?.length) throw new Error(`rows: HTTP ${status}: ${JSON.stringify(parsed).slice(0, 300)}`);
+    return (parsed as unknown as { data: Record<string, { rows: AnsweredRow[] }> }).data;
+  };
+  const multi = (await answer(MULTI_QUERY, { rows })).onlineFeatures!.rows;
+  const single = (await answer(SINGLE_QUERY, { keys })).onlineFeatures!.rows;
+  const pair = await answer(PAIR_QUERY, pairVariables(rows));
+  multi.forEach((row, i) => {
+    const where = `rows: row ${i} (${JSON.stringify(rows[i]!.keys)})`;
+    if (JSON.stringify(row.keys) !== JSON.stringify(rows[i]!.keys)) throw new Error(`${where}: keys ${JSON.stringify(row.keys)}`);
+    if (row.features.map((f) => f.ref).join() !== FRAUD_FEATURES.map((f) => `${f}@1`).join()) throw new Error(`${where}: features ${row.features.map((f) => f.ref).join()}`);
+    const expected = [...pair.users!.rows[i]!.features, ...pair.merchants!.rows[i]!.features].map((f) => f.value);
+    row.features.forEach((f, j) => {
+      if (typeof f.value !== 'number' || f.flags.length > 0 || f.value !== expected[j] || (j < 5 && f.value !== single[i]!.features[j]!.value)) {
+        throw new Error(`${where} ${f.ref}: ${JSON.stringify(f.value)} ${f.flags.join()}, expected ${JSON.stringify(expected[j])} unflagged`);
+      }
+    });
+  });
+}
+
+/** The scenario's target: per batch size, the multi-entity read costs no more per value than the single-entity one. */
+export function checkRowsTargets(result: RowsResult): { what: string; target: string; value: number; met: boolean }[] {
+  return result.runs.flatMap((run) =>
+    (['single', 'pair'] as const).map((against) => {
+      const value = against === 'single' ? run.costRatio : run.pairRatio;
+      return { what: `rows batch ${run.batch}: multi ÷ ${against} service CPU per value`, target: `≤ ${ROWS_COST_RATIO_TARGET}`, value, met: value <= ROWS_COST_RATIO_TARGET };
+    }),
+  );
+}
+
+/** The scenario's lines in the bench's table. */
+export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmtMs: (n: number) => string, verdict: (met: boolean) => string): string[] {
+  const lines = [
+    '',
+    'Rows: multi (rows of user + merchant × 5 + 5 features) vs single (entityKeys, user × 10 features) and pair (the',
+    '  same values as multi in two entityKeys reads in one request: user × 5, merchant × 5),',
+    `  ${fmtInt(result.users)} users, ${fmtInt(result.merchants)} merchants, 10 values per row, back to back at max on one service`,
+    `  ${'batch'.padEnd(7)}${'read'.padEnd(14)}${'req/s'.padStart(9)}${'values/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'service µs/value'.padStart(18)}`,
+  ];
+  for (const run of result.runs) {
+    for (const [name, load] of [['single', run.single], ['pair', run.pair], ['multi', run.multi]] as const) {
+      lines.push(
+        `  ${String(run.batch).padEnd(7)}${name.padEnd(14)}${fmtInt(load.load.reqPerSec).padStart(9)}${fmtInt(load.valuesPerSec).padStart(12)}` +
+          `${fmtMs(load.load.p50Ms).padStart(9)}${fmtMs(load.load.p99Ms).padStart(9)}${load.serviceUsPerValue.toFixed(2).padStart(18)}`,
+      );
+    }
+    for (const [against, ratio] of [['single', run.costRatio], ['pair', run.pairRatio]] as const) {
+      lines.push(`  batch ${run.batch}: multi ÷ ${against} service CPU per value ${ratio.toFixed(2)}, target ≤ ${ROWS_COST_RATIO_TARGET}: ${verdict(ratio <= ROWS_COST_RATIO_TARGET)}`);
+    }
+  }
+  lines.push(`  Rows scenario: ${result.seconds.toFixed(0)} s.`);
+  return lines;
+}
