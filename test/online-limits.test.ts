@@ -173,8 +173,8 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
     // if pins change in between. One request's loader, two reads of 60,000 values each.
     const { reader } = service.services;
     const loader = reader.createLoader();
-    await reader.onlineFeatures(wide, keys(300), loader);
-    await expect(reader.onlineFeatures(wide, keys(300), loader)).rejects.toMatchObject({
+    await reader.onlineFeatures(wide, { entityKeys: keys(300) }, loader);
+    await expect(reader.onlineFeatures(wide, { entityKeys: keys(300) }, loader)).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       details: { values: 120_000, maxValues: 100_000 },
     });

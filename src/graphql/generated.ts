@@ -164,6 +164,22 @@ export type Entity = {
   owner?: Maybe<Scalars['String']['output']>;
 };
 
+export type EntityKey = {
+  __typename?: 'EntityKey';
+  entity: Scalars['String']['output'];
+  key: Scalars['String']['output'];
+};
+
+export type EntityKeyInput = {
+  entity: Scalars['String']['input'];
+  key: Scalars['String']['input'];
+};
+
+/** One row's keys: one per entity. An entity that no feature read needs is allowed and not read. */
+export type EntityRowInput = {
+  keys: Array<EntityKeyInput>;
+};
+
 export type EventLagStats = {
   __typename?: 'EventLagStats';
   /** p95 exceeds the version's window (or maxAge): this sets PRODUCER_LAGGING on reads. */
@@ -490,8 +506,14 @@ export type OnlineFeaturesResult = {
 
 export type OnlineRow = {
   __typename?: 'OnlineRow';
+  /**
+   * The key, for a row of one key (every entityKeys read); for a row of several, its keys as entity:key in
+   * request order joined by commas (user:u1,merchant:m7): a label for logs, read keys to tell them apart.
+   */
   entityKey: Scalars['String']['output'];
   features: Array<OnlineValue>;
+  /** The row's keys as sent, one per entity (for entityKeys: the key, with the entity of the features read). */
+  keys: Array<EntityKey>;
 };
 
 export type OnlineValue = {
@@ -560,7 +582,12 @@ export type Query = {
   features: Array<Feature>;
   /** The cluster-wide most-read entity keys over the hot-key window (HOT_KEY_WINDOW, default 60 s), hottest first. */
   hotKeys: Array<HotKey>;
-  /** The consumer's pinned version of each feature for each key, in request order, with freshness and version flags. */
+  /**
+   * The consumer's pinned version of each feature for each row, in request order, with freshness and version flags.
+   * Send exactly one of entityKeys (the shorthand when every feature read describes one entity) and rows (a key per
+   * entity: { keys: [{ entity: "user", key: "u1" }, { entity: "merchant", key: "m7" }] }). features: read only these
+   * features of the consumer's pins (by feature name, in this order); all of them when left out.
+   */
   onlineFeatures: OnlineFeaturesResult;
   /**
    * What applying a definitions manifest would change now (DESIGN section 7): entities to register, new versions
@@ -624,7 +651,9 @@ export type QueryHotKeysArgs = {
 
 export type QueryOnlineFeaturesArgs = {
   consumer: Scalars['String']['input'];
-  entityKeys: Array<Scalars['String']['input']>;
+  entityKeys?: InputMaybe<Array<Scalars['String']['input']>>;
+  features?: InputMaybe<Array<Scalars['String']['input']>>;
+  rows?: InputMaybe<Array<EntityRowInput>>;
 };
 
 
@@ -836,6 +865,9 @@ export type ResolversTypes = {
   DefinitionPlan: ResolverTypeWrapper<DefinitionPlan>;
   DistributionBucket: ResolverTypeWrapper<DistributionBucketModel>;
   Entity: ResolverTypeWrapper<EntityModel>;
+  EntityKey: ResolverTypeWrapper<EntityKey>;
+  EntityKeyInput: EntityKeyInput;
+  EntityRowInput: EntityRowInput;
   EventLagStats: ResolverTypeWrapper<EventLagStatsModel>;
   Feature: ResolverTypeWrapper<FeatureModel>;
   FeatureValueInput: FeatureValueInput;
@@ -880,6 +912,9 @@ export type ResolversParentTypes = {
   DefinitionPlan: DefinitionPlan;
   DistributionBucket: DistributionBucketModel;
   Entity: EntityModel;
+  EntityKey: EntityKey;
+  EntityKeyInput: EntityKeyInput;
+  EntityRowInput: EntityRowInput;
   EventLagStats: EventLagStatsModel;
   Feature: FeatureModel;
   FeatureValueInput: FeatureValueInput;
@@ -992,6 +1027,11 @@ export type EntityResolvers<ContextType = RequestContext, ParentType extends Res
   owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type EntityKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EntityKey'] = ResolversParentTypes['EntityKey']> = {
+  entity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type EventLagStatsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EventLagStats'] = ResolversParentTypes['EventLagStats']> = {
   exceedsWindow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   maxMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1077,6 +1117,7 @@ export type OnlineFeaturesResultResolvers<ContextType = RequestContext, ParentTy
 export type OnlineRowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineRow'] = ResolversParentTypes['OnlineRow']> = {
   entityKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   features?: Resolver<Array<ResolversTypes['OnlineValue']>, ParentType, ContextType>;
+  keys?: Resolver<Array<ResolversTypes['EntityKey']>, ParentType, ContextType>;
 };
 
 export type OnlineValueResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineValue'] = ResolversParentTypes['OnlineValue']> = {
@@ -1118,7 +1159,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   featureVersion?: Resolver<Maybe<ResolversTypes['FeatureVersion']>, ParentType, ContextType, RequireFields<QueryFeatureVersionArgs, 'ref'>>;
   features?: Resolver<Array<ResolversTypes['Feature']>, ParentType, ContextType>;
   hotKeys?: Resolver<Array<ResolversTypes['HotKey']>, ParentType, ContextType, RequireFields<QueryHotKeysArgs, 'limit'>>;
-  onlineFeatures?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryOnlineFeaturesArgs, 'consumer' | 'entityKeys'>>;
+  onlineFeatures?: Resolver<ResolversTypes['OnlineFeaturesResult'], ParentType, ContextType, RequireFields<QueryOnlineFeaturesArgs, 'consumer'>>;
   planDefinitions?: Resolver<ResolversTypes['DefinitionPlan'], ParentType, ContextType, RequireFields<QueryPlanDefinitionsArgs, 'manifest'>>;
   producer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<QueryProducerArgs, 'name'>>;
   validationReports?: Resolver<Array<ResolversTypes['ValidationReport']>, ParentType, ContextType, RequireFields<QueryValidationReportsArgs, 'ref'>>;
@@ -1175,6 +1216,7 @@ export type Resolvers<ContextType = RequestContext> = {
   DefinitionPlan?: DefinitionPlanResolvers<ContextType>;
   DistributionBucket?: DistributionBucketResolvers<ContextType>;
   Entity?: EntityResolvers<ContextType>;
+  EntityKey?: EntityKeyResolvers<ContextType>;
   EventLagStats?: EventLagStatsResolvers<ContextType>;
   Feature?: FeatureResolvers<ContextType>;
   FeatureVersion?: FeatureVersionResolvers<ContextType>;

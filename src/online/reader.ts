@@ -15,7 +15,7 @@ import type { ValueDistributions } from '../monitoring/distributions.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
 import { checkValue } from './values.js';
-import { checkEntityKeys } from '../text.js';
+import { checkSentRows, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
 
 /** Versions planned at once; a consumer pinned to more is planned in slices, yielding in between. */
 const VERSIONS_PER_SLICE = 16;
@@ -52,6 +52,7 @@ export interface OnlineValue {
 
 export interface OnlineRow {
   entityKey: string;
+  keys: EntityKey[];
   features: OnlineValue[];
 }
 
@@ -164,34 +165,39 @@ export class OnlineReader {
     return loaded;
   }
 
-  /** The consumer's pinned version of each feature, for each key, in request order. */
-  async onlineFeatures(consumerName: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
+  /**
+   * The consumer's pinned version of each feature (or of each feature in `request.features`), for each row, in
+   * request order. Everything a client can get wrong is refused before anything is read.
+   */
+  async onlineFeatures(consumerName: string, request: RowsRequest, loader: ValueLoader): Promise<OnlineFeaturesResult> {
     // Malformed arguments are BAD_USER_INPUT here as in every registry lookup; well-formed unknown ones NOT_FOUND.
     checkName(consumerName, 'consumer name');
-    checkEntityKeys(entityKeys, this.limits.maxEntityKeyBytes);
+    const sent = checkSentRows(request, this.limits.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
     const now = new Date(this.now());
-    const pins = snapshot.pins(consumerName, now);
-    this.count(loader, entityKeys.length * pins.length);
+    const pins = selectPins(consumerName, snapshot.pins(consumerName, now), request.features);
+    const entityOf = (pin: FeatureVersion) => snapshot.entityOf(pin.feature)!;
+    const entities = entitiesOf(pins, entityOf);
+    const rows = keyRows(sent, entities, request.features != null);
+    this.count(loader, rows.length * pins.length);
     // A plan may query lag and drift (their verdicts are cached for a while): a few versions at a time.
     const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map((version) => this.plan(snapshot, version, now, true))));
-    for (const entity of new Set(plans.map((p) => p.entity))) this.hotKeys.record(entity, entityKeys);
-    return this.read(plans, entityKeys, loader, now.getTime());
+    return this.read(plans, entities.map((e) => e.entity), rows, loader, now.getTime());
   }
 
   /** One version for each key, without a consumer (exploration). */
   async featureValues(ref: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
     parseRef(ref);
-    checkEntityKeys(entityKeys, this.limits.maxEntityKeyBytes);
+    const sent = checkSentRows({ entityKeys }, this.limits.maxEntityKeyBytes);
     const snapshot = await this.registry.snapshot();
     const now = new Date(this.now());
     const version = snapshot.version(ref, now);
     if (!version) throw notFound(`feature version ${ref} is not registered`);
     this.count(loader, entityKeys.length);
     const plan = await this.plan(snapshot, version, now, false);
-    this.hotKeys.record(plan.entity, entityKeys);
-    return this.read([plan], entityKeys, loader, now.getTime());
+    const rows = keyRows(sent, [{ entity: plan.entity, features: [version.feature] }], false);
+    return this.read([plan], [plan.entity], rows, loader, now.getTime());
   }
 
   /** Counts a read's values against the request's limit, before anything is loaded. */
@@ -222,17 +228,24 @@ export class OnlineReader {
     };
   }
 
-  private async read(plans: ReadPlan[], entityKeys: readonly string[], loader: ValueLoader, now: number): Promise<OnlineFeaturesResult> {
-    const served = plans.filter((p) => p.serve);
-    const keys = entityKeys.flatMap((entityKey) =>
-      served.map((p) => ({ entity: p.entity, entityKey, ref: p.version.ref, cacheForMs: p.cacheForMs })),
+  /**
+   * Reads `plans` for every row: each plan's value under the row's key for the plan's entity (a key is only ever
+   * read as the entity it was sent for), all in one batch. The loader reads a key shared by several rows once.
+   * `entities`: those of the plans, in the order of each row's `byEntity`.
+   */
+  private async read(plans: ReadPlan[], entities: readonly string[], keyed: KeyedRow[], loader: ValueLoader, now: number): Promise<OnlineFeaturesResult> {
+    entities.forEach((entity, e) => this.hotKeys.record(entity, keyed.map((row) => row.byEntity[e]!)));
+    const served = plans.filter((p) => p.serve).map((plan) => ({ plan, entity: entities.indexOf(plan.entity) }));
+    const keys = keyed.flatMap((row) =>
+      served.map(({ plan, entity }) => ({ entity: plan.entity, entityKey: row.byEntity[entity]!, ref: plan.version.ref, cacheForMs: plan.cacheForMs })),
     );
     const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => loader.loadMany(slice));
     const counts = new Map<ReadFlag, number>();
     const perVersion = new Map<string, number>();
     let next = 0;
-    const rows = entityKeys.map((entityKey) => ({
+    const rows = keyed.map(({ entityKey, keys }) => ({
       entityKey,
+      keys,
       features: plans.map((plan) => {
         const one = plan.serve ? loaded[next++]! : null;
         if (one instanceof Error) throw one;
@@ -297,4 +310,16 @@ export class OnlineReader {
 /** Adds TYPE_MISMATCH in its READ_FLAGS place: after every version flag but DRIFT. */
 function withTypeMismatch(flags: ReadFlag[]): ReadFlag[] {
   return flags.at(-1) === 'DRIFT' ? [...flags.slice(0, -1), 'TYPE_MISMATCH', 'DRIFT'] : [...flags, 'TYPE_MISMATCH'];
+}
+
+/** The entities `pins` describe, in the order they first occur, each with the features that need it. */
+function entitiesOf(pins: readonly FeatureVersion[], entityOf: (pin: FeatureVersion) => string): { entity: string; features: string[] }[] {
+  const byEntity = new Map<string, string[]>();
+  for (const pin of pins) {
+    const entity = entityOf(pin);
+    const features = byEntity.get(entity);
+    if (features) features.push(pin.feature);
+    else byEntity.set(entity, [pin.feature]);
+  }
+  return [...byEntity].map(([entity, features]) => ({ entity, features }));
 }
