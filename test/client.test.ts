@@ -363,10 +363,10 @@ print({
       {
         feature: 'click_rate_7d',
         flag: 'VERSION_MISMATCH',
-        message: expect.stringMatching(/^click_rate_7d: the client expects click_rate_7d@1 \(definition [0-9a-f]{12}\) .*but consumer fraud_model is now pinned to click_rate_7d@2 .*Regenerate the client/),
+        message: expect.stringMatching(/^click_rate_7d: this read expects click_rate_7d@1 \(definition [0-9a-f]{12}\), but consumer fraud_model is pinned to click_rate_7d@2 \(definition [0-9a-f]{12}\): these values are click_rate_7d@2's.*regenerate the client for click_rate_7d@2/),
       },
     ]);
-    expect(refused).toMatchObject({ thrown: 'RejectedFlagsError', flags: ['VERSION_MISMATCH'], message: expect.stringMatching(/now pinned to click_rate_7d@2/) });
+    expect(refused).toMatchObject({ thrown: 'RejectedFlagsError', flags: ['VERSION_MISMATCH'], message: expect.stringMatching(/is pinned to click_rate_7d@2/) });
 
     // The same read without the expectation: the pin is produced, so nothing is flagged.
     const plain = await ok(`{ onlineFeatures(consumer: "fraud_model", rows: [{ keys: [{ entity: "user", key: "u1" }, { entity: "merchant", key: "m7" }] }]) {
@@ -400,7 +400,7 @@ print({
     const { onlineFeatures } = await ok(READ, { expect: [{ feature: 'chargeback_rate', definitionHash: hash }] });
     expect(onlineFeatures.rows[0].features.every((f: { flags: string[] }) => f.flags.length === 0)).toBe(true);
     expect(onlineFeatures.warnings).toEqual([
-      { feature: 'chargeback_rate', flag: 'VERSION_MISMATCH', message: expect.stringMatching(/consumer fraud_model is no longer pinned to chargeback_rate: regenerate the client/) },
+      { feature: 'chargeback_rate', flag: 'VERSION_MISMATCH', message: expect.stringMatching(/this read expects definition a{12}, but consumer fraud_model is not pinned to chargeback_rate any more/) },
     ]);
   });
 });

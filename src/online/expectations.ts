@@ -51,13 +51,12 @@ export function unmetExpectations(
     const pin = pinOf.get(feature);
     if (pin?.definitionHash === definitionHash) continue;
     const wanted = expectedVersion(feature, definitionHash, version);
-    const now = pin ? `is now pinned to ${pin.ref} (definition ${pin.definitionHash.slice(0, 12)})` : `is no longer pinned to ${feature}`;
     unmet.set(feature, {
       feature,
       flag: 'VERSION_MISMATCH',
-      message:
-        `${feature}: the client expects ${wanted} (the definition it was generated against), but consumer ${consumer} ${now}` +
-        (pin ? `: these values are ${pin.ref}'s. Regenerate the client for ${pin.ref} once the model is checked against it, or pin the consumer back` : ': regenerate the client'),
+      message: pin
+        ? `${feature}: this read expects ${wanted}, but consumer ${consumer} is pinned to ${pin.ref} (definition ${pin.definitionHash.slice(0, 12)}): these values are ${pin.ref}'s, not the definition the caller was built for. Pin the consumer to the version its model was trained on (bindConsumer), or regenerate the client for ${pin.ref} once the model is checked against it`
+        : `${feature}: this read expects ${wanted}, but consumer ${consumer} is not pinned to ${feature} any more: pin it again (bindConsumer), or regenerate the client`,
     });
   }
   return unmet;
