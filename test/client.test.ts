@@ -14,9 +14,10 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Service } from '../src/app.js';
+import { generateClient, type ClientPin } from '../src/client/generate.js';
 import type { Database } from '../src/db/client.js';
 import { run } from './support/processes.js';
-import { startRedis, type RedisServer } from './support/servers.js';
+import { freePort, startRedis, type RedisServer } from './support/servers.js';
 import { codes, freshPostgres, gql, gqlOk, startTestService } from './support/service.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -208,6 +209,12 @@ describe('the generated client (feature-registry client)', () => {
     expect(source).toContain('"txn_count_30d": bigint;');
     expect(source).toContain('"risk_tier": "merchant";');
 
+    // The same pins in any order give the same text (no timestamp): a regenerated client diffs cleanly.
+    const pins: ClientPin[] = consumer.versions.map((v: { ref: string; definitionHash: string }) => ({
+      feature: v.ref.split('@')[0]!, entity: 'user', ref: v.ref, valueType: 'FLOAT64', nullable: false, definitionHash: v.definitionHash,
+    }));
+    expect(generateClient({ consumer: 'm', registry: 'r', pins })).toBe(generateClient({ consumer: 'm', registry: 'r', pins: [...pins].reverse() }));
+
     const unknown = run('src/cli/registry.ts', ['client', '--consumer', 'nobody', '--out', path.join(dir, 'nobody.ts')], { REGISTRY_URL: service.url, REGISTRY_KEY: '' });
     expect(await unknown.exited).toBe(1);
     expect(unknown.output()).toMatch(/consumer nobody is not registered/);
@@ -314,13 +321,27 @@ print(await failure(() => client.read([{ user: 'x'.repeat(300), merchant: 'm7' }
     expect(proxy.statuses).toEqual([400]);
   });
 
-  it('gives up at timeoutMs on a service that never answers', async () => {
+  it('gives up at timeoutMs on a service that never answers, and at once when the caller aborts', async () => {
     await program('timeout', { url: silent.url, timeoutMs: 400, retries: 3 }, `
+const caller = new AbortController();
+setTimeout(() => caller.abort(), 200);
+print({
+  timedOut: await failure(() => client.read([{ user: 'u1', merchant: 'm7' }])),
+  aborted: await failure(() => createClient({ url: '${silent.url}', timeoutMs: 30_000 }).read([{ user: 'u1', merchant: 'm7' }], { signal: caller.signal })),
+});`);
+    const { timedOut, aborted } = await execute('timeout');
+    expect(timedOut).toMatchObject({ thrown: 'ReadError', code: 'TIMEOUT', attempts: 1, message: expect.stringMatching(/no answer within timeoutMs \(400 ms/) });
+    expect(timedOut.ms).toBeGreaterThanOrEqual(350);
+    expect(timedOut.ms).toBeLessThan(5_000);
+    expect(aborted).toMatchObject({ thrown: 'ReadError', code: 'ABORTED', attempts: 1 });
+    expect(aborted.ms).toBeLessThan(5_000);
+  });
+
+  it('retries a network error (nothing listening) and then says it cannot reach the service', async () => {
+    const closed = await freePort();
+    await program('unreachable', { url: `http://127.0.0.1:${closed}`, retries: 2, timeoutMs: 30_000 }, `
 print(await failure(() => client.read([{ user: 'u1', merchant: 'm7' }])));`);
-    const outcome = await execute('timeout');
-    expect(outcome).toMatchObject({ thrown: 'ReadError', code: 'TIMEOUT', attempts: 1, message: expect.stringMatching(/no answer within timeoutMs \(400 ms/) });
-    expect(outcome.ms).toBeGreaterThanOrEqual(350);
-    expect(outcome.ms).toBeLessThan(5_000);
+    expect(await execute('unreachable')).toMatchObject({ thrown: 'ReadError', code: 'NETWORK', attempts: 3, message: expect.stringMatching(/cannot reach http:\/\/127\.0\.0\.1:\d+\/graphql: .*ECONNREFUSED/) });
   });
 
   it('retries UNAVAILABLE while Redis restarts, and the read succeeds once it is back', async () => {
@@ -397,6 +418,10 @@ print({
       expect(codes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors![0]!.message).toMatch(message);
     }
+    // Longer than MAX_LIST_LENGTH (1000), as any list.
+    const long = await gql(service, READ, { expect: Array.from({ length: 1001 }, (_, i) => ({ feature: `f${i}`, definitionHash: hash })) });
+    expect(long.status).toBe(400);
+    expect(codes(long)).toEqual(['BAD_USER_INPUT']);
     const { onlineFeatures } = await ok(READ, { expect: [{ feature: 'chargeback_rate', definitionHash: hash }] });
     expect(onlineFeatures.rows[0].features.every((f: { flags: string[] }) => f.flags.length === 0)).toBe(true);
     expect(onlineFeatures.warnings).toEqual([
