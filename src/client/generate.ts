@@ -125,22 +125,23 @@ export interface ReadResult<F extends FeatureName = FeatureName> {
 
 export interface ReadOptions<F extends FeatureName = FeatureName> {
   /** A subset of the features (default: all of them); the result, and the keys a row needs, follow it. */
-  features?: readonly F[];
+  features?: readonly F[] | undefined;
   /** Flags that make the read throw a RejectedFlagsError (which carries the result) instead of returning. */
-  reject?: readonly ReadFlag[];
+  reject?: readonly ReadFlag[] | undefined;
   /** Cancels the read (with the timeout, whichever comes first). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
+// Optional fields also take undefined, so that \`apiKey: process.env.REGISTRY_KEY\` compiles under exactOptionalPropertyTypes.
 export interface ClientOptions {
   /** The registry service, e.g. http://registry:4000 (/graphql is added). */
   url: string;
   /** Sent as a bearer token. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Longest a read may take, retries included (default 2000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries after UNAVAILABLE or a network error (default 2). */
-  retries?: number;
+  retries?: number | undefined;
 }
 
 /**
