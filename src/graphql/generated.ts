@@ -694,7 +694,8 @@ export type QueryValueDistributionArgs = {
  * Flags on an online value: the quiet failures of a feature store, made explicit.
  * - MISSING: no value stored for this key and version.
  * - STALE: now − eventTime > the version's maxAge.
- * - VERSION_MISMATCH: no producer writes the consumer's pinned version while one writes another version of the feature.
+ * - VERSION_MISMATCH: no producer writes the consumer's pinned version while one writes another version of the feature;
+ *   or the read expects another definition than the pin (onlineFeatures expect, sent by a generated client).
  * - DEPRECATED_VERSION: the pinned version is deprecated (value still served until its sunset).
  * - RETIRED_VERSION: the pinned version is past its sunset (value not served).
  * - PRODUCER_LAGGING: the version's recent event lag (p95) exceeds its window, or maxAge where it has none.
