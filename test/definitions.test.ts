@@ -288,10 +288,13 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     expect(await registryState(database)).toEqual(before);
   });
 
-  it('answers an unknown command (client is not built yet) and an apply with no terminal and no --yes with exit 1', async () => {
+  it('answers an unknown command, a client without --out, and an apply with no terminal and no --yes with exit 1', async () => {
+    const unknown = await cli(service, ['clients', '--consumer', 'ranking_model']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command 'clients'/);
     const client = await cli(service, ['client', '--consumer', 'ranking_model']);
     expect(client.code).toBe(1);
-    expect(client.stderr).toMatch(/unknown command 'client'/);
+    expect(client.stderr).toMatch(/required option '--out <file>' not specified/);
     const before = await registryState(database);
     const run = await cli(service, ['apply', await file(BASE.replace('a signed-up user', 'someone who signed up'))]);
     expect(run.code).toBe(1);

@@ -66,6 +66,35 @@ const EXPECTATIONS: [string, Check][] = [
     expect(d.feature.versions[0]).toMatchObject({ producers: [{ name: 'clicks_pipeline' }], consumers: [{ name: 'ranking_model' }] });
     expect(d.featureValues.rows).toEqual([{ entityKey: 'u1', features: [{ ref: 'click_rate_7d@1', value: 0.12, flags: expect.arrayContaining(['STALE']) }] }]);
   })],
+  ['registerEntity(name: "merchant"', ok((d) => {
+    expect(d.registerFeatureVersion.version).toEqual({ ref: 'chargeback_rate_30d@1', status: 'ACTIVE' });
+    expect(d.bindConsumer.versions.map((v: { ref: string }) => v.ref).sort()).toEqual(['chargeback_rate_30d@1', 'click_rate_7d@1']);
+    expect(d.writeFeatureValues).toEqual({ accepted: 2, rejected: 0 });
+  })],
+  ['{ entity: "merchant", key: "m7" }', ok((d) => {
+    const [first, second] = d.onlineFeatures.rows;
+    expect(first.entityKey).toBe('user:u1,merchant:m7');
+    expect(first.keys).toEqual([{ entity: 'user', key: 'u1' }, { entity: 'merchant', key: 'm7' }]);
+    expect(first.features.map((f: { ref: string; value: unknown }) => [f.ref, f.value])).toEqual([['chargeback_rate_30d@1', 0.02], ['click_rate_7d@1', 0.12]]);
+    expect(second.entityKey).toBe('user:u2,merchant:u1');
+    expect(second.features.map((f: { value: unknown }) => f.value)).toEqual([0.3, null]);
+    expect(second.features[1].flags).toEqual(expect.arrayContaining(['MISSING', 'DEPRECATED_VERSION']));
+    expect(first.features[0].flags).toEqual(expect.arrayContaining(['STALE']));
+    expect(d.onlineFeatures.flagCounts).toEqual(expect.arrayContaining([{ flag: 'MISSING', count: 1 }, { flag: 'STALE', count: 3 }]));
+  })],
+  ['entityKeys: ["u1"], features: ["click_rate_7d"]', ok((d) => {
+    expect(d.onlineFeatures.rows).toEqual([{ entityKey: 'u1', keys: [{ entity: 'user', key: 'u1' }], features: [{ ref: 'click_rate_7d@1', value: 0.12 }] }]);
+  })],
+  ['entityKeys: ["u1"]) { rows { entityKey } }', (response) => {
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(response.errors?.[0]?.message).toMatch(/pinned to features of several entities \(merchant: chargeback_rate_30d; user: click_rate_7d\), and entityKeys cannot say which entity a key belongs to: send rows with a key per entity/);
+  }],
+  ['expect: [{ feature: "click_rate_7d"', ok((d) => {
+    expect(d.onlineFeatures.rows[0].features[0]).toMatchObject({ ref: 'click_rate_7d@1', value: 0.12 });
+    expect(d.onlineFeatures.rows[0].features[0].flags).toContain('VERSION_MISMATCH');
+    expect(d.onlineFeatures.warnings).toEqual([{ feature: 'click_rate_7d', flag: 'VERSION_MISMATCH', message: expect.stringMatching(/expects click_rate_7d@2 .*pinned to click_rate_7d@1/) }]);
+  })],
   ['bindings { version', ok((d) => {
     expect(d.producer.bindings).toEqual([{ version: { ref: 'click_rate_7d@1' }, lastWrittenAt: expect.any(String), movedOn: false }]);
   })],

@@ -2,11 +2,14 @@
 //   plan <file|dir> [--json]   what applying the manifest would change; exit 0: nothing, 2: something, 1: error
 //   apply <file|dir> [--yes]   shows the plan, asks, applies exactly that plan; exit 0: applied, 1: not
 //   export                     the registry's current state as a manifest (YAML)
+//   client --consumer NAME --out FILE   a typed TypeScript client for a consumer's pins (src/client/generate.ts)
 // It talks to the service over GraphQL only (--url / REGISTRY_URL, --key / REGISTRY_KEY): the service computes
 // every plan, so the canonical form of a definition lives in one place.
+import fs from 'node:fs/promises';
 import readline from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
+import { generateClient, type ClientPin } from '../client/generate.js';
 import type { DefinitionPlan } from '../registry/plan.js';
 import type { EntryRef } from '../registry/manifest.js';
 import { loadManifest, locate, ManifestFileError, type LoadedManifest } from './manifest-files.js';
@@ -77,6 +80,37 @@ program
     const { exportDefinitions } = await request<{ exportDefinitions: unknown }>(service, '{ exportDefinitions }', {});
     process.stdout.write(`# exported from ${service.url} at ${new Date().toISOString()}\n${stringify(exportDefinitions)}`);
   });
+
+program
+  .command('client')
+  .description("write a typed TypeScript client for a consumer's pinned versions (one self-contained module, fetch only)")
+  .requiredOption('--consumer <name>', 'the consumer (model service) the client reads as')
+  .requiredOption('--out <file>', 'the .ts file to write')
+  .action(async (options: { consumer: string; out: string }) => {
+    const service = connection();
+    const { consumer } = await request<{ consumer: ConsumerPins | null }>(
+      service,
+      'query Pins($name: String!) { consumer(name: $name) { name versions { ref valueType nullable definitionHash feature { name entity { name } } } } }',
+      { name: options.consumer },
+    );
+    if (!consumer) throw new RegistryError(`consumer ${options.consumer} is not registered at ${service.url}`);
+    if (consumer.versions.length === 0) throw new RegistryError(`consumer ${consumer.name} is pinned to no version: bind it (bindConsumer, or reads: in a manifest), then generate its client`);
+    const pins: ClientPin[] = consumer.versions.map((v) => ({
+      feature: v.feature.name,
+      entity: v.feature.entity.name,
+      ref: v.ref,
+      valueType: v.valueType,
+      nullable: v.nullable,
+      definitionHash: v.definitionHash,
+    }));
+    await fs.writeFile(options.out, generateClient({ consumer: consumer.name, registry: service.url, pins }));
+    console.log(`Wrote ${options.out}: a client for ${consumer.name} (${pins.map((p) => p.ref).join(', ')}).`);
+  });
+
+interface ConsumerPins {
+  name: string;
+  versions: (Omit<ClientPin, 'feature' | 'entity'> & { feature: { name: string; entity: { name: string } } })[];
+}
 
 function connection(): Connection {
   const { url, key } = program.opts<{ url: string; key?: string }>();

@@ -192,6 +192,13 @@ export type EventLagStats = {
   samples: Scalars['Int']['output'];
 };
 
+/** A feature and the definitionHash of the version a client expects for it (the one it was built for). */
+export type ExpectedDefinitionInput = {
+  /** FeatureVersion.definitionHash: 64 lowercase hex digits. */
+  definitionHash: Scalars['String']['input'];
+  feature: Scalars['String']['input'];
+};
+
 export type Feature = {
   __typename?: 'Feature';
   entity: Entity;
@@ -502,6 +509,8 @@ export type OnlineFeaturesResult = {
   flagCounts: Array<FlagCount>;
   /** One per requested key (entityKeys) or row (rows), in request order. */
   rows: Array<OnlineRow>;
+  /** Why values carry a flag, once per feature: a definition the read expects (expect) that is no longer the consumer's pin. */
+  warnings: Array<ReadWarning>;
 };
 
 export type OnlineRow = {
@@ -587,6 +596,8 @@ export type Query = {
    * Send exactly one of entityKeys (the shorthand when every feature read describes one entity) and rows (a key per
    * entity: { keys: [{ entity: "user", key: "u1" }, { entity: "merchant", key: "m7" }] }). features: read only these
    * features of the consumer's pins (by feature name, in this order); all of them when left out.
+   * expect: the definition each feature should have (what a generated client was generated against): a feature
+   * whose pin has another definitionHash now is flagged VERSION_MISMATCH, and warnings says why.
    */
   onlineFeatures: OnlineFeaturesResult;
   /**
@@ -652,6 +663,7 @@ export type QueryHotKeysArgs = {
 export type QueryOnlineFeaturesArgs = {
   consumer: Scalars['String']['input'];
   entityKeys?: InputMaybe<Array<Scalars['String']['input']>>;
+  expect?: InputMaybe<Array<ExpectedDefinitionInput>>;
   features?: InputMaybe<Array<Scalars['String']['input']>>;
   rows?: InputMaybe<Array<EntityRowInput>>;
 };
@@ -682,7 +694,8 @@ export type QueryValueDistributionArgs = {
  * Flags on an online value: the quiet failures of a feature store, made explicit.
  * - MISSING: no value stored for this key and version.
  * - STALE: now − eventTime > the version's maxAge.
- * - VERSION_MISMATCH: no producer writes the consumer's pinned version while one writes another version of the feature.
+ * - VERSION_MISMATCH: no producer writes the consumer's pinned version while one writes another version of the feature;
+ *   or the read expects another definition than the pin (onlineFeatures expect, sent by a generated client).
  * - DEPRECATED_VERSION: the pinned version is deprecated (value still served until its sunset).
  * - RETIRED_VERSION: the pinned version is past its sunset (value not served).
  * - PRODUCER_LAGGING: the version's recent event lag (p95) exceeds its window, or maxAge where it has none.
@@ -698,6 +711,14 @@ export type ReadFlag =
   | 'STALE'
   | 'TYPE_MISMATCH'
   | 'VERSION_MISMATCH';
+
+/** Why a feature's values carry a flag, said once per response rather than on every value. */
+export type ReadWarning = {
+  __typename?: 'ReadWarning';
+  feature: Scalars['String']['output'];
+  flag: ReadFlag;
+  message: Scalars['String']['output'];
+};
 
 export type RegisterFeatureVersionPayload = {
   __typename?: 'RegisterFeatureVersionPayload';
@@ -869,6 +890,7 @@ export type ResolversTypes = {
   EntityKeyInput: EntityKeyInput;
   EntityRowInput: EntityRowInput;
   EventLagStats: ResolverTypeWrapper<EventLagStatsModel>;
+  ExpectedDefinitionInput: ExpectedDefinitionInput;
   Feature: ResolverTypeWrapper<FeatureModel>;
   FeatureValueInput: FeatureValueInput;
   FeatureVersion: ResolverTypeWrapper<FeatureVersionModel>;
@@ -888,6 +910,7 @@ export type ResolversTypes = {
   ProducerBinding: ResolverTypeWrapper<ProducerBindingModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadFlag: ReadFlag;
+  ReadWarning: ResolverTypeWrapper<ReadWarning>;
   RegisterFeatureVersionPayload: ResolverTypeWrapper<RegisteredVersionModel>;
   RowError: ResolverTypeWrapper<RowError>;
   ServedFrom: ServedFrom;
@@ -916,6 +939,7 @@ export type ResolversParentTypes = {
   EntityKeyInput: EntityKeyInput;
   EntityRowInput: EntityRowInput;
   EventLagStats: EventLagStatsModel;
+  ExpectedDefinitionInput: ExpectedDefinitionInput;
   Feature: FeatureModel;
   FeatureValueInput: FeatureValueInput;
   FeatureVersion: FeatureVersionModel;
@@ -934,6 +958,7 @@ export type ResolversParentTypes = {
   Producer: PartyModel;
   ProducerBinding: ProducerBindingModel;
   Query: Record<PropertyKey, never>;
+  ReadWarning: ReadWarning;
   RegisterFeatureVersionPayload: RegisteredVersionModel;
   RowError: RowError;
   String: Scalars['String']['output'];
@@ -1112,6 +1137,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
 export type OnlineFeaturesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineFeaturesResult'] = ResolversParentTypes['OnlineFeaturesResult']> = {
   flagCounts?: Resolver<Array<ResolversTypes['FlagCount']>, ParentType, ContextType>;
   rows?: Resolver<Array<ResolversTypes['OnlineRow']>, ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['ReadWarning']>, ParentType, ContextType>;
 };
 
 export type OnlineRowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['OnlineRow'] = ResolversParentTypes['OnlineRow']> = {
@@ -1164,6 +1190,12 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   producer?: Resolver<Maybe<ResolversTypes['Producer']>, ParentType, ContextType, RequireFields<QueryProducerArgs, 'name'>>;
   validationReports?: Resolver<Array<ResolversTypes['ValidationReport']>, ParentType, ContextType, RequireFields<QueryValidationReportsArgs, 'ref'>>;
   valueDistribution?: Resolver<Array<ResolversTypes['DistributionBucket']>, ParentType, ContextType, RequireFields<QueryValueDistributionArgs, 'ref'>>;
+};
+
+export type ReadWarningResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReadWarning'] = ResolversParentTypes['ReadWarning']> = {
+  feature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  flag?: Resolver<ResolversTypes['ReadFlag'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RegisterFeatureVersionPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterFeatureVersionPayload'] = ResolversParentTypes['RegisterFeatureVersionPayload']> = {
@@ -1231,6 +1263,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Producer?: ProducerResolvers<ContextType>;
   ProducerBinding?: ProducerBindingResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReadWarning?: ReadWarningResolvers<ContextType>;
   RegisterFeatureVersionPayload?: RegisterFeatureVersionPayloadResolvers<ContextType>;
   RowError?: RowErrorResolvers<ContextType>;
   ValidationCheck?: ValidationCheckResolvers<ContextType>;

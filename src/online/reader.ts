@@ -16,6 +16,7 @@ import type { ValueDistributions } from '../monitoring/distributions.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
 import { checkValue } from './values.js';
+import { checkExpectations, unmetExpectations, type ExpectedDefinition, type ReadWarning } from './expectations.js';
 import { checkSentRows, entitiesOf, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
 
 /** Versions planned at once; a consumer pinned to more is planned in slices, yielding in between. */
@@ -60,6 +61,8 @@ export interface OnlineRow {
 export interface OnlineFeaturesResult {
   rows: OnlineRow[];
   flagCounts: { flag: ReadFlag; count: number }[];
+  /** Why flags were set, once per feature (a definition the client expects that is no longer the pin). */
+  warnings: ReadWarning[];
 }
 
 /** A value to load, and how long it may be served from the hot-entity cache. */
@@ -170,21 +173,31 @@ export class OnlineReader {
    * The consumer's pinned version of each feature (or of each feature in `request.features`), for each row, in
    * request order. Everything a client can get wrong is refused before anything is read.
    */
-  async onlineFeatures(consumerName: string, request: RowsRequest, loader: ValueLoader): Promise<OnlineFeaturesResult> {
+  async onlineFeatures(consumerName: string, request: RowsRequest, loader: ValueLoader, expect?: readonly ExpectedDefinition[] | null): Promise<OnlineFeaturesResult> {
     // Malformed arguments are BAD_USER_INPUT here as in every registry lookup; well-formed unknown ones NOT_FOUND.
     checkName(consumerName, 'consumer name');
     const sent = checkSentRows(request, this.limits.maxEntityKeyBytes);
+    const expected = checkExpectations(expect);
     const snapshot = await this.registry.snapshot();
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
     const now = new Date(this.now());
-    const pins = selectPins(consumerName, snapshot.pins(consumerName, now), request.features);
+    const allPins = snapshot.pins(consumerName, now);
+    const pins = selectPins(consumerName, allPins, request.features);
+    const unmet = unmetExpectations(consumerName, expected, allPins, (ref) => snapshot.version(ref, now));
     const entityOf = (pin: FeatureVersion) => snapshot.entityOf(pin.feature)!;
     const entities = entitiesOf(pins, entityOf);
     const rows = keyRows(sent, entities, request.features != null);
     this.count(loader, rows.length * pins.length);
     // A plan may query lag and drift (their verdicts are cached for a while): a few versions at a time.
-    const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map((version) => this.plan(snapshot, version, now, true))));
-    return this.read(plans, entities.map((e) => e.entity), rows, loader, now.getTime());
+    const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) =>
+      Promise.all(slice.map((version) => this.plan(snapshot, version, now, true, unmet.has(version.feature)))),
+    );
+    const result = await this.read(plans, entities.map((e) => e.entity), rows, loader, now.getTime());
+    // Said for the features this read returns, and for those the consumer no longer reads at all.
+    const read = new Set(pins.map((pin) => pin.feature));
+    const pinned = new Set(allPins.map((pin) => pin.feature));
+    result.warnings = [...unmet.values()].filter((w) => read.has(w.feature) || !pinned.has(w.feature));
+    return result;
   }
 
   /** One version for each key, without a consumer (exploration). */
@@ -207,9 +220,10 @@ export class OnlineReader {
     if (loader.values > this.limits.maxValuesPerRequest) throw tooManyValues(loader.values, this.limits.maxValuesPerRequest);
   }
 
-  private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, pinned: boolean): Promise<ReadPlan> {
+  /** unexpected: the client expects another definition of this feature than the pinned one (see expectations.ts). */
+  private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, pinned: boolean, unexpected = false): Promise<ReadPlan> {
     const versionFlags: ReadFlag[] = [];
-    if (pinned && snapshot.production(version.feature, await this.registry.writes.lastWrites(), now)?.mismatch(version)) versionFlags.push('VERSION_MISMATCH');
+    if (unexpected || (pinned && snapshot.production(version.feature, await this.registry.writes.lastWrites(), now)?.mismatch(version))) versionFlags.push('VERSION_MISMATCH');
     if (version.status === 'DEPRECATED') versionFlags.push('DEPRECATED_VERSION');
     if (version.status === 'RETIRED') versionFlags.push('RETIRED_VERSION');
     const serve = version.status !== 'RETIRED';
@@ -264,7 +278,7 @@ export class OnlineReader {
       const [ref, flag] = key.split('\u0000') as [string, ReadFlag];
       this.observer.flagged(ref, flag, count);
     }
-    return { rows, flagCounts: READ_FLAGS.filter((f) => counts.has(f)).map((flag) => ({ flag, count: counts.get(flag)! })) };
+    return { rows, warnings: [], flagCounts: READ_FLAGS.filter((f) => counts.has(f)).map((flag) => ({ flag, count: counts.get(flag)! })) };
   }
 
   // Called for every value of every response: it builds flags in READ_FLAGS order without sorting and shares
