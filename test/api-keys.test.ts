@@ -130,6 +130,23 @@ describe('API keys', () => {
     expect(codes(await gql(service, LIST, undefined, growthReader))).toEqual(['FORBIDDEN']);
   });
 
+  it('shows the history of keys only to those who may list them: an admin every key, an owner its team', async () => {
+    await create(admin, { team: 'search', role: 'reader', label: 'search dashboards' });
+    const AUDIT = '{ auditLog(action: "apikey.create", limit: 1000) { subject after } }';
+    const teamsSeen = async (key: string) => {
+      const response = await gql(service, AUDIT, undefined, key);
+      expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+      return [...new Set(response.data!.auditLog.map((e: { after: { team: string } }) => e.after.team))].sort();
+    };
+    expect(await teamsSeen(admin)).toEqual(['growth', 'platform', 'search']);
+    expect(await teamsSeen(growthOwner)).toEqual(['growth']);
+    expect(await teamsSeen(growthReader)).toEqual([]);
+    // The rest of the registry's history stays open to every key.
+    const registered = await gql(service, 'mutation { registerEntity(name: "audited_thing", keyName: "id") { name } }', undefined, admin);
+    expect(registered.errors).toBeUndefined();
+    expect((await gql(service, '{ auditLog(subject: "audited_thing") { action } }', undefined, growthReader)).data).toEqual({ auditLog: [{ action: 'entity.register' }] });
+  });
+
   it('revokes: at once on this instance, within seconds on another; owners only their team up to owner', async () => {
     const victim = (await create(growthOwner, { team: 'growth', role: 'producer', label: 'to revoke' })).data!.createApiKey;
     expect((await gql(other, QUERY, undefined, victim.secret)).status).toBe(200);

@@ -37,7 +37,7 @@ export const resolvers: Resolvers = {
       return distributions.buckets(ref, from ?? undefined, to ?? undefined);
     },
     alerts: (_, __, { alerts }) => alerts.current(),
-    auditLog: (_, query, { registry }) => registry.auditLog(query),
+    auditLog: (_, query, { registry, principal }) => registry.auditLog(principal, query),
     validationReports: (_, { ref }, { validator }) => validator.reports(ref),
     planDefinitions: (_, { manifest }, { definitions }) => definitions.plan(manifest),
     exportDefinitions: (_, __, { definitions }) => definitions.export(),

@@ -1,6 +1,7 @@
 // Reading the audit log: what changed, who changed it, when, and why (newest first). Every change writes its
 // record in its own transaction, so what is here is exactly what was committed.
-import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, not, or, sql, type SQL } from 'drizzle-orm';
+import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
 import { badInput } from '../errors.js';
@@ -31,7 +32,12 @@ export interface AuditEntry {
   reason: string | null;
 }
 
-export async function readAuditLog(db: Db, query: AuditQuery): Promise<AuditEntry[]> {
+/**
+ * The entries `principal` may read, newest first. The registry's history is open to every key, but the history
+ * of API keys (their teams, roles and labels) only to those who may list the keys themselves: an admin every
+ * key's, an owner its own team's.
+ */
+export async function readAuditLog(db: Db, principal: Principal, query: AuditQuery): Promise<AuditEntry[]> {
   const limit = query.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_ENTRIES) throw badInput(`limit must be from 1 to ${MAX_AUDIT_ENTRIES}`);
   if (query.before && Number.isNaN(query.before.getTime())) throw badInput('before is not an RFC 3339 time');
@@ -42,6 +48,13 @@ export async function readAuditLog(db: Db, query: AuditQuery): Promise<AuditEntr
   }
   if (query.action != null) conditions.push(eq(auditLog.action, checkText(query.action, 'action', { maxLength: 100 })));
   if (query.before) conditions.push(lt(auditLog.at, query.before));
+  if (principal.role !== 'admin') {
+    const ownTeamsKeys =
+      principal.role === 'owner' && principal.team !== null
+        ? sql`coalesce(${auditLog.after}->>'team', ${auditLog.before}->>'team') = ${principal.team}`
+        : sql`false`;
+    conditions.push(or(not(sql`${auditLog.target} like 'apikey:%'`), ownTeamsKeys)!);
+  }
   const rows = await db
     .select()
     .from(auditLog)

@@ -189,9 +189,9 @@ export class Registry {
     return byRef;
   }
 
-  /** The audit log, newest first. */
-  auditLog(query: AuditQuery): Promise<AuditEntry[]> {
-    return readAuditLog(this.db, query);
+  /** The audit log as `principal` may read it, newest first. */
+  auditLog(principal: Principal, query: AuditQuery): Promise<AuditEntry[]> {
+    return readAuditLog(this.db, principal, query);
   }
 
   /**
