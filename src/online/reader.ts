@@ -188,9 +188,12 @@ export class OnlineReader {
     const entities = entitiesOf(pins, entityOf);
     const rows = keyRows(sent, entities, request.features != null);
     this.count(loader, rows.length * pins.length);
+    // Who still writes what: one answer for every pin of the read.
+    const writes = await this.registry.writes.lastWrites();
+    const mismatched = (pin: FeatureVersion) => unmet.has(pin.feature) || snapshot.production(pin.feature, writes, now)?.mismatch(pin) != null;
     // A plan may query lag and drift (their verdicts are cached for a while): a few versions at a time.
     const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) =>
-      Promise.all(slice.map((version) => this.plan(snapshot, version, now, true, unmet.has(version.feature)))),
+      Promise.all(slice.map((version) => this.plan(snapshot, version, now, mismatched(version)))),
     );
     const result = await this.read(plans, entities.map((e) => e.entity), rows, loader, now.getTime());
     // Said for the features this read returns, and for those the consumer no longer reads at all.
@@ -220,10 +223,13 @@ export class OnlineReader {
     if (loader.values > this.limits.maxValuesPerRequest) throw tooManyValues(loader.values, this.limits.maxValuesPerRequest);
   }
 
-  /** unexpected: the client expects another definition of this feature than the pinned one (see expectations.ts). */
-  private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, pinned: boolean, unexpected = false): Promise<ReadPlan> {
+  /**
+   * mismatched: a consumer's pin nobody produces while another version is, or another definition than the one
+   * the client expects (see expectations.ts); never for a read without a consumer.
+   */
+  private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, mismatched: boolean): Promise<ReadPlan> {
     const versionFlags: ReadFlag[] = [];
-    if (unexpected || (pinned && snapshot.production(version.feature, await this.registry.writes.lastWrites(), now)?.mismatch(version))) versionFlags.push('VERSION_MISMATCH');
+    if (mismatched) versionFlags.push('VERSION_MISMATCH');
     if (version.status === 'DEPRECATED') versionFlags.push('DEPRECATED_VERSION');
     if (version.status === 'RETIRED') versionFlags.push('RETIRED_VERSION');
     const serve = version.status !== 'RETIRED';
