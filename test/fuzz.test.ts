@@ -12,23 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import { DEFAULT_MAX_ENTITY_KEY_BYTES, entityKeyProblem, MAX_TEXT_LENGTH, textProblem } from '../src/text.js';
+import { seededRandom } from '../bench/zipf.js';
 import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const REQUESTS_PER_STORE = 1_200;
 const MALFORMED_REQUESTS = 600;
-
-/** mulberry32: a small, fast, seedable PRNG; the same seed gives the same requests. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Random inputs of every malformed kind, drawn from one PRNG. */
 class Inputs {
@@ -303,7 +292,7 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
   });
 
   it(`answers ${MALFORMED_REQUESTS} malformed HTTP requests (broken JSON, wrong shapes, mutated queries) with a 4xx, never a 5xx`, async () => {
-    const random = mulberry32(SEED ^ 0x0bad_f00d);
+    const random = seededRandom(SEED ^ 0x0bad_f00d);
     const inputs = new Inputs(random, { entity, refs, lifecycleRefs, producer, consumer });
     const failures: string[] = [];
     for (let i = 0; i < MALFORMED_REQUESTS; i++) {
@@ -323,7 +312,7 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
 
   it(`answers ${REQUESTS_PER_STORE} malformed requests without a 5xx or an internal error, and stores nothing malformed`, async () => {
     console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}) on ${backend.name}`);
-    const inputs = new Inputs(mulberry32(SEED), { entity, refs, lifecycleRefs, producer, consumer });
+    const inputs = new Inputs(seededRandom(SEED), { entity, refs, lifecycleRefs, producer, consumer });
     const failures: string[] = [];
     let rejectedRows = 0;
     for (let i = 0; i < REQUESTS_PER_STORE; i++) {
