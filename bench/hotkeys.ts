@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { parseDuration } from '../src/registry/durations.js';
+import { parseDuration } from '../src/core/durations.js';
 import { createDatabase, freePort, startRedisCluster } from '../test/support/servers.js';
 import { startNodeChild, type NodeChild } from './children.js';
 import { CpuMeter, type CpuUse } from './cpu.js';

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { hostName } from './allowed-hosts.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from './online/redis-store.js';
 import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
-import { formatDuration, parseDuration } from './registry/durations.js';
-import { DEFAULT_MAX_ENTITY_KEY_BYTES } from './text.js';
+import { formatDuration, parseDuration } from './core/durations.js';
+import { DEFAULT_MAX_ENTITY_KEY_BYTES } from './core/text.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -16,7 +16,7 @@ import type { Registry as PromRegistry } from 'prom-client';
 import type { Authenticator } from './auth/authenticator.js';
 import { hostRefusal } from './allowed-hosts.js';
 import type { Config } from './config.js';
-import { CodedError } from './errors.js';
+import { CodedError } from './core/errors.js';
 import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
 import { compiledGateway } from './graphql/executor.js';

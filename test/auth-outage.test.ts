@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { Authenticator } from '../src/auth/authenticator.js';
 import { createApiKey, revokeApiKey } from '../src/auth/keys.js';
-import { CodedError } from '../src/errors.js';
+import { CodedError } from '../src/core/errors.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createDatabase, startPostgres, startRedis, type PostgresServer, type RedisServer } from './support/servers.js';

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CodedError } from '../src/errors.js';
+import { CodedError } from '../src/core/errors.js';
 import { RedisOnlineStore } from '../src/online/redis-store.js';
 import { LAG_RETENTION_MS, type LagCounts, type OnlineStore, type StoredValue, type ValueKey, type ValueWrite } from '../src/online/store.js';
 import { connectPostgres, openPglite, type Database } from '../src/db/client.js';

@@ -11,7 +11,7 @@ import {
   jsonProblem,
   MAX_TEXT_LENGTH,
   textProblem,
-} from '../src/text.js';
+} from '../src/core/text.js';
 
 describe('text rules', () => {
   it('refuses NUL and lone surrogates of both kinds whatever the rules, and accepts surrogate pairs', () => {

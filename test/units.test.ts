@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { compareDefinitions } from '../src/registry/compatibility.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
-import { canonicalDuration, parseDuration } from '../src/registry/durations.js';
+import { canonicalDuration, parseDuration } from '../src/core/durations.js';
 import { effectiveStatus, FeatureProduction, humanDuration, parseRef, writeBudgetMs, type FeatureVersion } from '../src/registry/model.js';
 
 describe('durations', () => {

@@ -3,9 +3,9 @@
 // that time on every instance. While the database is unreachable, a key seen before keeps its last verdict
 // for up to AUTH_GRACE, so online reads (served by Redis) go on; a key never seen cannot be checked (503).
 import type { Db } from '../db/client.js';
-import { CodedError } from '../errors.js';
+import { CodedError } from '../core/errors.js';
 import { lookUpKey, markKeyUsed, type KeyVerdict } from './keys.js';
-import { ANONYMOUS, unauthenticated, type Principal } from './principal.js';
+import { ANONYMOUS, unauthenticated, type Principal } from '../core/principal.js';
 
 /** How long a verdict stands before the database is asked again (the most a revocation waits for). */
 const REMEMBER_MS = 5_000;

@@ -6,10 +6,10 @@ import { and, count, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { recordAudit } from '../db/audit.js';
 import { apiKeys } from '../db/schema.js';
-import { badInput, notFound } from '../errors.js';
-import { checkName } from '../registry/model.js';
-import { checkText } from '../text.js';
-import { requireAnyTeamRole, requireKeyGrant, ROLES, type Principal, type Role } from './principal.js';
+import { badInput, notFound } from '../core/errors.js';
+import { checkName } from '../core/text.js';
+import { checkText } from '../core/text.js';
+import { requireAnyTeamRole, requireKeyGrant, ROLES, type Principal, type Role } from '../core/principal.js';
 
 const PREFIX = 'frk_';
 const MAX_LABEL_LENGTH = 200;

@@ -5,11 +5,11 @@ import { parseArgs } from 'node:util';
 import { DateTimeResolver } from 'graphql-scalars';
 import { openDatabase } from '../app.js';
 import { ApiKeys, COMMAND_LINE, type ApiKeyRecord } from '../auth/keys.js';
-import { ROLES } from '../auth/principal.js';
+import { ROLES } from '../core/principal.js';
 import { loadConfig } from '../config.js';
 import { migrate } from '../db/migrate.js';
-import { badInput } from '../errors.js';
-import { parseDuration } from '../registry/durations.js';
+import { badInput } from '../core/errors.js';
+import { parseDuration } from '../core/durations.js';
 import { runCli } from './run.js';
 
 const USAGE = `usage:

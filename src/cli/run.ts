@@ -1,6 +1,6 @@
 // The shared ending of every command-line tool: a clear one-line message and exit code 1 on a user's mistake.
 import { ConfigError } from '../config.js';
-import { CodedError } from '../errors.js';
+import { CodedError } from '../core/errors.js';
 
 export async function runCli(main: () => Promise<void>): Promise<void> {
   try {

@@ -1,6 +1,6 @@
 // The audit log: one row per change, written in the change's own transaction, so it is recorded exactly when
 // the change commits.
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { Tx } from './client.js';
 import { auditLog } from './schema.js';
 

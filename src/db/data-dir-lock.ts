@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { conflict } from '../errors.js';
+import { conflict } from '../core/errors.js';
 
 const LOCK_FILE = 'registry.lock';
 

@@ -2,7 +2,7 @@
 // to a statement that is wrong. The one place that knows what node-postgres and PGlite throw in that case, so
 // every caller (registry queries, the PostgreSQL online store) answers UNAVAILABLE, which clients may retry,
 // instead of an internal error, which they should not.
-import { CodedError } from '../errors.js';
+import { CodedError } from '../core/errors.js';
 
 /** Socket errors of a connection that failed or broke. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);

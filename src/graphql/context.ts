@@ -1,6 +1,6 @@
 // What every resolver receives: who is calling, the domain services, and this request's loaders.
 import type { ApiKeys } from '../auth/keys.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';

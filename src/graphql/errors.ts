@@ -5,7 +5,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { databaseUnavailable, isUnreachable } from '../db/unreachable.js';
-import { CodedError } from '../errors.js';
+import { CodedError } from '../core/errors.js';
 
 /**
  * The HTTP status of a response that carries no data, by the code of its error; any other code is a client

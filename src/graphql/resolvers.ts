@@ -1,6 +1,6 @@
 // Resolvers: thin translations between the GraphQL contract and the domain. No rules live here.
-import { badInput, notFound } from '../errors.js';
-import { checkName } from '../registry/model.js';
+import { badInput, notFound } from '../core/errors.js';
+import { checkName } from '../core/text.js';
 import type { Resolvers } from './generated.js';
 import { DateTime, JSON } from './scalars.js';
 

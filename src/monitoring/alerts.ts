@@ -3,7 +3,7 @@
 // 15 seconds in the background (so `since` tracks when each started) and again when asked.
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { EventLag } from '../online/event-lag.js';
-import { inSlices } from '../event-loop.js';
+import { inSlices } from '../core/event-loop.js';
 import type { FeatureVersion } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
 import type { ValueDistributions } from './distributions.js';

@@ -4,11 +4,11 @@
 // (the check that catches integer division in a FLOAT64 feature). The report is stored; activation asks for a
 // passing report newer than the DRAFT's last shadow write.
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Principal } from '../auth/principal.js';
-import { requireRole } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
+import { requireRole } from '../core/principal.js';
 import { queryRows, type Db } from '../db/client.js';
 import { validationReports } from '../db/schema.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, notFound } from '../core/errors.js';
 import type { OnlineStore } from '../online/store.js';
 import { checkValue } from '../online/values.js';
 import { liveVersion, parseRef, type FeatureVersion, type ValueType } from '../registry/model.js';

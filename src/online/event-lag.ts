@@ -3,7 +3,7 @@
 // instances add up. eventLag reads the buckets of the recent window; PRODUCER_LAGGING asks whether its p95
 // exceeds the version's window (or maxAge): then even fresh-looking values describe the past.
 import type { FeatureVersion } from '../registry/model.js';
-import { parseDuration } from '../registry/durations.js';
+import { parseDuration } from '../core/durations.js';
 import { countLag, summarizeLag, type LagSummary } from './lag.js';
 import type { LagCounts, OnlineStore } from './store.js';
 

@@ -2,8 +2,9 @@
 // it was generated against (the versions its model was trained on). When the registry has since pinned the
 // consumer to another version of a feature, that feature's values are flagged VERSION_MISMATCH and the response
 // says why, once per feature: the values are the new version's, and the model was not built for them.
-import { badInput } from '../errors.js';
-import { checkName, formatRef, type FeatureVersion } from '../registry/model.js';
+import { badInput } from '../core/errors.js';
+import { formatRef, type FeatureVersion } from '../registry/model.js';
+import { checkName } from '../core/text.js';
 
 export interface ExpectedDefinition {
   feature: string;

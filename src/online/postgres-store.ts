@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/client.js';
 import { isUnreachable } from '../db/unreachable.js';
-import { inSlices } from '../event-loop.js';
+import { inSlices } from '../core/event-loop.js';
 import {
   LAG_RETENTION_MS,
   READ_COUNT_RETENTION_MS,

@@ -4,11 +4,12 @@
 // holds the event loop for long), and the flags that make a feature store's quiet failures visible in the
 // response itself.
 import DataLoader from 'dataloader';
-import { badInput, notFound, type CodedError } from '../errors.js';
-import { inSlices } from '../event-loop.js';
+import { badInput, notFound, type CodedError } from '../core/errors.js';
+import { inSlices } from '../core/event-loop.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { checkName, parseRef, type FeatureVersion } from '../registry/model.js';
-import { parseDuration } from '../registry/durations.js';
+import { parseRef, type FeatureVersion } from '../registry/model.js';
+import { checkName } from '../core/text.js';
+import { parseDuration } from '../core/durations.js';
 import type { EventLag } from './event-lag.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';

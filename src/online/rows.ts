@@ -4,9 +4,10 @@
 // for: `u1` the user and `u1` the merchant are different values. `entityKeys` stays as the shorthand for a read
 // whose features all describe one entity; where it cannot say which entity a key belongs to, it is refused
 // rather than guessed.
-import { badInput } from '../errors.js';
-import { checkName, type FeatureVersion } from '../registry/model.js';
-import { checkEntityKeys, entityKeyProblem } from '../text.js';
+import { badInput } from '../core/errors.js';
+import { type FeatureVersion } from '../registry/model.js';
+import { checkName } from '../core/text.js';
+import { checkEntityKeys, entityKeyProblem } from '../core/text.js';
 
 export interface EntityKey {
   entity: string;

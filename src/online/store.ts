@@ -1,7 +1,7 @@
 // The online store: where the latest value of each (feature version, entity key) lives, and the event-lag
 // counts of each version. One interface, three engines: Redis, Redis Cluster and PostgreSQL (which is also
 // the embedded default on PGlite). One contract test suite (test/online-store.test.ts) runs against each.
-import { CodedError } from '../errors.js';
+import { CodedError } from '../core/errors.js';
 
 /** Which value: a feature version (`name@N`) for one key of its entity. */
 export interface ValueKey {

@@ -2,7 +2,7 @@
 // integer (a decimal string beyond 2^53, where JSON numbers lose digits), lists hold only their element type,
 // and null only where the definition allows it. The same rules judge values read back (TYPE_MISMATCH).
 import type { ValueType } from '../registry/model.js';
-import { textProblem, type TextRules } from '../text.js';
+import { textProblem, type TextRules } from '../core/text.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

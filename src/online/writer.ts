@@ -3,10 +3,11 @@
 // the batch to the newest event, and hands the rest to the store's compare-and-set, which refuses anything not
 // newer than what is stored (the late-event guard). Every valid row's lag is recorded, late ones included:
 // they are the signal.
-import { requireRole, type Principal } from '../auth/principal.js';
-import { badInput, notFound, type ErrorCode } from '../errors.js';
+import { requireRole, type Principal } from '../core/principal.js';
+import { badInput, notFound, type ErrorCode } from '../core/errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { checkName, isName, parseRef } from '../registry/model.js';
+import { parseRef } from '../registry/model.js';
+import { checkName, isName } from '../core/text.js';
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { FeatureVersion, ValueType } from '../registry/model.js';
@@ -14,7 +15,7 @@ import { EventLag } from './event-lag.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import { entityKeyOf, valueKeyId, type OnlineStore, type ValueWrite } from './store.js';
 import { checkValue } from './values.js';
-import { entityKeyProblem } from '../text.js';
+import { entityKeyProblem } from '../core/text.js';
 
 export interface FeatureValueRow {
   ref: string;

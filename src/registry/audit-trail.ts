@@ -1,11 +1,11 @@
 // Reading the audit log: what changed, who changed it, when, and why (newest first). Every change writes its
 // record in its own transaction, so what is here is exactly what was committed.
 import { and, desc, eq, inArray, lt, not, or, sql, type SQL } from 'drizzle-orm';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
-import { badInput } from '../errors.js';
-import { checkText } from '../text.js';
+import { badInput } from '../core/errors.js';
+import { checkText } from '../core/text.js';
 
 /** The kinds of thing the log names, as the prefix of a subject: `version:click_rate_7d@2`. */
 const SUBJECT_KINDS = ['entity', 'feature', 'version', 'producer', 'consumer', 'apikey'] as const;

@@ -6,7 +6,7 @@
 // - WIDENING: every old value is still a valid new value (INT64 → FLOAT64, a longer maxAge, null allowed);
 // - BREAKING: the values mean something else (another or narrower type, another aggregation or window).
 import { sortKeysDeep, type Definition } from './definition.js';
-import { parseDuration } from './durations.js';
+import { parseDuration } from '../core/durations.js';
 
 export const COMPATIBILITIES = ['IDENTICAL', 'COMPATIBLE', 'WIDENING', 'BREAKING'] as const;
 export type Compatibility = (typeof COMPATIBILITIES)[number];

@@ -2,9 +2,9 @@
 // (keys of `aggregation` in another order, "7d" spelt "168h") hash the same, so registering them again
 // returns the existing version instead of creating a new one.
 import { createHash } from 'node:crypto';
-import { badInput } from '../errors.js';
-import { freeText, jsonProblem, type JsonRules } from '../text.js';
-import { canonicalDuration } from './durations.js';
+import { badInput } from '../core/errors.js';
+import { freeText, jsonProblem, type JsonRules } from '../core/text.js';
+import { canonicalDuration } from '../core/durations.js';
 import { VALUE_TYPES, type ValueType } from './model.js';
 
 export interface FeatureVersionInput {

@@ -2,10 +2,10 @@
 // git, as JSON (the command-line tool turns YAML into it). Checked strictly here, once, before anything is
 // planned: unknown keys are refused rather than ignored (a typo must not silently drop a field), and every
 // problem names its entry, `features[2] (click_rate_7d): window "7 days" is not a duration …`.
-import { CodedError, badInput } from '../errors.js';
-import { freeText, textProblem } from '../text.js';
+import { CodedError, badInput } from '../core/errors.js';
+import { freeText, textProblem } from '../core/text.js';
 import { canonicalDefinition, definitionHash, type Definition } from './definition.js';
-import { checkName } from './model.js';
+import { checkName } from '../core/text.js';
 
 export const MANIFEST_SECTIONS = ['entities', 'features', 'producers', 'consumers'] as const;
 export type ManifestSection = (typeof MANIFEST_SECTIONS)[number];

@@ -1,6 +1,6 @@
 // The registry's vocabulary: entities, features, immutable feature versions, producers and consumers.
-import { badInput } from '../errors.js';
-import { parseDuration } from './durations.js';
+import { badInput } from '../core/errors.js';
+import { parseDuration } from '../core/durations.js';
 
 export const VALUE_TYPES = ['INT64', 'FLOAT64', 'BOOL', 'STRING', 'FLOAT64_LIST', 'STRING_LIST'] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
@@ -57,22 +57,6 @@ export interface BindingMismatch {
   /** The versions of the same feature that producers write now. */
   produced: FeatureVersion[];
   reason: string;
-}
-
-const NAME = /^[a-z][a-z0-9_]*$/;
-const MAX_NAME_LENGTH = 63;
-
-/** Names of entities, features, producers, consumers and teams: `[a-z][a-z0-9_]*`, at most 63 characters. */
-export const isName = (value: string): boolean => NAME.test(value) && value.length <= MAX_NAME_LENGTH;
-
-/** `value` when it is a name (see isName); else BAD_USER_INPUT naming `field`. */
-export function checkName(value: string, field: string): string {
-  if (!isName(value)) {
-    throw badInput(
-      `${field} ${JSON.stringify(value)} is not a valid name: use lower-case letters, digits and _, starting with a letter, at most ${MAX_NAME_LENGTH} characters`,
-    );
-  }
-  return value;
 }
 
 /** The times PostgreSQL's timestamptz and RFC 3339 both hold: years 1 to 9999 (PostgreSQL has no year 0). */

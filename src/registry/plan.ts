@@ -14,8 +14,8 @@
 // - what the manifest does not name is left alone, and nothing is ever deleted.
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { requireAnyTeamRole, type Principal } from '../auth/principal.js';
-import { CodedError, conflict, notFound } from '../errors.js';
+import { requireAnyTeamRole, type Principal } from '../core/principal.js';
+import { CodedError, conflict, notFound } from '../core/errors.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { sortKeysDeep, type Definition } from './definition.js';
 import { entryError, forEntry, parseManifest, type EntityEntry, type EntryRef, type FeatureEntry, type Manifest, type PartyEntry } from './manifest.js';

@@ -15,31 +15,14 @@ import {
   shadowWrites,
   validationReports,
 } from '../db/schema.js';
-import { badInput, CodedError, conflict, notFound } from '../errors.js';
+import { badInput, CodedError, conflict, notFound } from '../core/errors.js';
 import { readAuditLog, type AuditEntry, type AuditQuery } from './audit-trail.js';
-import { requireAnyTeamRole, requireRole, requireRoleInAny, type Principal } from '../auth/principal.js';
-import { freeText } from '../text.js';
+import { requireAnyTeamRole, requireRole, requireRoleInAny, type Principal } from '../core/principal.js';
+import { freeText } from '../core/text.js';
 import { compareDefinitions, type Compatibility } from './compatibility.js';
 import { canonicalDefinition, definitionHash, sortKeysDeep, type FeatureVersionInput } from './definition.js';
-import {
-  checkName,
-  checkTime,
-  effectiveStatus,
-  featureProductions,
-  liveVersion,
-  formatRef,
-  parseRef,
-  type BindingMismatch,
-  type Entity,
-  type Feature,
-  type FeatureVersion,
-  type LastWrites,
-  type Party,
-  type ProducerBinding,
-  type ProducerBindingRow,
-  type ValueType,
-  type VersionStatus,
-} from './model.js';
+import { checkTime, effectiveStatus, featureProductions, liveVersion, formatRef, parseRef, type BindingMismatch, type Entity, type Feature, type FeatureVersion, type LastWrites, type Party, type ProducerBinding, type ProducerBindingRow, type ValueType, type VersionStatus } from './model.js';
+import { checkName } from '../core/text.js';
 
 export type VersionRow = typeof featureVersions.$inferSelect;
 type PartyKind = 'producer' | 'consumer';

@@ -2,7 +2,7 @@
 // so that "7d" and "168h" are the same definition. Hand-written rather than a library: the libraries we
 // looked at (ms, parse-duration) accept "1.5 hours", "7 days ago"-like input or negative numbers silently,
 // and a definition must be refused when it is malformed, not guessed at.
-import { badInput } from '../errors.js';
+import { badInput } from './errors.js';
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 type Unit = keyof typeof UNIT_MS;

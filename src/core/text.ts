@@ -102,3 +102,19 @@ export function jsonProblem(value: unknown, rules: JsonRules): string | undefine
   }
   return undefined;
 }
+
+const NAME = /^[a-z][a-z0-9_]*$/;
+const MAX_NAME_LENGTH = 63;
+
+/** Names of entities, features, producers, consumers and teams: `[a-z][a-z0-9_]*`, at most 63 characters. */
+export const isName = (value: string): boolean => NAME.test(value) && value.length <= MAX_NAME_LENGTH;
+
+/** `value` when it is a name (see isName); else BAD_USER_INPUT naming `field`. */
+export function checkName(value: string, field: string): string {
+  if (!isName(value)) {
+    throw badInput(
+      `${field} ${JSON.stringify(value)} is not a valid name: use lower-case letters, digits and _, starting with a letter, at most ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+  return value;
+}
