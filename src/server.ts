@@ -23,7 +23,7 @@ import { compiledGateway } from './graphql/executor.js';
 import { depthRule } from './graphql/depth.js';
 import { httpStatusPlugin } from './graphql/http-status.js';
 import { limitsPlugin } from './graphql/limits.js';
-import { createRegistryLoaders, type RegistryLoaders } from './graphql/loaders.js';
+import { withLoaders } from './graphql/loaders.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
 
@@ -139,19 +139,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
         const principal = await deps.authenticator.authenticate(req.headers.authorization).catch((error: unknown) => {
           throw asHttpError(error);
         });
-        const { services } = deps;
-        let loaders: RegistryLoaders | undefined;
-        return {
-          ...services,
+        // The loaders are built on first use: an online read, the busiest request, never needs the registry's.
+        return withLoaders({
+          ...deps.services,
           principal,
-          // Built on first use: an online read, the busiest request, never needs them.
-          get loaders() {
-            return (loaders ??= createRegistryLoaders(services.registry));
-          },
-          values: services.reader.createLoader(),
           // The same choice Apollo makes for the response's content type (application/json wins a tie).
           graphqlResponseJson: req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json',
-        };
+        });
       },
     }),
   );
