@@ -22,7 +22,7 @@
  *  - Prints a table with the targets next to the figures (reported, not asserted) and writes everything to
  *    bench/results/latest.json.
  *
-  3. Hot keys (bench/hotkeys.ts), after the above: on a 3-master Redis Cluster, Zipf-skewed reads with the
+  3. Hot keys (bench/hotkeys/), after the above: on a 3-master Redis Cluster, Zipf-skewed reads with the
  *     service's hot-key mitigation off and on, and uniform reads, at one paced rate: per-shard load from each
  *     master's INFO commandstats, latency, cache hit ratio, where values were served from, the hot keys the
  *     service lists, and the extra staleness its cache adds to values a writer keeps updating.
@@ -34,7 +34,7 @@
  * BENCH_SECONDS (per run, default 8), BENCH_ENTITIES (default 100000), BENCH_BATCHES (entities
  * per read request, default 100,1), BENCH_PROFILE=1 (the service runs with --cpu-prof; profiles land in
  * bench/results/; summarise them with `npx tsx bench/profile-summary.ts bench/results/CPU.*.cpuprofile`).
- * The hot-key scenario's own settings (BENCH_HOTKEY_*) are in bench/hotkeys.ts and bench/README.md.
+ * The hot-key scenario's own settings (BENCH_HOTKEY_*) are in bench/hotkeys/settings.ts and bench/README.md.
  */
 import { readdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -57,9 +57,11 @@ import {
   type Target,
 } from './load.js';
 import { batchesEnv, positiveEnv, scenariosEnv } from './env.js';
-import { benchHotKeys, hotKeysSettingsFromEnv, type HotKeysResult } from './hotkeys.js';
+import { benchHotKeys, type HotKeysResult } from './hotkeys/scenario.js';
+import { hotKeysSettingsFromEnv } from './hotkeys/settings.js';
 import { benchRows, checkRowsTargets, type RowsResult } from './rows.js';
-import { checkTargets, fmtInt, fmtMs, formatTable, writeResults, type ReadScenario, type Results, type ServerRuns } from './report.js';
+import { fmtInt, fmtMs } from './format.js';
+import { checkTargets, formatTable, writeResults, type ReadScenario, type Results, type ServerRuns } from './report.js';
 import { ingest, register, type IngestResult } from './setup.js';
 import { cpuBusy } from './stats.js';
 
