@@ -24,8 +24,8 @@
 // the judge of every read of its keys), report.ts (its section of the table). This file runs them in order.
 import { performance } from 'node:perf_hooks';
 import { parseDuration } from '../../src/core/durations.js';
-import { createDatabase, freePort, startRedisCluster } from '../../test/support/servers.js';
-import { startNodeChild, type NodeChild } from '../children.js';
+import { createDatabase, startRedisCluster } from '../../test/support/servers.js';
+import { startService, type NodeChild } from '../children.js';
 import { CpuMeter, type CpuUse } from '../cpu.js';
 import type { TargetCheck } from '../format.js';
 import { post, readProblem, type LoadResult, type Target } from '../load.js';
@@ -119,26 +119,19 @@ export async function benchHotKeys(
   try {
     masters = await connectMasters(cluster.nodes);
     const databaseUrl = await createDatabase(postgresUrl, 'bench_hotkeys');
-    const startService = async (mitigation: boolean) => {
-      const service = await startNodeChild({
-        name: 'service',
-        script: 'src/main.ts',
-        port: await freePort(),
+    const startWithMitigation = async (mitigation: boolean) => {
+      const service = await startService({
         env: {
           DATABASE_URL: databaseUrl,
           REDIS_CLUSTER_NODES: cluster.nodes.join(','),
-          AUTH: 'off',
-          LOG_LEVEL: 'warn',
-          MAX_WRITE_BATCH: '10000',
           HOT_KEY_WINDOW: settings.window,
           ...(mitigation ? {} : { HOT_CACHE_MAX_ENTRIES: '0', HOT_KEY_REPLICAS: '0' }),
         },
-        expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
       });
       services.push(service);
       return service;
     };
-    const result = await runScenario(settings, { masters, nodes: cluster.nodes, startService, redisPids: await redisPids(masters) }, log, cpuNote);
+    const result = await runScenario(settings, { masters, nodes: cluster.nodes, startWithMitigation, redisPids: await redisPids(masters) }, log, cpuNote);
     return { ...result, seconds: (performance.now() - started) / 1000 };
   } catch (error) {
     // What the service said last is usually why.
@@ -154,7 +147,7 @@ export async function benchHotKeys(
 interface ClusterParts {
   masters: Master[];
   nodes: string[];
-  startService: (mitigation: boolean) => Promise<NodeChild>;
+  startWithMitigation: (mitigation: boolean) => Promise<NodeChild>;
   redisPids: Record<string, number>;
 }
 
@@ -174,7 +167,7 @@ async function runScenario(
   const { written } = keys;
 
   log('hot keys: starting the service with mitigation OFF (HOT_CACHE_MAX_ENTRIES=0 HOT_KEY_REPLICAS=0)');
-  let service = await parts.startService(false);
+  let service = await parts.startWithMitigation(false);
   const context: PhaseContext = {
     service,
     meter: new CpuMeter({ service: service.pid, ...parts.redisPids }),
@@ -217,7 +210,7 @@ async function runScenario(
   log('hot keys: restarting the service with mitigation ON (defaults: hot-entity cache, 2 replicas)');
   await service.stop();
   problems.push(...service.problems().map((line) => `[mitigation off] ${line}`));
-  service = await parts.startService(true);
+  service = await parts.startWithMitigation(true);
   context.service = service;
   context.meter = new CpuMeter({ service: service.pid, ...parts.redisPids });
   await checkRead(service.url, [written[0]!]);

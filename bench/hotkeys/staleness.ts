@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WRITE_MUTATION, gql } from '../setup.js';
-import { percentile, sortedCopy } from '../stats.js';
+import { Percentiles } from '../stats.js';
 import type { ReadResponse } from '../workload.js';
 
 export type Source = 'STORE' | 'CACHE' | 'REPLICA';
@@ -167,20 +167,20 @@ export class StalenessProbe {
   }
 
   result(bounds: { boundMs: number; hotCacheBoundMs: number; maxAgeTenthMs: number; writtenKeysHot: number }): StalenessResult {
-    const latencies = sortedCopy(this.writeLatencies);
+    const latencies = new Percentiles(this.writeLatencies);
     const bySource = Object.fromEntries(
       SOURCES.map((source) => {
         const s = this.samples.get(source)!;
-        const extra = sortedCopy(s.extra);
-        const superseded = sortedCopy(s.supersededFor);
+        const extra = new Percentiles(s.extra);
+        const superseded = new Percentiles(s.supersededFor);
         const figures: StalenessBySource = {
           samples: s.extra.length,
           behind: s.behind,
-          extraP50Ms: zeroIfEmpty(percentile(extra, 0.5)),
-          extraP99Ms: zeroIfEmpty(percentile(extra, 0.99)),
-          extraMaxMs: zeroIfEmpty(percentile(extra, 1)),
-          supersededForP99Ms: zeroIfEmpty(percentile(superseded, 0.99)),
-          supersededForMaxMs: zeroIfEmpty(percentile(superseded, 1)),
+          extraP50Ms: zeroIfEmpty(extra.at(0.5)),
+          extraP99Ms: zeroIfEmpty(extra.at(0.99)),
+          extraMaxMs: zeroIfEmpty(extra.at(1)),
+          supersededForP99Ms: zeroIfEmpty(superseded.at(0.99)),
+          supersededForMaxMs: zeroIfEmpty(superseded.at(1)),
           matchedWrites: s.matched,
           wrongValues: s.wrong,
         };
@@ -195,8 +195,8 @@ export class StalenessProbe {
       writes: this.acked.length,
       writeProblems: this.writeProblems,
       ...(this.firstWriteProblem ? { firstWriteProblem: this.firstWriteProblem } : {}),
-      writeP50Ms: percentile(latencies, 0.5),
-      writeP99Ms: percentile(latencies, 0.99),
+      writeP50Ms: latencies.at(0.5),
+      writeP99Ms: latencies.at(0.99),
       boundMs: bounds.boundMs,
       hotCacheBoundMs: bounds.hotCacheBoundMs,
       maxAgeTenthMs: bounds.maxAgeTenthMs,
