@@ -109,7 +109,8 @@ const cpuLine = (cpu: CpuUse) =>
 /** How many requests a percentile rests on (at batch 100, a p99 rests on a few hundred requests), the rate reached, and how bursty. */
 const answered = (run: LoadResult) => `${fmtInt(run.ok)}, ${fmtInt(run.reqPerSec)}`;
 const achieved = (run: LoadResult) => `${answered(run)}, ${run.peakToMean.toFixed(1)}`;
-const tail = (run: LoadResult) => `${latency(run)} / ${fmtMs(run.p999Ms)}`;
+/** p50/p99/p99.9, tight: three figures in one column. */
+const tail = (run: LoadResult) => `${fmtMs(run.p50Ms)}/${fmtMs(run.p99Ms)}/${fmtMs(run.p999Ms)}`;
 const coresAtMax = (run: LoadResult) => (run.cpu ? `${run.cpu.machine.toFixed(1)} / ${run.cpu.ours.toFixed(1)}` : 'n/a');
 
 export function formatTable(results: Results): string {
@@ -217,7 +218,7 @@ function startLines(start: StartResult, note: (what: string) => string): string[
       `  ${`${run.dataDirectory} data directory`.padEnd(26)}ready in ${(run.readyMs / 1000).toFixed(2)} s   ${note(`start, ${run.dataDirectory} data directory: time to ready (s)`)}`,
     );
     lines.push(
-      `  ${''.padEnd(26)}idle RSS ${mb(run.idleRssBytes)} MB (${run.processes.map((p) => `${p.command.split(' ').slice(0, 3).join(' ')} ${mb(p.rssBytes)}`).join(' + ')}; npm itself ${mb(run.npmRssBytes)} MB)   ${note(`start, ${run.dataDirectory} data directory: idle RSS (MB)`)}`,
+      `  ${''.padEnd(26)}idle RSS ${mb(run.idleRssBytes)} MB (${run.processes.map((p) => mb(p.rssBytes)).join(' + ')} MB in ${run.processes.length} processes, named in the results file; npm itself ${mb(run.npmRssBytes)} MB)   ${note(`start, ${run.dataDirectory} data directory: idle RSS (MB)`)}`,
     );
   }
   return lines;
