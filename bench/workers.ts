@@ -80,15 +80,21 @@ export async function benchWorkers(postgresUrl: () => Promise<string>, settings:
 export function workersLines(result: WorkersResult): string[] {
   if ('skipped' in result) return ['', `Workers: skipped (${result.skipped}).`];
   const lines = ['', `Workers: max throughput with WORKERS=1 and WORKERS=${result.workers} (server mode, one port), autocannon 16 connections`];
-  lines.push(`  ${'batch'.padEnd(7)}${'1 worker (req/s)'.padStart(18)}${`${result.workers} workers (req/s)`.padStart(20)}${'ratio'.padStart(8)}${'cores busy'.padStart(14)}`);
+  lines.push(
+    `  ${'batch'.padEnd(7)}${'1 worker (req/s)'.padStart(18)}${`${result.workers} workers (req/s)`.padStart(20)}${'ratio'.padStart(8)}` +
+      `${'machine cores busy'.padStart(20)}${'load generator'.padStart(16)}`,
+  );
   for (const batch of new Set(result.runs.map((r) => r.batch))) {
     const one = result.runs.find((r) => r.batch === batch && r.workers === 1)!;
     const many = result.runs.find((r) => r.batch === batch && r.workers === result.workers)!;
     lines.push(
       `  ${String(batch).padEnd(7)}${fmtInt(one.max.reqPerSec).padStart(18)}${fmtInt(many.max.reqPerSec).padStart(20)}` +
-        `${(many.max.reqPerSec / one.max.reqPerSec).toFixed(2).padStart(8)}${`${one.max.cpu.machine.toFixed(1)} / ${many.max.cpu.machine.toFixed(1)}`.padStart(14)}`,
+        `${(many.max.reqPerSec / one.max.reqPerSec).toFixed(2).padStart(8)}${pair(one, many, (cpu) => cpu.machine).padStart(20)}` +
+        `${pair(one, many, (cpu) => cpu.byProcess.bench ?? 0).padStart(16)}`,
     );
   }
-  lines.push('  The load generator is one process of its own: with many workers it may be what limits the figure (see its cores).');
+  lines.push('  Cores busy with 1 / N workers. The load generator is one process: near 1 core, it is what limits the figure.');
   return lines;
 }
+
+const pair = (one: WorkersRun, many: WorkersRun, cores: (cpu: CpuUse) => number) => `${cores(one.max.cpu).toFixed(1)} / ${cores(many.max.cpu).toFixed(1)}`;
