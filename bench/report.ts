@@ -180,7 +180,7 @@ export function formatTable(results: Results): string {
     row('      requests, req/s, burstiness', achieved(s.halfOverallRate), achieved(b.halfOverallRate), '');
     row('    paced p50 / p99 (ms)', latency(s.halfPaced), latency(b.halfPaced), '', note(`batch ${read.batch}: service p99 at half max (paced)`));
     row('      requests, req/s, burstiness', achieved(s.halfPaced), achieved(b.halfPaced), '');
-    row('  one connection p50 / p99 / p99.9 (ms)', tail(s.oneConnection), tail(b.oneConnection), '', note(`batch ${read.batch}: service p99 over one connection`));
+    row('  one connection p50/p99/p99.9 (ms)', tail(s.oneConnection), tail(b.oneConnection), '', note(`batch ${read.batch}: service p99 over one connection`));
     row('      requests, req/s', answered(s.oneConnection), answered(b.oneConnection), '');
     row('  cores busy at max (all / ours)', coresAtMax(s.max), coresAtMax(b.max), '');
     for (const [server, runs] of [['service', s], ['baseline', b]] as const) {
@@ -198,6 +198,7 @@ export function formatTable(results: Results): string {
   if (results.rows) lines.push(...rowsLines(results.rows, fmtInt, fmtMs, verdict));
   if (results.workers) lines.push(...workersLines(results.workers));
   if (hot) lines.push('', ...formatHotKeys(hot, note));
+  lines.push('', ...summaryLines(results));
   lines.push('');
   lines.push(`Targets: ${results.targets.filter((t) => t.met).length} of ${results.targets.length} met.`);
   if (results.serviceProblems.length > 0) {
@@ -222,4 +223,28 @@ function startLines(start: StartResult, note: (what: string) => string): string[
     );
   }
   return lines;
+}
+
+/** The headline figures as Markdown table rows, in the shape of the README's table (the record of a run). */
+function summaryLines(results: Results): string[] {
+  const rows: string[] = [];
+  const add = (figure: string, service: string, baseline = '', ratio = '') => rows.push(`| ${figure} | ${service} | ${baseline} | ${ratio} |`);
+  for (const read of results.reads) {
+    const { service: s, baseline: b } = read;
+    add(`batch ${read.batch}, max req/s`, fmtInt(s.max.reqPerSec), fmtInt(b.max.reqPerSec), read.throughputRatio.toFixed(2));
+    add(`batch ${read.batch}, one connection, p50 / p99 / p99.9 (ms)`, tail(s.oneConnection).replaceAll('/', ' / '), tail(b.oneConnection).replaceAll('/', ' / '));
+  }
+  if (results.ingest) add(`ingest, rows/s (${fmtInt(results.ingest.batchRows)}-row batches, ${results.ingest.concurrency} in flight)`, fmtInt(results.ingest.rowsPerSec));
+  for (const run of results.start?.runs ?? []) {
+    add(`npm start to /healthz 200, ${run.dataDirectory} data directory (s); idle RSS (MB)`, `${(run.readyMs / 1000).toFixed(1)}; ${mb(run.idleRssBytes)}`);
+  }
+  const workers = results.workers;
+  if (workers && !('skipped' in workers)) {
+    for (const batch of new Set(workers.runs.map((r) => r.batch))) {
+      const [one, many] = [1, workers.workers].map((n) => workers.runs.find((r) => r.batch === batch && r.workers === n)!);
+      add(`batch ${batch}, max req/s, WORKERS=1 / ${workers.workers}`, `${fmtInt(one!.max.reqPerSec)} / ${fmtInt(many!.max.reqPerSec)}`, '', (many!.max.reqPerSec / one!.max.reqPerSec).toFixed(2));
+    }
+  }
+  if (rows.length === 0) return [];
+  return ['Summary (Markdown, for the README):', '| figure | service | raw baseline | ratio |', '|---|---|---|---|', ...rows];
 }
