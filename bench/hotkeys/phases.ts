@@ -73,11 +73,11 @@ export interface PhaseContext {
 export async function chooseRate(
   context: PhaseContext,
   settings: HotKeysSettings,
-  uniformSets: string[][],
+  uniformSets: () => string[][],
 ): Promise<{ rate: number; rateFrom: string; probe?: LoadResult & { cpu: CpuUse } }> {
   if (settings.rate !== undefined) return { rate: settings.rate, rateFrom: 'BENCH_HOTKEY_RATE' };
   const { service, meter } = context;
-  const probeTarget = context.target(service.url, uniformSets);
+  const probeTarget = context.target(service.url, uniformSets());
   await runAutocannon(probeTarget, 2);
   meter.start();
   const probed = await runAutocannon(probeTarget, 5);

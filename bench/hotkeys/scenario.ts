@@ -191,7 +191,8 @@ async function runScenario(
   await checkRead(service.url, [written[0]!]);
 
   // One rate for all the runs.
-  const { rate, rateFrom, probe } = await chooseRate(context, settings, keys.uniformKeys(2_000));
+  // The probe's keys are drawn only when it runs, so that a fixed rate leaves the uniform sequence as it was.
+  const { rate, rateFrom, probe } = await chooseRate(context, settings, () => keys.uniformKeys(2_000));
   const requestsPerRun = Math.max(1, Math.round(rate * seconds));
   const measuredZipf = keys.zipfKeys(requestsPerRun);
   const uniformMeasured = keys.uniformKeys(requestsPerRun);
