@@ -60,7 +60,12 @@ export async function connectMasters(nodes: string[]): Promise<Master[]> {
     client.on('error', () => {});
     return { node, client };
   });
-  await Promise.all(masters.map((m) => m.client.connect()));
+  try {
+    await Promise.all(masters.map((m) => m.client.connect()));
+  } catch (error) {
+    for (const m of masters) m.client.disconnect();
+    throw error;
+  }
   return masters;
 }
 
