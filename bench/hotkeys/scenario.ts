@@ -32,7 +32,7 @@ import { post, readProblem, type LoadResult, type Target } from '../load.js';
 import { ingest, register, type IngestResult } from '../setup.js';
 import { HOT_READ_QUERY, MAX_AGE_MS, REFS, entityKey } from '../workload.js';
 import { Zipf, seededRandom } from '../zipf.js';
-import { chooseRate, runPhase, type HotKeysRun, type PhaseContext } from './phases.js';
+import { chooseRate, runPhase, type HotKeysRun, type PhaseContext, type PhaseOptions } from './phases.js';
 import { HOT_TARGETS, type HotKeysSettings } from './settings.js';
 import { connectMasters, predictedReadsMaxOverMean, redisPids, type Master } from './shards.js';
 import { StalenessProbe } from './staleness.js';
@@ -219,42 +219,16 @@ async function runScenario(
   // (b) The same Zipf keys, mitigation on.
   runs.push(await runPhase(context, rate, { ...zipfRun, name: 'zipf-on', mitigation: true, warmupSets: keys.zipfKeys(2_000) }));
 
-  // (b') The same again with the writer rewriting the hottest keys: extra staleness from the cache. A run of
-  // its own, so that the writes (which invalidate the hot keys' cache entries every interval and add guarded
-  // writes to every copy) do not blur (b)'s per-shard load and hit ratio.
-  const probeStaleness = new StalenessProbe(service.url, written, REFS[0]!, settings.writeIntervalMs);
-  const writtenSet = new Set(written);
-  const touchesWritten = measuredZipf.map((set) => set.some((k) => writtenSet.has(k)));
-  probeStaleness.start();
-  let withWriter: HotKeysRun;
-  try {
-    withWriter = await runPhase(context, rate, {
+  // (b') The same again while a writer rewrites the hottest keys: the cache's extra staleness.
+  runs.push(
+    await runWithWriter(context, rate, settings, written, hotCacheBoundMs, {
       ...zipfRun,
       name: 'zipf-on-writer',
       seconds: settings.stalenessSeconds,
       mitigation: true,
       warmupSets: keys.zipfKeys(2_000),
       warmupSeconds: 2,
-      observe: (index, sentAt, answer) => {
-        if (touchesWritten[index % touchesWritten.length]) probeStaleness.observe(sentAt, answer);
-      },
-      beforeMeasuring: () => probeStaleness.resetObservations(),
-    });
-  } finally {
-    await probeStaleness.stop();
-  }
-  const hotNow = new Set(withWriter.hotKeys.map((k) => k.entityKey));
-  withWriter.staleness = probeStaleness.result({
-    boundMs: Math.min(hotCacheBoundMs, MAX_AGE_MS / 10),
-    hotCacheBoundMs,
-    maxAgeTenthMs: MAX_AGE_MS / 10,
-    writtenKeysHot: written.filter((k) => hotNow.has(k)).length,
-  });
-  runs.push(withWriter);
-  const cache = withWriter.staleness.bySource.CACHE;
-  log(
-    `hot keys: staleness: ${withWriter.staleness.writes} writes acknowledged; ${cache.samples} reads of written keys served from CACHE, ` +
-      `${cache.behind} behind the newest acknowledged write; extra staleness p99 ${cache.extraP99Ms.toFixed(1)} ms, max ${cache.extraMaxMs.toFixed(1)} ms (bound ${withWriter.staleness.boundMs} ms)`,
+    }),
   );
 
   // (c) Uniform keys, mitigation on.
@@ -272,9 +246,6 @@ async function runScenario(
   await service.stop();
   problems.push(...service.problems().map((line) => `[mitigation on] ${line}`));
 
-  const measuredUniformKeys = new Map<number, number>();
-  for (const set of uniformMeasured) for (const k of set) measuredUniformKeys.set(Number(k.slice(1)), (measuredUniformKeys.get(Number(k.slice(1))) ?? 0) + 1);
-  const { zipf } = keys;
   const result: Omit<HotKeysResult, 'seconds'> = {
     cluster: parts.nodes,
     entities,
@@ -285,16 +256,7 @@ async function runScenario(
     rate,
     rateFrom,
     ...(probe ? { probe } : {}),
-    zipf: {
-      s: settings.zipfS,
-      hottestShare: zipf.topShare(1),
-      top10Share: zipf.topShare(10),
-      top10PercentShare: zipf.topShare(entities / 10),
-      keysAboveHotShare: zipf.keysAbove(hotShare),
-      hotShare,
-      expectedReadsMaxOverMean: predicted((i) => zipf.probability(zipf.rankOf(i))),
-      expectedUniformReadsMaxOverMean: predicted((i) => measuredUniformKeys.get(i) ?? 0),
-    },
+    zipf: zipfFigures(keys.zipf, settings, hotShare, predicted, uniformMeasured),
     ingest: ingestResult,
     runs,
     targets: [],
@@ -303,7 +265,74 @@ async function runScenario(
   result.targets = checkHotKeyTargets(result);
   return result;
 }
-export function checkHotKeyTargets(result: Pick<HotKeysResult, "runs">): TargetCheck[] {
+
+/**
+ * (b') A Zipf run while a writer rewrites the hottest keys: the extra staleness the cache adds. A run of its
+ * own, so that the writes (which invalidate the hot keys' cache entries every interval and add guarded writes
+ * to every copy) do not blur (b)'s per-shard load and hit ratio.
+ */
+async function runWithWriter(
+  context: PhaseContext,
+  rate: number,
+  settings: HotKeysSettings,
+  written: string[],
+  hotCacheBoundMs: number,
+  options: PhaseOptions,
+): Promise<HotKeysRun> {
+  const probeStaleness = new StalenessProbe(context.service.url, written, REFS[0]!, settings.writeIntervalMs);
+  const writtenSet = new Set(written);
+  const touchesWritten = options.sets.map((set) => set.some((k) => writtenSet.has(k)));
+  probeStaleness.start();
+  let withWriter: HotKeysRun;
+  try {
+    withWriter = await runPhase(context, rate, {
+      ...options,
+      observe: (index, sentAt, answer) => {
+        if (touchesWritten[index % touchesWritten.length]) probeStaleness.observe(sentAt, answer);
+      },
+      beforeMeasuring: () => probeStaleness.resetObservations(),
+    });
+  } finally {
+    await probeStaleness.stop();
+  }
+  const hotNow = new Set(withWriter.hotKeys.map((k) => k.entityKey));
+  withWriter.staleness = probeStaleness.result({
+    boundMs: Math.min(hotCacheBoundMs, MAX_AGE_MS / 10),
+    hotCacheBoundMs,
+    maxAgeTenthMs: MAX_AGE_MS / 10,
+    writtenKeysHot: written.filter((k) => hotNow.has(k)).length,
+  });
+  const cache = withWriter.staleness.bySource.CACHE;
+  context.log(
+    `hot keys: staleness: ${withWriter.staleness.writes} writes acknowledged; ${cache.samples} reads of written keys served from CACHE, ` +
+      `${cache.behind} behind the newest acknowledged write; extra staleness p99 ${cache.extraP99Ms.toFixed(1)} ms, max ${cache.extraMaxMs.toFixed(1)} ms (bound ${withWriter.staleness.boundMs} ms)`,
+  );
+  return withWriter;
+}
+
+/** The Zipf distribution's shape, and the per-shard balance the slot map predicts for it and for the uniform keys sent. */
+function zipfFigures(
+  zipf: Zipf,
+  settings: HotKeysSettings,
+  hotShare: number,
+  predicted: (weights: (i: number) => number) => number,
+  uniformMeasured: string[][],
+): HotKeysResult['zipf'] {
+  const measuredUniformKeys = new Map<number, number>();
+  for (const set of uniformMeasured) for (const k of set) measuredUniformKeys.set(Number(k.slice(1)), (measuredUniformKeys.get(Number(k.slice(1))) ?? 0) + 1);
+  return {
+    s: settings.zipfS,
+    hottestShare: zipf.topShare(1),
+    top10Share: zipf.topShare(10),
+    top10PercentShare: zipf.topShare(settings.entities / 10),
+    keysAboveHotShare: zipf.keysAbove(hotShare),
+    hotShare,
+    expectedReadsMaxOverMean: predicted((i) => zipf.probability(zipf.rankOf(i))),
+    expectedUniformReadsMaxOverMean: predicted((i) => measuredUniformKeys.get(i) ?? 0),
+  };
+}
+
+export function checkHotKeyTargets(result: Pick<HotKeysResult, 'runs'>): TargetCheck[] {
   const run = (name: HotKeysRun['name']) => result.runs.find((r) => r.name === name);
   const checks: TargetCheck[] = [];
   const on = run('zipf-on');
