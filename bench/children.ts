@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/servers.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -121,4 +122,21 @@ async function isReady(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The service (`src/main.ts`) as the bench runs it: AUTH=off, warnings only, writes of up to 10,000 rows, and
+ * one process (WORKERS=1) unless `env` says otherwise, since every figure but the workers scenario's is one
+ * process's (the CPU meter follows its pid).
+ */
+export async function startService(options: { env: Record<string, string>; nodeFlags?: string[] }): Promise<NodeChild> {
+  return startNodeChild({
+    name: 'service',
+    script: 'src/main.ts',
+    port: await freePort(),
+    env: { AUTH: 'off', LOG_LEVEL: 'warn', MAX_WRITE_BATCH: '10000', WORKERS: '1', ...options.env },
+    nodeFlags: options.nodeFlags ?? [],
+    // AUTH=off is on purpose: the service's warning about it is no problem here.
+    expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
+  });
 }
