@@ -5,7 +5,6 @@
 // then exit 0. A second signal exits at once.
 import cluster from 'node:cluster';
 import pino from 'pino';
-import { startService } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { runWorkers, STOP_MESSAGE } from './workers.js';
 
@@ -29,6 +28,8 @@ if (config.workers > 1 && cluster.isPrimary) {
 
 async function serve(config: Config): Promise<void> {
   try {
+    // Loaded here: the primary of several workers only supervises, and needs none of the service's modules.
+    const { startService } = await import('./app.js');
     const service = await startService(config, { logger });
     let stopping = false;
     /** A signal, or the primary asking (it may do so after the same signal reached this worker directly). */
@@ -51,8 +52,9 @@ async function serve(config: Config): Promise<void> {
         },
       );
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    // Node passes a signal's number as a second argument: only the name goes on.
+    process.on('SIGINT', (signal) => stop(signal));
+    process.on('SIGTERM', (signal) => stop(signal));
     if (cluster.isWorker) {
       process.on('message', (message) => {
         if (message === STOP_MESSAGE) stop('SIGTERM', true);
