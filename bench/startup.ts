@@ -19,6 +19,8 @@ const READY_TIMEOUT_MS = 60_000;
 
 export interface StartupFigures {
   readyMs: number;
+  /** CPU time (user + system, every thread) the process tree spent until ready: unlike readyMs, barely moved by other load on the machine. */
+  readyCpuMs: number;
   /** Resident memory of the process tree the command started, after IDLE_MS of idling, in MB. */
   idleRssMb: number;
 }
@@ -50,6 +52,25 @@ function processTree(root: number): number[] {
   const tree = [root];
   for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
   return tree;
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // utime, stime, cutime, cstime: fields 14 to 17, the 12th to 15th after the command name. The last two
+      // hold what exited children spent (the prestart build, a nested npm), each counted once, by its parent.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // Gone.
+    }
+  }
+  return Math.round((ticks * 1000) / TICKS_PER_SECOND);
 }
 
 function rssMb(pids: number[]): number {
@@ -90,8 +111,9 @@ export async function measureStartup(command: string[], dataDir: string): Promis
       await new Promise((r) => setTimeout(r, 10));
     }
     const readyMs = Math.round(performance.now() - started);
+    const readyCpuMs = cpuMs(processTree(child.pid!));
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { readyMs, idleRssMb: rssMb(processTree(child.pid!)) };
+    return { readyMs, readyCpuMs, idleRssMb: rssMb(processTree(child.pid!)) };
   } finally {
     await stopTree(child);
   }
@@ -118,7 +140,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`run ${i + 1}: fresh ${JSON.stringify(fresh.at(-1))}, existing ${JSON.stringify(existing.at(-1))}`);
   }
   const summary = (figures: StartupFigures[]) =>
-    `ready ${median(figures.map((f) => f.readyMs))} ms, idle RSS ${median(figures.map((f) => f.idleRssMb))} MB`;
+    `ready ${median(figures.map((f) => f.readyMs))} ms (CPU ${median(figures.map((f) => f.readyCpuMs))} ms), idle RSS ${median(figures.map((f) => f.idleRssMb))} MB`;
   console.log(`${command.join(' ')} (median of ${runs}, embedded)`);
   console.log(`  fresh DATA_DIR:    ${summary(fresh)}`);
   console.log(`  existing DATA_DIR: ${summary(existing)}`);
