@@ -1,4 +1,4 @@
-// `npm run prepare` (run by `npm ci`): makes the empty embedded database that a fresh DATA_DIR starts from
+// `npm run prepare`, which `npm ci` runs: makes the empty embedded database that a fresh DATA_DIR starts from
 // (see src/db/pglite-template.ts). Once per PGlite version: a later run finds it made.
 import { buildTemplate } from '../db/pglite-template.js';
 
