@@ -52,7 +52,9 @@ export async function startNodeChild(options: {
   installExitHook();
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    // One process unless told otherwise: server mode would start one worker per core (WORKERS), and the
+    // figures compare one process with the baseline's one process.
+    env: { WORKERS: '1', ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
