@@ -37,7 +37,7 @@ export class Authenticator {
   constructor(
     private readonly db: Db,
     readonly enabled: boolean,
-    private readonly options: AuthenticatorOptions = { graceMs: 600_000 },
+    private readonly options: AuthenticatorOptions,
   ) {
     this.now = options.now ?? Date.now;
   }

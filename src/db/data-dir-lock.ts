@@ -7,11 +7,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { conflict } from '../core/errors.js';
+import { StartupError } from '../core/errors.js';
 
 const LOCK_FILE = 'registry.lock';
 
-/** Takes the lock on `dataDir` (creating it), or throws CONFLICT naming the holder; resolves to its release. */
+/** Takes the lock on `dataDir` (creating it), or throws a StartupError naming the holder; resolves to its release. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   await fs.mkdir(dataDir, { recursive: true });
   const lockFile = path.join(dataDir, LOCK_FILE);
@@ -25,7 +25,8 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     const holder = (await file.readFile('utf8').catch(() => '')).trim();
     await file.close();
     if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' && (error as NodeJS.ErrnoException).code !== 'EWOULDBLOCK') throw error;
-    throw conflict(
+    throw new StartupError(
+      'CONFLICT',
       `DATA_DIR ${dataDir} is in use by ${holder ? `process ${holder}` : 'another process'} (a running service?): the embedded database allows one process at a time; stop it first`,
     );
   }

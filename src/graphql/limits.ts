@@ -34,12 +34,20 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import type { Config } from '../config.js';
 import { tooManyValues } from '../online/reader.js';
 import type { RegistryCounts } from '../registry/cache.js';
 import { HTTP_STATUS } from './errors.js';
 
-type Limits = Config['limits'];
+/** The settings these checks enforce (MAX_LIST_LENGTH, MAX_WRITE_BATCH, MAX_VALUES_PER_REQUEST, MAX_QUERY_COST). */
+export interface RequestLimits {
+  /** Longest list a request may pass in any argument (entity keys, refs). */
+  maxListLength: number;
+  /** Most rows one writeFeatureValues may carry. */
+  maxWriteBatch: number;
+  /** Most online values one request may load, over all its fields together. */
+  maxValuesPerRequest: number;
+  maxQueryCost: number;
+}
 type Variables = Readonly<Record<string, unknown>>;
 
 /** What pricing needs from the registry (its in-process snapshot): each consumer's pins, and how much it holds. */
@@ -80,7 +88,7 @@ function requestError(code: string, message: string, extensions: Record<string, 
   return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: HTTP_STATUS[code] ?? 400 } } });
 }
 
-export function limitsPlugin(schema: GraphQLSchema, limits: Limits, registry: { snapshot(): Promise<RegistrySizes> }): ApolloServerPlugin {
+export function limitsPlugin(schema: GraphQLSchema, limits: RequestLimits, registry: { snapshot(): Promise<RegistrySizes> }): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -118,7 +126,7 @@ function checkListLengths(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Variables,
-  limits: Limits,
+  limits: RequestLimits,
 ): { sizedByRegistry: boolean } {
   const walked = new Set<string>();
   let sizedByRegistry = false;
