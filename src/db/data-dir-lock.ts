@@ -3,7 +3,9 @@
 // DATA_DIR/registry.lock, held by an open file for the life of the process. The kernel drops it when the
 // process ends, however it ends, so a lock left by a crash never blocks a start; and it does not depend on
 // process ids, which two containers sharing a volume both see as 1. The file's text (pid and host of the
-// holder) only makes the refusal message useful: it is never trusted.
+// holder) only makes the refusal message useful: it is never trusted. The lock itself is fs-ext's flockSync;
+// proper-lockfile was not used: its mkdir lock outlives a crash until it is judged stale by its mtime, so a
+// restart after a crash would wait or steal, and a held lock must be refreshed by a timer.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

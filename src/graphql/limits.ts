@@ -6,6 +6,9 @@
 // @skip/@include read, every list length and the consumers' pins, and a cache keyed by less than all of that
 // let a query primed with @skip(if: true) run unpriced with `false`. The walks are linear in the document and
 // in the lists passed, so computing them every time costs microseconds.
+// Hand-written rather than graphql-query-complexity: the price of a read depends on the consumer's pins and on
+// list lengths passed in variables, and the fields a request may not price by default lists (REGISTRY_LISTS)
+// depend on what the registry holds; that library's estimators would take the same code as callbacks.
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
