@@ -71,18 +71,9 @@ export interface Config {
     flushMs: number;
     /** While a store keeps failing, one summary log line per this interval (not set from the environment). */
     storeErrorSummaryMs: number;
-    /** What validating a DRAFT against the live version tolerates (not set from the environment). */
-    validation: {
-      /** Fewest keys with a value in both versions for a distribution comparison to mean anything. */
-      minSharedKeys: number;
-      maxPsi: number;
-      /** Mean shift, in standard deviations of the live version. */
-      maxMeanShift: number;
-      /** Largest ratio between the two standard deviations (either way). */
-      maxStddevRatio: number;
-      maxNullRateChange: number;
-      maxIntegralShareChange: number;
-    };
+    /** What validating a DRAFT against the live version tolerates: ValidationThresholds, in monitoring/validation.ts,
+     * says what each figure means (not set from the environment). */
+    validation: { minSharedKeys: number; maxPsi: number; maxMeanShift: number; maxStddevRatio: number; maxNullRateChange: number; maxIntegralShareChange: number };
   };
   /** When each producer last wrote each version (what tells a producer that moved on). */
   producerWrites: {
