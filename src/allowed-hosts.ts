@@ -4,15 +4,7 @@
 // requests addressed to a local name or to a name in ALLOWED_HOSTS; with auth on, ALLOWED_HOSTS is enforced
 // when set.
 import net from 'node:net';
-
-/** A host name as compared: lower case, without port, brackets or a trailing dot. */
-export function hostName(value: string): string {
-  let host = value.trim().toLowerCase();
-  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(host);
-  if (bracketed) host = bracketed[1]!;
-  else if (net.isIP(host) !== 6) host = host.replace(/:\d*$/, '');
-  return host.replace(/\.$/, '');
-}
+import { hostName } from './core/host-names.js';
 
 /** Names that always reach this machine's loopback interface. */
 export function isLocalHost(host: string): boolean {

@@ -1,13 +1,17 @@
 // Environment → typed configuration, validated once at start. Every bad value is reported at once, with
-// what was expected, so a misconfigured instance fails before it serves anything.
+// what was expected, so a misconfigured instance fails before it serves anything. This is the one place a
+// default is written: the domain receives every setting as a parameter and never imports this file, so this
+// file imports nothing above src/core.
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { hostName } from './allowed-hosts.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS } from './online/redis-store.js';
-import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
 import { formatDuration, parseDuration } from './core/durations.js';
-import { DEFAULT_MAX_ENTITY_KEY_BYTES } from './core/text.js';
+import { StartupError } from './core/errors.js';
+import { hostName } from './core/host-names.js';
+import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './core/retention.js';
+
+/** Longest entity key, in UTF-8 bytes, unless MAX_ENTITY_KEY_BYTES says otherwise. */
+export const DEFAULT_MAX_ENTITY_KEY_BYTES = 256;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -66,6 +70,13 @@ export interface Config {
     distributionBucketMs: number;
     /** PSI of the latest bucket against the reference above which a version drifts. */
     driftThreshold: number;
+    /** How often buffered distribution figures and shadow writes are stored (not set from the environment). */
+    flushMs: number;
+    /** While a store keeps failing, one summary log line per this interval (not set from the environment). */
+    storeErrorSummaryMs: number;
+    /** What validating a DRAFT against the live version tolerates: ValidationThresholds, in monitoring/validation.ts,
+     * says what each figure means (not set from the environment). */
+    validation: { minSharedKeys: number; maxPsi: number; maxMeanShift: number; maxStddevRatio: number; maxNullRateChange: number; maxIntegralShareChange: number };
   };
   /** When each producer last wrote each version (what tells a producer that moved on). */
   producerWrites: {
@@ -75,19 +86,28 @@ export interface Config {
     ttlMs: number;
   };
   hotKeys: {
+    /** The sliding window the counts cover. */
     windowMs: number;
+    /** A key is hot when it takes at least this share of all key reads in the window… */
     shareThreshold: number;
+    /** …and at least this many reads per second (so a quiet service has no hot keys). */
     minReadsPerSecond: number;
+    /** Longest a hot entity's value is served from the in-process cache. */
     cacheBoundMs: number;
     cacheMaxEntries: number;
+    /** Replica copies of each hot key on other shards (Redis Cluster). */
     replicas: number;
+    /** Heavy-hitter candidates each instance keeps between flushes (not set from the environment). */
+    candidates: number;
+    /** How often local counts are flushed and the cluster-wide view refreshed (not set from the environment). */
+    tickMs: number;
   };
 }
 
-export class ConfigError extends Error {
+/** Every problem of a configuration, each saying what was expected. */
+export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
+    super('INVALID_CONFIGURATION', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
 
@@ -228,11 +248,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),
-      redisCommandTimeoutMs: duration('REDIS_COMMAND_TIMEOUT', formatDuration(DEFAULT_COMMAND_TIMEOUT_MS), 60_000),
+      redisCommandTimeoutMs: duration('REDIS_COMMAND_TIMEOUT', '500ms', 60_000),
     },
     monitoring: {
       distributionBucketMs: duration('DISTRIBUTION_BUCKET', '1h', 7 * 86_400_000),
       driftThreshold: positive('DRIFT_PSI', 0.25),
+      flushMs: 5_000,
+      storeErrorSummaryMs: 10_000,
+      validation: {
+        minSharedKeys: 20,
+        maxPsi: 0.25,
+        maxMeanShift: 0.5,
+        maxStddevRatio: 2,
+        maxNullRateChange: 0.05,
+        maxIntegralShareChange: 0.2,
+      },
     },
     producerWrites: {
       flushMs: duration('PRODUCER_WRITES_FLUSH', '5s', 60_000),
@@ -245,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cacheBoundMs: duration('HOT_CACHE_BOUND', '1s', 60_000),
       cacheMaxEntries: integer('HOT_CACHE_MAX_ENTRIES', 100_000, 0, 10_000_000),
       replicas: integer('HOT_KEY_REPLICAS', 2, 0, 16),
+      candidates: 256,
+      tickMs: 1_000,
     },
   };
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {

@@ -12,7 +12,7 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { Logger } from 'pino';
-import type { Registry as PromRegistry } from 'prom-client';
+import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Authenticator } from './auth/authenticator.js';
 import { hostRefusal } from './allowed-hosts.js';
 import type { Config } from './config.js';
@@ -38,7 +38,7 @@ export interface ServerDeps {
   services: Services;
   authenticator: Authenticator;
   /** Prometheus metrics, served on /metrics. */
-  metrics: PromRegistry;
+  metrics: MetricsRegistry;
   /** Names the backing stores that do not answer now (or lack migrations); empty when the instance can serve. */
   unavailable: () => Promise<string[]>;
   /** The address to listen on (see listenHost in app.ts). */

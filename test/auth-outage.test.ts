@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { Authenticator } from '../src/auth/authenticator.js';
 import { createApiKey, revokeApiKey } from '../src/auth/keys.js';
+import { loadConfig } from '../src/config.js';
 import { CodedError } from '../src/core/errors.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
@@ -107,7 +108,7 @@ describe('a database that accepts connections but never answers', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const database = await connectPostgres(`postgres://postgres@127.0.0.1:${(silent.address() as net.AddressInfo).port}/none`);
     try {
-      const authenticator = new Authenticator(database.db, true);
+      const authenticator = new Authenticator(database.db, true, { graceMs: loadConfig({}).authGraceMs });
       const started = performance.now();
       const error = await authenticator.authenticate('Bearer frk_anything').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CodedError);

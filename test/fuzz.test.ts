@@ -11,7 +11,8 @@ import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
-import { DEFAULT_MAX_ENTITY_KEY_BYTES, entityKeyProblem, MAX_TEXT_LENGTH, textProblem } from '../src/core/text.js';
+import { DEFAULT_MAX_ENTITY_KEY_BYTES } from '../src/config.js';
+import { entityKeyProblem, MAX_TEXT_LENGTH, textProblem } from '../src/core/text.js';
 import { seededRandom } from '../bench/zipf.js';
 import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
 

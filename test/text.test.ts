@@ -1,11 +1,10 @@
 // The text rules every client string passes (src/text.ts), the JSON walk that guards aggregations, and the
 // scaled sums that keep value distributions finite: unit tests, no servers.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_MAX_ENTITY_KEY_BYTES, loadConfig } from '../src/config.js';
 import { ScaledSums } from '../src/monitoring/bucket-figures.js';
 import {
   checkEntityKeys,
-  DEFAULT_MAX_ENTITY_KEY_BYTES,
   entityKeyProblem,
   freeText,
   jsonProblem,

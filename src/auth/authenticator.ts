@@ -9,6 +9,10 @@ import { ANONYMOUS, unauthenticated, type Principal } from '../core/principal.js
 
 /** How long a verdict stands before the database is asked again (the most a revocation waits for). */
 const REMEMBER_MS = 5_000;
+/**
+ * Keys remembered at most. A Map in check order is the whole cache: the longest unchecked key goes first, and an
+ * entry outlives REMEMBER_MS (for AUTH_GRACE), which lru-cache's TTL would drop; not worth a dependency.
+ */
 const MAX_REMEMBERED = 10_000;
 /** After a failed lookup, how long remembered verdicts are used without asking the database again. */
 const RETRY_DATABASE_MS = 1_000;
@@ -37,7 +41,7 @@ export class Authenticator {
   constructor(
     private readonly db: Db,
     readonly enabled: boolean,
-    private readonly options: AuthenticatorOptions = { graceMs: 600_000 },
+    private readonly options: AuthenticatorOptions,
   ) {
     this.now = options.now ?? Date.now;
   }

@@ -3,7 +3,7 @@
 // The tool works on the database directly, as an admin: it is how the first key of a deployment is made.
 import { parseArgs } from 'node:util';
 import { DateTimeResolver } from 'graphql-scalars';
-import { openDatabase } from '../app.js';
+import { openDatabase } from '../db/open.js';
 import { ApiKeys, COMMAND_LINE, type ApiKeyRecord } from '../auth/keys.js';
 import { ROLES } from '../core/principal.js';
 import { loadConfig } from '../config.js';

@@ -1,5 +1,5 @@
 // `npm run migrate`: applies the migrations to the configured database (DATABASE_URL, else PGlite in DATA_DIR).
-import { openDatabase } from '../app.js';
+import { openDatabase } from '../db/open.js';
 import { loadConfig } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { runCli } from './run.js';

@@ -1,7 +1,9 @@
 // Durations as users write them ("5m", "7d", "1h30m") and one canonical spelling for each length of time,
 // so that "7d" and "168h" are the same definition. Hand-written rather than a library: the libraries we
 // looked at (ms, parse-duration) accept "1.5 hours", "7 days ago"-like input or negative numbers silently,
-// and a definition must be refused when it is malformed, not guessed at.
+// and a definition must be refused when it is malformed, not guessed at. Checked against ms 2.1.3: it refuses
+// "1h30m" (undefined), accepts "1.5h", "-5m", "0s", "1 hr" and "10y", and spells 5,400,000 ms as "2h", where
+// the canonical form must be exact ("1h30m"); parse-duration also takes decimals and negative numbers.
 import { badInput } from './errors.js';
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;

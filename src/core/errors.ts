@@ -25,3 +25,20 @@ export const badInput = (message: string, details?: Record<string, unknown>) =>
 export const notFound = (message: string) => new CodedError('NOT_FOUND', message);
 export const conflict = (message: string) => new CodedError('CONFLICT', message);
 export const forbidden = (message: string) => new CodedError('FORBIDDEN', message);
+
+/**
+ * A service or command-line tool that cannot start: bad configuration, a DATA_DIR another process holds. Not an
+ * API error (no request is being answered, so the GraphQL layer never sees one): main.ts and the command-line
+ * tools print its message alone, without a stack, and exit 1. The message says what to change; the code says
+ * which kind of failure it is, for a caller that handles one kind (a DATA_DIR held by another process is a
+ * CONFLICT between processes, not the API's CONFLICT with the registry's state).
+ */
+export class StartupError extends Error {
+  constructor(
+    readonly code: 'INVALID_CONFIGURATION' | 'CONFLICT',
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

@@ -5,9 +5,6 @@
 // is hashed is exactly what is stored.
 import { badInput } from './errors.js';
 
-/** Longest entity key, in UTF-8 bytes, unless MAX_ENTITY_KEY_BYTES says otherwise. */
-export const DEFAULT_MAX_ENTITY_KEY_BYTES = 256;
-
 /** Longest free text (descriptions, reasons, labels) in characters. */
 export const MAX_TEXT_LENGTH = 4_000;
 

@@ -32,10 +32,11 @@ export async function queryRows<T>(db: Db | Tx, statement: SQL): Promise<T[]> {
 
 const CONNECT_TIMEOUT_MS = 2_000;
 
-export async function connectPostgres(url: string, options: { poolSize?: number } = {}): Promise<Database> {
+export async function connectPostgres(url: string): Promise<Database> {
   // An unreachable database fails a query within seconds instead of holding the request (and the API key
-  // check in front of every request) until the operating system gives up on the connection.
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // check in front of every request) until the operating system gives up on the connection. The pool keeps
+  // node-postgres's own size (10 connections).
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', () => {});
   const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;

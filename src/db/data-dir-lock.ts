@@ -3,15 +3,17 @@
 // DATA_DIR/registry.lock, held by an open file for the life of the process. The kernel drops it when the
 // process ends, however it ends, so a lock left by a crash never blocks a start; and it does not depend on
 // process ids, which two containers sharing a volume both see as 1. The file's text (pid and host of the
-// holder) only makes the refusal message useful: it is never trusted.
+// holder) only makes the refusal message useful: it is never trusted. The lock itself is fs-ext's flockSync;
+// proper-lockfile was not used: its mkdir lock outlives a crash until it is judged stale by its mtime, so a
+// restart after a crash would wait or steal, and a held lock must be refreshed by a timer.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { conflict } from '../core/errors.js';
+import { StartupError } from '../core/errors.js';
 
 const LOCK_FILE = 'registry.lock';
 
-/** Takes the lock on `dataDir` (creating it), or throws CONFLICT naming the holder; resolves to its release. */
+/** Takes the lock on `dataDir` (creating it), or throws a StartupError naming the holder; resolves to its release. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   await fs.mkdir(dataDir, { recursive: true });
   const lockFile = path.join(dataDir, LOCK_FILE);
@@ -25,7 +27,8 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     const holder = (await file.readFile('utf8').catch(() => '')).trim();
     await file.close();
     if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' && (error as NodeJS.ErrnoException).code !== 'EWOULDBLOCK') throw error;
-    throw conflict(
+    throw new StartupError(
+      'CONFLICT',
       `DATA_DIR ${dataDir} is in use by ${holder ? `process ${holder}` : 'another process'} (a running service?): the embedded database allows one process at a time; stop it first`,
     );
   }

@@ -6,6 +6,9 @@
 // @skip/@include read, every list length and the consumers' pins, and a cache keyed by less than all of that
 // let a query primed with @skip(if: true) run unpriced with `false`. The walks are linear in the document and
 // in the lists passed, so computing them every time costs microseconds.
+// Hand-written rather than graphql-query-complexity: the price of a read depends on the consumer's pins and on
+// list lengths passed in variables, and the fields a request may not price by default lists (REGISTRY_LISTS)
+// depend on what the registry holds; that library's estimators would take the same code as callbacks.
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
@@ -34,12 +37,20 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import type { Config } from '../config.js';
 import { tooManyValues } from '../online/reader.js';
 import type { RegistryCounts } from '../registry/cache.js';
 import { HTTP_STATUS } from './errors.js';
 
-type Limits = Config['limits'];
+/** The settings these checks enforce (MAX_LIST_LENGTH, MAX_WRITE_BATCH, MAX_VALUES_PER_REQUEST, MAX_QUERY_COST). */
+export interface RequestLimits {
+  /** Longest list a request may pass in any argument (entity keys, refs). */
+  maxListLength: number;
+  /** Most rows one writeFeatureValues may carry. */
+  maxWriteBatch: number;
+  /** Most online values one request may load, over all its fields together. */
+  maxValuesPerRequest: number;
+  maxQueryCost: number;
+}
 type Variables = Readonly<Record<string, unknown>>;
 
 /** What pricing needs from the registry (its in-process snapshot): each consumer's pins, and how much it holds. */
@@ -80,7 +91,7 @@ function requestError(code: string, message: string, extensions: Record<string, 
   return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: HTTP_STATUS[code] ?? 400 } } });
 }
 
-export function limitsPlugin(schema: GraphQLSchema, limits: Limits, registry: { snapshot(): Promise<RegistrySizes> }): ApolloServerPlugin {
+export function limitsPlugin(schema: GraphQLSchema, limits: RequestLimits, registry: { snapshot(): Promise<RegistrySizes> }): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -118,7 +129,7 @@ function checkListLengths(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Variables,
-  limits: Limits,
+  limits: RequestLimits,
 ): { sizedByRegistry: boolean } {
   const walked = new Set<string>();
   let sizedByRegistry = false;

@@ -19,8 +19,8 @@ export class HotEntityCache implements HotValueCache {
   misses = 0;
 
   constructor(
-    readonly maxEntries = 100_000,
-    readonly boundMs = 1_000,
+    readonly maxEntries: number,
+    readonly boundMs: number,
   ) {}
 
   /** How long a value of a version with this maxAge may be served from the cache. */

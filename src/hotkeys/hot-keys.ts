@@ -10,28 +10,19 @@ import type { OnlineStore, ReadCount } from '../online/store.js';
 import { HeavyHitters } from './sketch.js';
 
 export interface HotKeyOptions {
-  /** The sliding window the counts cover (default 60 s). */
+  /** The sliding window the counts cover. */
   windowMs: number;
-  /** A key is hot when it takes at least this share of all key reads in the window (default 0.01). */
+  /** A key is hot when it takes at least this share of all key reads in the window. */
   shareThreshold: number;
   /** …and at least this many reads per second (so a quiet service has no hot keys). */
   minReadsPerSecond: number;
   /** Heavy-hitter candidates each instance keeps between flushes. */
   candidates: number;
-  /** How often to flush local counts and refresh the cluster-wide view (default 1 s). */
+  /** How often to flush local counts and refresh the cluster-wide view. */
   tickMs: number;
   /** Replica copies of each hot key on other shards (Redis Cluster). */
   replicas: number;
 }
-
-export const DEFAULT_HOT_KEY_OPTIONS: HotKeyOptions = {
-  windowMs: 60_000,
-  shareThreshold: 0.01,
-  minReadsPerSecond: 1,
-  candidates: 256,
-  tickMs: 1_000,
-  replicas: 2,
-};
 
 export interface HotKey {
   entity: string;
@@ -58,7 +49,7 @@ export class HotKeys implements HotSet {
 
   constructor(
     private readonly store: OnlineStore,
-    readonly options: HotKeyOptions = DEFAULT_HOT_KEY_OPTIONS,
+    readonly options: HotKeyOptions,
   ) {
     this.local = new HeavyHitters(options.candidates);
   }

@@ -5,7 +5,8 @@
 //
 // Hand-written rather than bloom-filters' CountMinSketch/TopK: those hash with xxhashjs (64-bit arithmetic
 // on objects) and measured 54,000 and 25,000 updates/s here, while every online read counts up to 1,000 keys;
-// this one hashes with 32-bit FNV-1a and double hashing and runs millions of updates a second.
+// this one hashes with 32-bit FNV-1a and double hashing: HeavyHitters.add measured 1.0 million updates/s
+// (median of 5 runs of 2 million Zipf-distributed keys, on the shared two-core machine, 2026-11-26).
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;

@@ -45,8 +45,8 @@ export class ValueDistributions implements ValueSink {
     private readonly db: Db,
     readonly bucketMs: number,
     /** PSI above which a version drifts (DRIFT flag and alert). */
-    readonly driftThreshold = 0.25,
-    private readonly flushMs = 5_000,
+    readonly driftThreshold: number,
+    private readonly flushMs: number,
   ) {}
 
   /** How far the version's latest bucket has moved from its first day (see drift.ts). */

@@ -24,7 +24,7 @@ export class StoreErrors {
   constructor(
     private readonly logger: Logger,
     registry: Registry,
-    private readonly summaryMs = 10_000,
+    private readonly summaryMs: number,
   ) {
     this.errors = new Counter({
       name: 'feature_registry_store_errors_total',

@@ -46,15 +46,6 @@ export interface ValidationThresholds {
   maxIntegralShareChange: number;
 }
 
-export const DEFAULT_THRESHOLDS: ValidationThresholds = {
-  minSharedKeys: 20,
-  maxPsi: 0.25,
-  maxMeanShift: 0.5,
-  maxStddevRatio: 2,
-  maxNullRateChange: 0.05,
-  maxIntegralShareChange: 0.2,
-};
-
 interface Sample {
   numbers: number[];
   nulls: number;
@@ -70,7 +61,7 @@ export class Validator {
     private readonly registry: Registry,
     private readonly store: OnlineStore,
     private readonly distributions: ValueDistributions,
-    private readonly thresholds: ValidationThresholds = DEFAULT_THRESHOLDS,
+    private readonly thresholds: ValidationThresholds,
   ) {}
 
   async validate(principal: Principal, ref: string): Promise<ValidationReport> {

@@ -76,11 +76,8 @@ export interface OnlineStore {
   close(): Promise<void>;
 }
 
-/** How lag buckets expire: the store keeps counts for this long after their bucket starts. */
-export const LAG_RETENTION_MS = 60 * 60 * 1000;
-
-/** How long read counts are kept for hot-key detection: longer than any detection window. */
-export const READ_COUNT_RETENTION_MS = 10 * 60 * 1000;
+/** What every store keeps, and for how long (the configuration bounds its windows by the same figures). */
+export { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from '../core/retention.js';
 
 /** The store could not be reached: reads and writes fail fast with this instead of waiting. */
 export const storeUnavailable = (store: string, cause: unknown) =>

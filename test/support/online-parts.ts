@@ -4,9 +4,10 @@
 // all on one clock the test moves.
 import { randomBytes } from 'node:crypto';
 import type { Service } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { HotEntityCache } from '../../src/hotkeys/cache.js';
-import { DEFAULT_HOT_KEY_OPTIONS, HotKeys } from '../../src/hotkeys/hot-keys.js';
+import { HotKeys } from '../../src/hotkeys/hot-keys.js';
 import { ValueDistributions } from '../../src/monitoring/distributions.js';
 import { MonitoredVerdicts } from '../../src/monitoring/verdicts.js';
 import { EventLag } from '../../src/online/event-lag.js';
@@ -58,11 +59,12 @@ export async function openOnlineParts(backend: (typeof onlineBackends)[number]):
   const now = () => clock.now;
   const { store } = service;
   const { registryCache } = service.services;
-  // Any key read at all is hot here: the test decides which keys are read.
-  const hotKeys = new HotKeys(store, { ...DEFAULT_HOT_KEY_OPTIONS, shareThreshold: 0, minReadsPerSecond: 0 });
+  // The settings' defaults, except that any key read at all is hot here: the test decides which keys are read.
+  const defaults = loadConfig({});
+  const hotKeys = new HotKeys(store, { ...defaults.hotKeys, shareThreshold: 0, minReadsPerSecond: 0 });
   const cache = new HotEntityCache(1_000, CACHE_BOUND_MS);
   const eventLag = new EventLag(store, LAG_WINDOW_MS, now);
-  const distributions = new ValueDistributions(database.db, 60_000);
+  const distributions = new ValueDistributions(database.db, 60_000, defaults.monitoring.driftThreshold, defaults.monitoring.flushMs);
   const reader = new OnlineReader(store, registryCache, { hotSet: hotKeys, cache, verdicts: new MonitoredVerdicts(eventLag, distributions, now) }, LIMITS, now);
   const writer = new ValueWriter(store, registryCache, { hotSet: hotKeys, values: distributions }, LIMITS, now);
   const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
