@@ -16,12 +16,14 @@ export function compiledGateway(schema: GraphQLSchema, operations: OperationCach
 
   async function execute(requestContext: GatewayGraphQLRequestContext): Promise<ExecutionResult> {
     const { document, operation, request, operationName, context } = requestContext;
+    // Keyed by the name the request gave (none, for a document of one operation), as the fast path looks it up;
+    // `operationName` is the name of the operation Apollo chose.
     const query = request.query ?? requestContext.source;
-    let compiled = operations.get(query, operationName)?.compiled;
+    let compiled = operations.get(query, request.operationName)?.compiled;
     if (!compiled) {
       const compiledQuery = compileQuery(schema, document, operationName ?? undefined);
       if (!isCompiledQuery(compiledQuery)) return compiledQuery;
-      operations.set(query, operationName, { document, operation, compiled: (compiled = compiledQuery) });
+      operations.set(query, request.operationName, { document, operation, compiled: (compiled = compiledQuery) });
     }
     return run(compiled, context, request.variables);
   }

@@ -10,6 +10,7 @@
 import type http from 'node:http';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import { Counter, type Registry as PromRegistry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
 import { hostRefusal, type HostPolicy } from '../allowed-hosts.js';
 import type { Config } from '../config.js';
@@ -31,6 +32,7 @@ export interface FastPathDeps {
   hostPolicy: HostPolicy;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   logger: Logger;
+  metrics: PromRegistry;
 }
 
 /** One GraphQL request as the client sent it (POST body or GET parameters). */
@@ -50,8 +52,16 @@ const RESPONSE_MEDIA: Readonly<Record<string, { contentType: string; graphqlResp
 
 export class FastPath {
   private stopping = false;
+  /** How many requests this path answered (the rest went to Apollo): what tells that it works. */
+  private readonly served: Counter;
 
-  constructor(private readonly deps: FastPathDeps) {}
+  constructor(private readonly deps: FastPathDeps) {
+    this.served = new Counter({
+      name: 'feature_registry_graphql_fast_path_total',
+      help: 'GraphQL requests answered by the fast path for repeat queries (the others went through Apollo)',
+      registers: [deps.metrics],
+    });
+  }
 
   /** Node's request listener: the fast path, or else `fallback` (the Express app, with Apollo behind it). */
   listener(fallback: http.RequestListener): http.RequestListener {
@@ -97,6 +107,7 @@ export class FastPath {
     const { status, body } = responseBody(result, this.deps.formatError, media.graphqlResponseJson);
     res.writeHead(status, { 'content-type': media.contentType, 'content-length': Buffer.byteLength(body) });
     res.end(body);
+    this.served.inc();
     return true;
   }
 
