@@ -114,6 +114,7 @@ function corpus(): CorpusRequest[] {
     { name: 'Accept: application/graphql-response+json', body: { query: '{ features { name } }' }, headers: { accept: 'application/graphql-response+json' }, fast: true },
     { name: 'Accept: application/json', body: { query: '{ features { name } }' }, headers: { accept: 'application/json' }, fast: true },
     { name: 'Accept: a list of types', body: { query: '{ features { name } }' }, headers: { accept: 'application/graphql-response+json, application/json;q=0.9' }, fast: false },
+    { name: 'Accept: a word that names no media type', body: { query: '{ features { name } }' }, headers: { accept: 'constructor' }, fast: false },
     { name: 'Accept: nothing it can answer', body: { query: '{ features { name } }' }, headers: { accept: 'text/csv' }, fast: false },
     // Errors raised while the operation runs: the fast path formats them and chooses the status.
     { name: 'unknown consumer (NOT_FOUND, no data)', body: { query: ONLINE, variables: { consumer: 'nobody', keys: ['u1'] } }, fast: true },

@@ -42,13 +42,23 @@ interface GraphQLRequest {
   variables: Record<string, unknown> | undefined;
 }
 
-/** The response media types Apollo would choose, for the Accept headers whose choice is plain. */
-const RESPONSE_MEDIA: Readonly<Record<string, { contentType: string; graphqlResponseJson: boolean }>> = {
-  '': { contentType: 'application/json; charset=utf-8', graphqlResponseJson: false },
-  '*/*': { contentType: 'application/json; charset=utf-8', graphqlResponseJson: false },
-  'application/json': { contentType: 'application/json; charset=utf-8', graphqlResponseJson: false },
-  'application/graphql-response+json': { contentType: 'application/graphql-response+json; charset=utf-8', graphqlResponseJson: true },
-};
+interface ResponseMedia {
+  contentType: string;
+  graphqlResponseJson: boolean;
+}
+
+const JSON_MEDIA: ResponseMedia = { contentType: 'application/json; charset=utf-8', graphqlResponseJson: false };
+
+/** The response media types Apollo would choose, for the Accept headers whose choice is plain (and common). */
+const RESPONSE_MEDIA = new Map<string, ResponseMedia>([
+  ['', JSON_MEDIA],
+  ['*/*', JSON_MEDIA],
+  ['application/json', JSON_MEDIA],
+  ['application/graphql-response+json', { contentType: 'application/graphql-response+json; charset=utf-8', graphqlResponseJson: true }],
+]);
+
+/** The request fields of GraphQL over HTTP; a GET passes them as parameters. */
+const REQUEST_FIELDS = ['query', 'operationName', 'variables', 'extensions'] as const;
 
 export class FastPath {
   private stopping = false;
@@ -83,7 +93,7 @@ export class FastPath {
   /** True when the request was answered here; false when it is Apollo's (nothing of it has run). */
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
     if (this.stopping || hostRefusal(req.headers.host, this.deps.hostPolicy)) return false;
-    const media = RESPONSE_MEDIA[req.headers.accept ?? ''];
+    const media = RESPONSE_MEDIA.get(req.headers.accept ?? '');
     if (!media) return false;
     const request = await this.graphqlRequest(req, res);
     const cached = request && this.deps.operations.get(request.query, request.operationName);
@@ -98,7 +108,7 @@ export class FastPath {
     cached: CachedOperation,
     request: GraphQLRequest,
     principal: Principal,
-    media: { contentType: string; graphqlResponseJson: boolean },
+    media: ResponseMedia,
   ): Promise<boolean> {
     const context = requestContext(this.deps.services, principal, media.graphqlResponseJson);
     const result = await run(cached.compiled, context, request.variables);
@@ -132,9 +142,10 @@ export class FastPath {
     if (req.method !== 'GET' || queryStart < 0 || req.headers['content-type'] !== undefined) return undefined;
     const params = new URLSearchParams(url.slice(queryStart + 1));
     const sent: Record<string, unknown> = {};
-    for (const name of new Set(params.keys())) {
+    for (const name of REQUEST_FIELDS) {
       const values = params.getAll(name);
-      if (values.length !== 1) return undefined;
+      // Given twice is Apollo's to refuse.
+      if (values.length > 1) return undefined;
       sent[name] = values[0];
     }
     if (typeof sent.variables === 'string') {
