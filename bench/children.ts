@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/servers.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -51,7 +52,9 @@ export async function startNodeChild(options: {
   installExitHook();
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    // One process unless told otherwise: server mode would start one worker per core (WORKERS), and the
+    // figures compare one process with the baseline's one process.
+    env: { WORKERS: '1', ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -121,4 +124,21 @@ async function isReady(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The service (`src/main.ts`) as the bench runs it: AUTH=off, warnings only, writes of up to 10,000 rows, and
+ * one process (WORKERS=1) unless `env` says otherwise, since every figure but the workers scenario's is one
+ * process's (the CPU meter follows its pid).
+ */
+export async function startService(options: { env: Record<string, string>; nodeFlags?: string[] }): Promise<NodeChild> {
+  return startNodeChild({
+    name: 'service',
+    script: 'src/main.ts',
+    port: await freePort(),
+    env: { AUTH: 'off', LOG_LEVEL: 'warn', MAX_WRITE_BATCH: '10000', WORKERS: '1', ...options.env },
+    nodeFlags: options.nodeFlags ?? [],
+    // AUTH=off is on purpose: the service's warning about it is no problem here.
+    expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
+  });
 }

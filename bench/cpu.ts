@@ -89,3 +89,12 @@ export async function redisPid(url: string): Promise<number> {
     client.disconnect();
   }
 }
+
+/** One line for the progress log: how many cores were busy, and whose. */
+export const cpuNote = (cpu: CpuUse) =>
+  `cores: ${cpu.machine.toFixed(1)} busy = ${[
+    ...Object.entries(cpu.byProcess)
+      .filter(([, cores]) => cores >= 0.05)
+      .map(([name, cores]) => `${name} ${cores.toFixed(1)}`),
+    `other ${cpu.other.toFixed(2)}`,
+  ].join(' + ')}; steal ${cpu.steal.toFixed(2)}`;

@@ -26,10 +26,10 @@ export function batchesEnv(name: string, fallback: number[]): number[] {
 }
 
 /** The scenarios `npm run bench` runs, in this order. */
-export const SCENARIOS = ['reads', 'rows', 'hotkeys'] as const;
+export const SCENARIOS = ['start', 'reads', 'rows', 'workers', 'hotkeys'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** BENCH_SCENARIOS=reads,rows,hotkeys (the default: all of them, in the order above). */
+/** BENCH_SCENARIOS=start,reads,rows,workers,hotkeys (the default: all of them, in the order above). */
 export function scenariosEnv(name: string): Scenario[] {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '' || raw.trim() === 'all') return [...SCENARIOS];

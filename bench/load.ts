@@ -11,7 +11,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { CpuUse } from './cpu.js';
-import { peakToMean, percentile, sortedCopy } from './stats.js';
+import { Percentiles, peakToMean } from './stats.js';
 import { READ_QUERY, REFS, entityKey, type ReadResponse } from './workload.js';
 
 export const CONNECTIONS = 16;
@@ -33,10 +33,11 @@ export interface LoadResult {
   /** Completed requests with status 2xx and a body without errors. */
   ok: number;
   reqPerSec: number;
-  /** Each request's own latency, ms, exact. */
+  /** Each request's own latency, ms, from a histogram at µs resolution (see stats.ts). */
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
+  p999Ms: number;
   maxMs: number;
   /** autocannon's histogram (whole ms; at a fixed rate it adds synthetic samples for coordinated omission). */
   autocannonP50Ms?: number;
@@ -111,25 +112,33 @@ export function valueDifference(a: ReadResponse, b: ReadResponse): string | unde
 
 const hasErrors = (body: unknown) => String(body).includes('"errors"');
 
-/** autocannon, 16 connections, for `seconds`; at max speed, or throttled to `rate` req/s overall. */
-export async function runAutocannon(target: Target, seconds: number, rate?: number): Promise<LoadResult> {
+/** The latency percentiles a LoadResult carries. */
+function latencyFigures(latencies: Percentiles) {
+  return { p50Ms: latencies.at(0.5), p90Ms: latencies.at(0.9), p99Ms: latencies.at(0.99), p999Ms: latencies.at(0.999), maxMs: latencies.at(1) };
+}
+
+/**
+ * autocannon for `seconds` over `connections` (16 unless told; 1 measures a single client's latency, one
+ * request at a time); at max speed, or throttled to `rate` req/s overall.
+ */
+export async function runAutocannon(target: Target, seconds: number, { rate, connections = CONNECTIONS }: { rate?: number; connections?: number } = {}): Promise<LoadResult> {
   // Each connection cycles through its own slice of the bodies (prebuilt once, no per-request cost in the
   // load generator), so the connections do not send the same keys in step.
-  const slices = Array.from({ length: CONNECTIONS }, (_, c) => target.bodies.filter((_, i) => i % CONNECTIONS === c));
+  const slices = Array.from({ length: connections }, (_, c) => target.bodies.filter((_, i) => i % connections === c));
   const requests = (slice: Buffer[]) => slice.map((body) => ({ method: 'POST' as const, path: target.path, body }));
   let nextClient = 0;
-  const latencies: number[] = [];
+  const latencies = new Percentiles();
   const completions: number[] = [];
   const start = performance.now();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url: target.url,
-        connections: CONNECTIONS,
+        connections,
         duration: seconds,
         headers: { 'content-type': 'application/json' },
         requests: requests(slices[0]!),
-        setupClient: (client) => client.setRequests(requests(slices[nextClient++ % CONNECTIONS]!)),
+        setupClient: (client) => client.setRequests(requests(slices[nextClient++ % connections]!)),
         verifyBody: (body) => !hasErrors(body),
         ...(rate ? { overallRate: rate } : {}),
       },
@@ -137,22 +146,18 @@ export async function runAutocannon(target: Target, seconds: number, rate?: numb
     );
     instance.on('response', (_client, status, _bytes, responseTime) => {
       if (status < 200 || status >= 300) return;
-      latencies.push(responseTime);
+      latencies.record(responseTime);
       completions.push(performance.now());
     });
   });
-  const sorted = sortedCopy(latencies);
-  const ok = Math.max(0, latencies.length - result.mismatches);
+  const ok = Math.max(0, latencies.count - result.mismatches);
   return {
     mode: rate ? 'overallRate' : 'max',
     ...(rate ? { rate } : {}),
     seconds: result.duration,
     ok,
     reqPerSec: ok / result.duration,
-    p50Ms: percentile(sorted, 0.5),
-    p90Ms: percentile(sorted, 0.9),
-    p99Ms: percentile(sorted, 0.99),
-    maxMs: percentile(sorted, 1),
+    ...latencyFigures(latencies),
     autocannonP50Ms: result.latency.p50,
     autocannonP99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -181,7 +186,7 @@ export async function runPaced(target: Target, seconds: number, rate: number, ho
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const url = new URL(target.path, target.url);
   const total = Math.max(1, Math.round(rate * seconds));
-  const latencies: number[] = [];
+  const latencies = new Percentiles();
   const completions: number[] = [];
   let sent = 0;
   let finished = 0;
@@ -211,7 +216,7 @@ export async function runPaced(target: Target, seconds: number, rate: number, ho
             if (status < 200 || status >= 300) non2xx++;
             else if (hasErrors(answer)) mismatches++;
             else {
-              latencies.push(now - sentAt);
+              latencies.record(now - sentAt);
               completions.push(now);
               hooks.onResponse?.(index, sentAt, answer);
             }
@@ -241,17 +246,13 @@ export async function runPaced(target: Target, seconds: number, rate: number, ho
   agent.destroy();
 
   const elapsed = (performance.now() - start) / 1000;
-  const sorted = sortedCopy(latencies);
   return {
     mode: 'paced',
     rate,
     seconds: elapsed,
-    ok: latencies.length,
-    reqPerSec: latencies.length / elapsed,
-    p50Ms: percentile(sorted, 0.5),
-    p90Ms: percentile(sorted, 0.9),
-    p99Ms: percentile(sorted, 0.99),
-    maxMs: percentile(sorted, 1),
+    ok: latencies.count,
+    reqPerSec: latencies.count / elapsed,
+    ...latencyFigures(latencies),
     non2xx,
     mismatches,
     errors: errors - timeouts,

@@ -8,8 +8,8 @@
 // The cost is the service's CPU time per value served at max throughput; single, pair, multi, then the same in
 // reverse, each read's cheaper run counting (the other was the more disturbed one on a shared machine).
 import { performance } from 'node:perf_hooks';
-import { createDatabase, freePort, startRedis } from '../test/support/servers.js';
-import { startNodeChild } from './children.js';
+import { createDatabase, startRedis } from '../test/support/servers.js';
+import { startService } from './children.js';
 import { CpuMeter, redisPid, type CpuUse } from './cpu.js';
 import { keySets, post, runAutocannon, type LoadResult, type Target } from './load.js';
 import { gql, ingest, register } from './setup.js';
@@ -77,22 +77,11 @@ export async function benchRows(
   const merchants = Math.max(1, Math.floor(users / USERS_PER_MERCHANT));
   log('rows: starting Redis and the service');
   const redis = await startRedis();
-  const service = await startNodeChild({
-    name: 'service',
-    script: 'src/main.ts',
-    port: await freePort(),
-    // A longer Redis command timeout than the default 500 ms: on a busy machine the ingest would otherwise stop
-    // the run with UNAVAILABLE, and this scenario compares costs, not latency under a timeout.
-    env: {
-      DATABASE_URL: await createDatabase(postgresUrl, 'bench_rows'),
-      REDIS_URL: redis.url,
-      AUTH: 'off',
-      LOG_LEVEL: 'warn',
-      MAX_WRITE_BATCH: '10000',
-      REDIS_COMMAND_TIMEOUT: '5s',
-    },
+  // A longer Redis command timeout than the default 500 ms: on a busy machine the ingest would otherwise stop
+  // the run with UNAVAILABLE, and this scenario compares costs, not latency under a timeout.
+  const service = await startService({
+    env: { DATABASE_URL: await createDatabase(postgresUrl, 'bench_rows'), REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT: '5s' },
     nodeFlags: settings.nodeFlags,
-    expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
   });
   try {
     await register(service.url);

@@ -3,7 +3,7 @@
 // end (HTTP, GraphQL, validation, the late-event guard's Lua compare-and-set, lag counts).
 import { performance } from 'node:perf_hooks';
 import { CONSUMER, ENTITY, FEATURES, MAX_AGE, OWNER, PRODUCER, REFS, entityKey } from './workload.js';
-import { percentile } from './stats.js';
+import { Percentiles } from './stats.js';
 
 /** POSTs one GraphQL operation and returns its data; any HTTP or GraphQL error throws, saying which. */
 export async function gql<T>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
@@ -83,7 +83,7 @@ const USERS: IngestWorkload = { refs: REFS, keyOf: entityKey };
 export async function ingest(url: string, entities: number, batchRows = 1_000, concurrency = 4, workload = USERS): Promise<IngestResult> {
   const entitiesPerBatch = Math.max(1, Math.floor(batchRows / workload.refs.length));
   const batches = Math.ceil(entities / entitiesPerBatch);
-  const latencies: number[] = [];
+  const latencies = new Percentiles();
   let next = 0;
   let rows = 0;
 
@@ -95,7 +95,7 @@ export async function ingest(url: string, entities: number, batchRows = 1_000, c
       const { writeFeatureValues: result } = await gql<{
         writeFeatureValues: { accepted: number; superseded: number; rejected: number; errors: { message: string }[] };
       }>(url, WRITE_MUTATION, { rows: batchRowsList });
-      latencies.push(performance.now() - started);
+      latencies.record(performance.now() - started);
       if (result.accepted !== batchRowsList.length) {
         throw new Error(
           `writeFeatureValues batch ${batch}: accepted ${result.accepted} of ${batchRowsList.length} rows ` +
@@ -109,7 +109,6 @@ export async function ingest(url: string, entities: number, batchRows = 1_000, c
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
   return {
     rows,
     batches,
@@ -117,8 +116,8 @@ export async function ingest(url: string, entities: number, batchRows = 1_000, c
     concurrency,
     seconds,
     rowsPerSec: rows / seconds,
-    batchP50Ms: percentile(latencies, 0.5),
-    batchP99Ms: percentile(latencies, 0.99),
+    batchP50Ms: latencies.at(0.5),
+    batchP99Ms: latencies.at(0.99),
   };
 }
 

@@ -26,6 +26,7 @@ import { Alerts } from './monitoring/alerts.js';
 import { createMetrics, createObserverMetrics, registerSourceMetrics } from './monitoring/metrics.js';
 import { StoreErrors, type StoreErrorReport } from './monitoring/store-errors.js';
 import { Validator } from './monitoring/validation.js';
+import { MonitoredVerdicts } from './monitoring/verdicts.js';
 import { startServer, type RunningServer } from './server.js';
 
 export interface Service extends RunningServer {
@@ -164,23 +165,23 @@ export async function startService(
       eventLag,
       hotKeys,
       cache,
-      reader: new OnlineReader(store, registryCache, eventLag, hotKeys, cache, distributions, {
-        maxValuesPerRequest: config.limits.maxValuesPerRequest,
-        maxEntityKeyBytes: config.limits.maxEntityKeyBytes,
-      }, observer),
+      reader: new OnlineReader(
+        store,
+        registryCache,
+        { hotSet: hotKeys, cache, verdicts: new MonitoredVerdicts(eventLag, distributions), observer },
+        { maxValuesPerRequest: config.limits.maxValuesPerRequest, maxEntityKeyBytes: config.limits.maxEntityKeyBytes },
+      ),
       distributions,
       validator: new Validator(database.db, registry, store, distributions),
       writer: new ValueWriter(
         store,
         registryCache,
+        { hotSet: hotKeys, values: distributions, observer },
         {
           maxWriteBatch: config.limits.maxWriteBatch,
           maxFutureSkewMs: config.online.maxFutureSkewMs,
           maxEntityKeyBytes: config.limits.maxEntityKeyBytes,
         },
-        hotKeys,
-        distributions,
-        observer,
       ),
       alerts: new Alerts(registry, eventLag, distributions, hotKeys),
     };

@@ -1,6 +1,7 @@
 // Environment → typed configuration, validated once at start. Every bad value is reported at once, with
 // what was expected, so a misconfigured instance fails before it serves anything.
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { hostName } from './allowed-hosts.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS } from './online/redis-store.js';
@@ -32,6 +33,8 @@ export interface Config {
   logLevel: LogLevel;
   /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are cut. */
   shutdownGraceMs: number;
+  /** Processes serving PORT (node:cluster) in server mode; always 1 in embedded mode (PGlite is single-process). */
+  workers: number;
   limits: {
     /** Longest list a request may pass in any argument (entity keys, refs). */
     maxListLength: number;
@@ -215,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authGraceMs: duration('AUTH_GRACE', '10m', 7 * 86_400_000),
     logLevel,
     shutdownGraceMs: duration('SHUTDOWN_GRACE', '10s', 600_000),
+    workers: integer('WORKERS', databaseUrl === undefined ? 1 : os.availableParallelism(), 1, 1024),
     limits: {
       maxListLength: integer('MAX_LIST_LENGTH', 1000, 1, 1_000_000),
       maxQueryDepth: integer('MAX_QUERY_DEPTH', 12, 2, 100),
@@ -253,6 +257,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   if (config.metricsPort !== undefined && config.metricsPort !== 0 && config.metricsPort === config.port) {
     problems.push(`METRICS_PORT=${config.metricsPort} is PORT too: give the metrics their own port, or leave METRICS_PORT unset`);
+  }
+  if (config.workers > 1 && databaseUrl === undefined) {
+    // Two processes opening one PGlite directory would corrupt it: embedded mode is one process, whatever is asked.
+    problems.push(`WORKERS=${config.workers} needs DATABASE_URL: embedded mode (PGlite) runs in one process; leave WORKERS unset or 1`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,10 +1,12 @@
-// `npm start`: one service instance, configured from the environment.
+// `npm start`: the service, configured from the environment. In server mode WORKERS processes share PORT
+// (src/workers.ts); embedded mode is one process, since PGlite is.
 // SIGTERM or SIGINT stops it gracefully: no new connections, requests in flight finish (for at most
 // SHUTDOWN_GRACE), buffered monitoring figures are stored, the database and the DATA_DIR lock are released,
 // then exit 0. A second signal exits at once.
+import cluster from 'node:cluster';
 import pino from 'pino';
-import { startService } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { runWorkers, STOP_MESSAGE } from './workers.js';
 
 let config: Config;
 try {
@@ -15,30 +17,53 @@ try {
 }
 const logger = pino({ level: config.logLevel });
 
-try {
-  const service = await startService(config, { logger });
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting without finishing the stop');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing requests in flight, then storing buffered figures');
-    service.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
+if (config.workers > 1 && cluster.isPrimary) {
+  runWorkers(config, logger);
+} else {
+  if (config.databaseUrl === undefined) {
+    logger.info({ workers: 1 }, 'embedded mode runs in one process (PGlite is single-process): WORKERS needs DATABASE_URL');
+  }
+  await serve(config);
+}
+
+async function serve(config: Config): Promise<void> {
+  try {
+    // Loaded here: the primary of several workers only supervises, and needs none of the service's modules.
+    const { startService } = await import('./app.js');
+    const service = await startService(config, { logger });
+    let stopping = false;
+    /** A signal, or the primary asking (it may do so after the same signal reached this worker directly). */
+    const stop = (signal: NodeJS.Signals, fromPrimary = false) => {
+      if (stopping) {
+        if (fromPrimary) return;
+        logger.warn({ signal }, 'second signal: exiting without finishing the stop');
         process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-} catch (error) {
-  console.error('the feature registry failed to start:', error instanceof Error ? error.message : error);
-  process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing requests in flight, then storing buffered figures');
+      service.close().then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    // Node passes a signal's number as a second argument: only the name goes on.
+    process.on('SIGINT', (signal) => stop(signal));
+    process.on('SIGTERM', (signal) => stop(signal));
+    if (cluster.isWorker) {
+      process.on('message', (message) => {
+        if (message === STOP_MESSAGE) stop('SIGTERM', true);
+      });
+      // The primary is gone (killed): a worker left behind would serve on unsupervised.
+      process.on('disconnect', () => stop('SIGTERM', true));
+    }
+  } catch (error) {
+    console.error('the feature registry failed to start:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
 }

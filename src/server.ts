@@ -127,9 +127,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     }
     await serveMetrics(res);
   });
-  app.get('/graphql', (req, res, next) => {
+  app.get('/graphql', async (req, res, next) => {
     if (!wantsPlayground(req.method, req.headers.accept, 'query' in req.query)) return next();
-    const page = playgroundPage();
+    const page = await playgroundPage();
     res.type('html');
     if (req.acceptsEncodings('gzip')) {
       res.set('Content-Encoding', 'gzip').send(page.gzipped);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
 import { codes, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { createValueLoader } from '../src/graphql/loaders.js';
 
 const PINNED = 200;
 
@@ -172,7 +173,7 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
     // The estimate before execution and the reader count the same values; the reader's own count is what holds
     // if pins change in between. One request's loader, two reads of 60,000 values each.
     const { reader } = service.services;
-    const loader = reader.createLoader();
+    const loader = createValueLoader(reader);
     await reader.onlineFeatures(wide, { entityKeys: keys(300) }, loader);
     await expect(reader.onlineFeatures(wide, { entityKeys: keys(300) }, loader)).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',

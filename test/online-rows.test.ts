@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
 import { codes, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { createValueLoader } from '../src/graphql/loaders.js';
 
 const READ = `query ($consumer: String!, $keys: [String!], $rows: [EntityRowInput!], $features: [String!]) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys, rows: $rows, features: $features) {
@@ -223,8 +224,8 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
     expect(subset.flagCounts).toEqual([{ flag: 'MISSING', count: 200 }]);
     // The reader counts the same, when called without the estimate before execution.
     const { reader } = service.services;
-    await expect(reader.onlineFeatures(fraud, { rows }, reader.createLoader())).rejects.toMatchObject({ code: 'BAD_USER_INPUT', details: { values: 800 } });
-    expect((await reader.onlineFeatures(fraud, { rows, features: [f.spend, f.risk] }, reader.createLoader())).rows).toHaveLength(200);
+    await expect(reader.onlineFeatures(fraud, { rows }, createValueLoader(reader))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', details: { values: 800 } });
+    expect((await reader.onlineFeatures(fraud, { rows, features: [f.spend, f.risk] }, createValueLoader(reader))).rows).toHaveLength(200);
 
     // Every list is capped at MAX_LIST_LENGTH (1000): the rows, each row's keys, the features.
     const long = Array.from({ length: 1001 }, (_, i) => `k${i}`);

@@ -13,7 +13,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CodedError } from '../src/core/errors.js';
 import { RedisOnlineStore } from '../src/online/redis-store.js';
-import { LAG_RETENTION_MS, type LagCounts, type OnlineStore, type StoredValue, type ValueKey, type ValueWrite } from '../src/online/store.js';
+import { LAG_RETENTION_MS, type LagCounts, type OnlineStore, type StoredValue, type ValueWrite } from '../src/online/store.js';
+import { valueKeyId, type ValueKey } from '../src/online/keys.js';
 import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { PostgresOnlineStore } from '../src/online/postgres-store.js';
@@ -133,8 +134,6 @@ function shuffle<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-const keyId = (key: ValueKey) => `${key.entity}\u0000${key.entityKey}\u0000${key.ref}`;
-
 /**
  * Splits events into batches of at most `size` with each key at most once per batch, keeping every key's
  * events in their given order (a key's next event goes into a later batch than its previous one).
@@ -144,7 +143,7 @@ function batchesOf(events: readonly ValueWrite[], size: number): ValueWrite[][] 
   const lastBatchOfKey = new Map<string, number>();
   let firstOpen = 0;
   for (const event of events) {
-    const id = keyId(event);
+    const id = valueKeyId(event);
     let b = Math.max(firstOpen, (lastBatchOfKey.get(id) ?? -1) + 1);
     while ((batches[b]?.size ?? 0) >= size) b++;
     (batches[b] ??= new Map()).set(id, event);
@@ -291,7 +290,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
       });
       const newest = new Map<string, ValueWrite>();
       for (const event of events) {
-        const id = keyId(event);
+        const id = valueKeyId(event);
         if ((newest.get(id)?.eventTime ?? -Infinity) < event.eventTime) newest.set(id, event);
       }
       return { keys, events: shuffle(events, seed), newest };
@@ -300,7 +299,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     async function expectNewestEverywhere(keys: ValueKey[], newest: Map<string, ValueWrite>) {
       const values = await store.read(keys);
       const wrong = keys.filter((key, i) => {
-        const expected = newest.get(keyId(key))!;
+        const expected = newest.get(valueKeyId(key))!;
         const got = values[i];
         return got?.value !== expected.value || got.eventTime !== expected.eventTime || got.ingestTime !== expected.ingestTime;
       });
@@ -311,7 +310,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     async function replay(writer: OnlineStore, events: readonly ValueWrite[]) {
       const written: { event: ValueWrite; applied: boolean }[] = [];
       for (const batch of batchesOf(events, BATCH)) {
-        expect(new Set(batch.map(keyId)).size).toBe(batch.length);
+        expect(new Set(batch.map(valueKeyId)).size).toBe(batch.length);
         const applied = await writer.write(batch, []);
         expect(applied).toHaveLength(batch.length);
         batch.forEach((event, i) => written.push({ event, applied: applied[i]! }));
@@ -330,7 +329,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
       let expectedApplied = 0;
       const mismatches: number[] = [];
       written.forEach(({ event, applied }, i) => {
-        const id = keyId(event);
+        const id = valueKeyId(event);
         const shouldApply = event.eventTime > (newestSoFar.get(id) ?? -Infinity);
         if (shouldApply) {
           expectedApplied++;
@@ -369,7 +368,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
       for (const mine of written) {
         const newestSoFar = new Map<string, number>();
         for (const { event, applied: ok } of mine) {
-          const id = keyId(event);
+          const id = valueKeyId(event);
           if (ok) expect(event.eventTime).toBeGreaterThan(newestSoFar.get(id) ?? -Infinity);
           newestSoFar.set(id, Math.max(event.eventTime, newestSoFar.get(id) ?? -Infinity));
         }

@@ -2,7 +2,7 @@
 // scaled sums that keep value distributions finite: unit tests, no servers.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { ScaledSums } from '../src/monitoring/distributions.js';
+import { ScaledSums } from '../src/monitoring/bucket-figures.js';
 import {
   checkEntityKeys,
   DEFAULT_MAX_ENTITY_KEY_BYTES,

@@ -2,7 +2,7 @@
 // pins to the source text of one self-contained TypeScript module (built-in fetch only, no import), so the
 // module can be copied into any service. Pure: the registry is asked by the CLI, not here, and the same pins give
 // the same text (no timestamp), so a regenerated client diffs cleanly in review.
-import { READ_FLAGS } from '../online/reader.js';
+import { READ_FLAGS } from '../online/flags.js';
 import type { ValueType } from '../registry/model.js';
 
 /** One pinned version, as the registry describes it. */

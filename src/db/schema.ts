@@ -172,7 +172,7 @@ export const onlineValues = pgTable(
   (t) => [primaryKey({ columns: [t.entity, t.entityKey, t.ref] })],
 );
 
-// Event-lag observations per version and time bucket, as counts per logarithmic lag bin (src/online/lag.ts).
+// Event-lag observations per version and time bucket, as counts per logarithmic lag bin (src/online/lag-histogram.ts).
 export const eventLagCounts = pgTable(
   'event_lag_counts',
   {
@@ -216,7 +216,7 @@ export const valueDistributions = pgTable(
   (t) => [primaryKey({ columns: [t.ref, t.bucketStart] })],
 );
 
-// The histogram of each distribution bucket: logarithmic bins 5% wide, signed (src/monitoring/distributions.ts).
+// The histogram of each distribution bucket: logarithmic bins 5% wide, signed (src/monitoring/value-bins.ts).
 export const valueDistributionBins = pgTable(
   'value_distribution_bins',
   {

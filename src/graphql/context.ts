@@ -7,13 +7,13 @@ import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { Validator } from '../monitoring/validation.js';
 import type { Alerts } from '../monitoring/alerts.js';
 import type { EventLag } from '../online/event-lag.js';
-import type { OnlineReader, ValueLoader } from '../online/reader.js';
+import type { OnlineReader } from '../online/reader.js';
 import type { ValueWriter } from '../online/writer.js';
 import type { RegistryCache } from '../registry/cache.js';
 import type { Definitions } from '../registry/plan.js';
 import type { Registry } from '../registry/registry.js';
 import type { ResponseMedia } from './http-status.js';
-import type { RegistryLoaders } from './loaders.js';
+import type { RequestLoaders } from './loaders.js';
 
 /** The domain services of one instance, shared by all requests. */
 export interface Services {
@@ -32,9 +32,6 @@ export interface Services {
   alerts: Alerts;
 }
 
-export interface RequestContext extends Services, ResponseMedia {
+export interface RequestContext extends Services, ResponseMedia, RequestLoaders {
   principal: Principal;
-  loaders: RegistryLoaders;
-  /** Batches every online value the request needs into one store round trip per node. */
-  values: ValueLoader;
 }

@@ -1,6 +1,10 @@
-// Per-request DataLoaders over the registry, so a query that walks features → versions → producers costs
-// one query per level instead of one per object.
+// Per-request DataLoaders: over the registry, so a query that walks features → versions → producers costs
+// one query per level instead of one per object; and over the online store, so that every value a request
+// reads, in every alias, goes into one batch (one round trip per store node). Each is built on first use.
 import DataLoader from 'dataloader';
+import { valueKeyId } from '../online/keys.js';
+import type { LoadedValue, ReadKey, ValueBatch } from '../online/ports.js';
+import type { OnlineReader } from '../online/reader.js';
 import type { Registry } from '../registry/registry.js';
 
 type Keyed<T> = (keys: readonly string[]) => Promise<T[]>;
@@ -47,3 +51,49 @@ export function createRegistryLoaders(registry: Registry) {
 }
 
 export type RegistryLoaders = ReturnType<typeof createRegistryLoaders>;
+
+/** One request's value loader: the reader's ValueBatch, as a DataLoader (a key read twice is loaded once). */
+export class ValueLoader extends DataLoader<ReadKey, LoadedValue, string> implements ValueBatch {
+  values = 0;
+}
+
+/** A request's value loader over `reader`. The per-request value limit keeps a batch far below its maximum. */
+export function createValueLoader(reader: Pick<OnlineReader, 'loadValues'>): ValueLoader {
+  return new ValueLoader((keys) => reader.loadValues(keys), { cacheKeyFn: valueKeyId, maxBatchSize: 100_000 });
+}
+
+/** The loaders of one request, as resolvers find them in their context. */
+export interface RequestLoaders {
+  loaders: RegistryLoaders;
+  /** Batches every online value the request needs into one store round trip per node. */
+  values: ValueLoader;
+}
+
+interface LoaderSources {
+  registry: Registry;
+  reader: OnlineReader;
+}
+
+/**
+ * Getters that build a request's loaders on first use and keep them on the context. They sit on the
+ * context's prototype, not on the context: Apollo copies a context's own properties into a clone for each
+ * operation (Object.assign, which calls getters), and would so build every loader for every request.
+ */
+const LAZY_LOADERS = {
+  get loaders(): RegistryLoaders {
+    const context = this as unknown as LoaderSources & { registryLoaders?: RegistryLoaders };
+    return (context.registryLoaders ??= createRegistryLoaders(context.registry));
+  },
+  get values(): ValueLoader {
+    const context = this as unknown as LoaderSources & { valueLoader?: ValueLoader };
+    return (context.valueLoader ??= createValueLoader(context.reader));
+  },
+};
+
+/**
+ * `context` with its request's loaders, each built on first use: an online read, the busiest request, never
+ * needs the registry loaders, and a registry query never needs the value loader.
+ */
+export function withLoaders<T extends LoaderSources>(context: T): T & RequestLoaders {
+  return Object.assign(Object.create(LAZY_LOADERS) as RequestLoaders, context);
+}

@@ -1,6 +1,7 @@
 // Resolvers: thin translations between the GraphQL contract and the domain. No rules live here.
 import { badInput, notFound } from '../core/errors.js';
 import { checkName } from '../core/text.js';
+import { entityKeyOf } from '../online/keys.js';
 import type { Resolvers } from './generated.js';
 import { DateTime, JSON } from './scalars.js';
 
@@ -94,8 +95,8 @@ export const resolvers: Resolvers = {
       (await Promise.all(payload.pinnedConsumers.map((name) => loaders.consumer.load(name)))).filter((c) => c !== null),
   },
   HotKey: {
-    cached: (key, _, { cache }) => cache.has(`${key.entity}:${key.entityKey}`),
-    replicated: (key, _, { hotKeys }) => hotKeys.isReplicated(`${key.entity}:${key.entityKey}`),
+    cached: (key, _, { cache }) => cache.has(entityKeyOf(key)),
+    replicated: (key, _, { hotKeys }) => hotKeys.isReplicated(entityKeyOf(key)),
   },
   BindingMismatch: {
     consumer: async (mismatch, _, { loaders }) => present(await loaders.consumer.load(mismatch.consumer), `consumer ${mismatch.consumer}`),

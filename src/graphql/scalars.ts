@@ -9,7 +9,8 @@ const invalid = () => new Date(Number.NaN);
 export const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: DateTimeResolver.description,
-  // Dates from the registry; epoch milliseconds from online values (one fewer object per value served).
+  // Dates from the registry; epoch milliseconds from online values, whose Date is built here, and only for the
+  // values whose eventTime a response selects.
   serialize: (value) => (value instanceof Date ? value : new Date(value as number)).toISOString(),
   parseValue: (value) => {
     try {

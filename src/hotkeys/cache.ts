@@ -3,6 +3,7 @@
 // than a tenth of the version's maxAge), counted from when it was fetched; a write to a hot key drops it on
 // every instance (the store's change channel), and keys that cool are dropped. ageMs and STALE stay exact:
 // they come from the value's own eventTime.
+import type { HotValueCache } from '../online/ports.js';
 import type { StoredValue } from '../online/store.js';
 
 interface Entry {
@@ -10,7 +11,7 @@ interface Entry {
   expiresAt: number;
 }
 
-export class HotEntityCache {
+export class HotEntityCache implements HotValueCache {
   /** entity key (`<entity>:<entityKey>`) → ref → entry */
   private readonly entries = new Map<string, Map<string, Entry>>();
   private count = 0;

@@ -4,6 +4,8 @@
 // add up, then reads back the buckets of the window (a sliding window of six buckets): the cluster-wide heavy
 // hitters. Keys above the share threshold are hot: the serving layer caches them, and on Redis Cluster the
 // store keeps replica copies of them on other shards.
+import { entityKeyOf, parseEntityKey } from '../online/keys.js';
+import type { HotSet } from '../online/ports.js';
 import type { OnlineStore, ReadCount } from '../online/store.js';
 import { HeavyHitters } from './sketch.js';
 
@@ -45,7 +47,7 @@ export interface HotKey {
 const BUCKETS_PER_WINDOW = 6;
 const FLUSHED_CANDIDATES = 64;
 
-export class HotKeys {
+export class HotKeys implements HotSet {
   private readonly local: HeavyHitters;
   private view: { top: ReadCount[]; total: number; spanMs: number } = { top: [], total: 0, spanMs: 1 };
   /** entity key → when it turned hot */
@@ -57,7 +59,6 @@ export class HotKeys {
   constructor(
     private readonly store: OnlineStore,
     readonly options: HotKeyOptions = DEFAULT_HOT_KEY_OPTIONS,
-    private readonly now: () => number = Date.now,
   ) {
     this.local = new HeavyHitters(options.candidates);
   }
@@ -68,7 +69,7 @@ export class HotKeys {
 
   /** Counts one read of each of `entityKeys` (duplicates in one request count once each). */
   record(entity: string, entityKeys: readonly string[]): void {
-    for (const key of entityKeys) this.local.add(`${entity}:${key}`);
+    for (const entityKey of entityKeys) this.local.add(entityKeyOf({ entity, entityKey }));
   }
 
   isHot(entityKey: string): boolean {
@@ -113,11 +114,9 @@ export class HotKeys {
   list(limit: number): HotKey[] {
     const seconds = this.view.spanMs / 1000;
     return this.view.top.slice(0, limit).map(({ key, count }) => {
-      const split = key.indexOf(':');
       const since = this.hot.get(key);
       return {
-        entity: key.slice(0, split),
-        entityKey: key.slice(split + 1),
+        ...parseEntityKey(key),
         readsPerSecond: count / seconds,
         share: this.view.total > 0 ? count / this.view.total : 0,
         since: since === undefined ? null : new Date(since),
@@ -127,7 +126,7 @@ export class HotKeys {
   }
 
   private async flushAndRefresh(): Promise<void> {
-    const now = this.now();
+    const now = Date.now();
     const bucketMs = this.bucketMs;
     const bucket = now - (now % bucketMs);
     if (this.local.total > 0) {

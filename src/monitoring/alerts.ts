@@ -3,6 +3,7 @@
 // 15 seconds in the background (so `since` tracks when each started) and again when asked.
 import type { HotKeys } from '../hotkeys/hot-keys.js';
 import type { EventLag } from '../online/event-lag.js';
+import { entityKeyOf } from '../online/keys.js';
 import { inSlices } from '../core/event-loop.js';
 import type { FeatureVersion } from '../registry/model.js';
 import type { Registry } from '../registry/registry.js';
@@ -39,7 +40,6 @@ export class Alerts {
     private readonly eventLag: EventLag,
     private readonly distributions: ValueDistributions,
     private readonly hotKeys: HotKeys,
-    private readonly now: () => number = Date.now,
   ) {}
 
   start(): void {
@@ -102,7 +102,7 @@ export class Alerts {
     for (const key of this.hotKeys.list(100).filter((k) => k.hot)) {
       found.push({
         kind: 'HOT_KEY',
-        subject: `${key.entity}:${key.entityKey}`,
+        subject: entityKeyOf(key),
         message: `${key.entity} ${key.entityKey} takes ${(key.share * 100).toFixed(1)}% of reads (${Math.round(key.readsPerSecond)}/s)`,
         value: key.share,
         threshold: this.hotKeys.options.shareThreshold,
@@ -110,7 +110,7 @@ export class Alerts {
     }
     this.last = { mismatches: mismatches.length, lagging, drift };
 
-    const now = this.now();
+    const now = Date.now();
     const ids = new Set(found.map((a) => `${a.kind}\u0000${a.subject}`));
     for (const id of this.since.keys()) if (!ids.has(id)) this.since.delete(id);
     return found

@@ -5,132 +5,11 @@
 // them; a crash loses at most the figures of the last flush interval.
 import { sql } from 'drizzle-orm';
 import { queryRows, sqlState, type Db } from '../db/client.js';
+import type { ValueSink } from '../online/ports.js';
 import type { ValueType } from '../registry/model.js';
-import { histogramStability } from './drift.js';
-
-/** Histogram bins are 5% wide on |value|, signed, with 0 in a bin of its own: ±2.5% on any quantile. */
-const GAMMA = 1.05;
-const LOG_GAMMA = Math.log(GAMMA);
-/** Shifts bin indexes so that every |value| from ~1e-21 up maps to a positive index before the sign is applied. */
-const OFFSET = 1_000;
-
-export function valueBin(value: number): number {
-  if (value === 0 || !Number.isFinite(value)) return 0;
-  const index = Math.max(1, Math.ceil(Math.log(Math.abs(value)) / LOG_GAMMA) + OFFSET);
-  return value > 0 ? index : -index;
-}
-
-/** The bounds of a bin: [lower, upper] in value order. */
-export function binBounds(bin: number): [number, number] {
-  if (bin === 0) return [0, 0];
-  const magnitude = Math.abs(bin) - OFFSET;
-  const upper = GAMMA ** magnitude;
-  const lower = upper / GAMMA;
-  return bin > 0 ? [lower, upper] : [-upper, -lower];
-}
-
-/** The number a value stands for in its version's distribution. */
-function numeric(valueType: ValueType, value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  switch (valueType) {
-    case 'INT64':
-    case 'FLOAT64':
-      return Number(value);
-    case 'BOOL':
-      return value ? 1 : 0;
-    case 'STRING':
-    case 'FLOAT64_LIST':
-    case 'STRING_LIST':
-      return (value as string | unknown[]).length;
-  }
-}
-
-/**
- * Σx and Σx² of the values of one flush interval, kept in range: FLOAT64 values go up to ~1.8e308, where x² and
- * even Σx overflow a double. Beyond ±1e100 the sums hold x / 10^exponent instead of x (and Σx² its square), the
- * exponent growing with the largest value, so every term stays within ±1e100. When it grows, the sums are
- * scaled down with it; values more than ~1e300 times smaller than the largest then count as 0 there, well below
- * a double's precision of the total. Stored as exact decimals (numeric), the sums of every instance add up
- * without overflow, and mean and standard deviation are computed from them in PostgreSQL.
- */
-export class ScaledSums {
-  private exponent = 0;
-  private sum = 0;
-  private sumSquares = 0;
-
-  add(x: number): void {
-    const magnitude = Math.abs(x);
-    if (magnitude > UNSCALED_LIMIT) {
-      const needed = Math.ceil(Math.log10(magnitude)) - UNSCALED_DIGITS;
-      if (needed > this.exponent) {
-        const factor = 10 ** (needed - this.exponent);
-        this.sum /= factor;
-        this.sumSquares = this.sumSquares / factor / factor;
-        this.exponent = needed;
-      }
-    }
-    const scaled = this.exponent === 0 ? x : x / 10 ** this.exponent;
-    this.sum += scaled;
-    this.sumSquares += scaled * scaled;
-  }
-
-  /** Adds the sums of another part of the same values (kept back by a failed flush). */
-  addAll(more: ScaledSums): void {
-    const exponent = Math.max(this.exponent, more.exponent);
-    const rescale = (sums: ScaledSums) => {
-      const factor = 10 ** (exponent - sums.exponent);
-      return [sums.sum / factor, sums.sumSquares / factor / factor] as const;
-    };
-    const [sum, sumSquares] = rescale(this);
-    const [moreSum, moreSumSquares] = rescale(more);
-    this.sum = sum + moreSum;
-    this.sumSquares = sumSquares + moreSumSquares;
-    this.exponent = exponent;
-  }
-
-  /** Σx as decimal text, e.g. "3.4000000000000000e+308" (numeric reads it exactly as written). */
-  get sumText(): string {
-    return decimalText(this.sum, this.exponent);
-  }
-
-  /** Σx² as decimal text. */
-  get sumSquaresText(): string {
-    return decimalText(this.sumSquares, 2 * this.exponent);
-  }
-}
-
-const UNSCALED_DIGITS = 100;
-const UNSCALED_LIMIT = 10 ** UNSCALED_DIGITS;
-
-/** `mantissa × 10^exponent` as decimal text, with all 17 significant digits of the mantissa. */
-function decimalText(mantissa: number, exponent: number): string {
-  if (mantissa === 0) return '0';
-  const [digits, power] = mantissa.toExponential(16).split('e') as [string, string];
-  return `${digits}e${Number(power) + exponent}`;
-}
-
-interface Figures {
-  count: number;
-  nullCount: number;
-  integralCount: number;
-  min: number;
-  max: number;
-  sums: ScaledSums;
-  bins: Map<number, number>;
-}
-
-const empty = (): Figures => ({ count: 0, nullCount: 0, integralCount: 0, min: Infinity, max: -Infinity, sums: new ScaledSums(), bins: new Map() });
-
-/** Adds `more` to `into`: the figures of one bucket gathered in two parts. */
-function addFigures(into: Figures, more: Figures): void {
-  into.count += more.count;
-  into.nullCount += more.nullCount;
-  into.integralCount += more.integralCount;
-  into.min = Math.min(into.min, more.min);
-  into.max = Math.max(into.max, more.max);
-  into.sums.addAll(more.sums);
-  for (const [bin, n] of more.bins) into.bins.set(bin, (into.bins.get(bin) ?? 0) + n);
-}
+import { addFigures, addValue, emptyFigures, type Figures } from './bucket-figures.js';
+import { driftOf, type DriftStatus } from './drift.js';
+import { binBounds, quantiles } from './value-bins.js';
 
 /** SQLSTATE class 22, data exception: the database refuses a value itself, so sending it again cannot succeed. */
 const refusesData = (error: unknown) => sqlState(error)?.startsWith('22') ?? false;
@@ -155,14 +34,12 @@ export interface DistributionBucket {
 /** Shadow-written keys kept per DRAFT version: enough to compare distributions key by key. */
 export const MAX_SHADOW_KEYS = 1_000;
 
-export class ValueDistributions {
+export class ValueDistributions implements ValueSink {
   private pending = new Map<string, { ref: string; bucketStart: number; figures: Figures }>();
   /** DRAFT ref → keys written since the last flush, and when the last one was written. */
   private shadow = new Map<string, { keys: Set<string>; lastWriteAt: number }>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-
-  private readonly verdicts = new Map<string, { drifting: Promise<boolean>; until: number }>();
 
   constructor(
     private readonly db: Db,
@@ -170,22 +47,11 @@ export class ValueDistributions {
     /** PSI above which a version drifts (DRIFT flag and alert). */
     readonly driftThreshold = 0.25,
     private readonly flushMs = 5_000,
-    private readonly now: () => number = Date.now,
   ) {}
 
+  /** How far the version's latest bucket has moved from its first day (see drift.ts). */
   drift(ref: string): Promise<DriftStatus> {
     return driftOf(this.db, ref, this.bucketMs, this.driftThreshold);
-  }
-
-  /** Whether the version drifts now; remembered for 30 seconds so reads do not ask PostgreSQL every time. */
-  isDrifting(ref: string): Promise<boolean> {
-    const now = this.now();
-    const cached = this.verdicts.get(ref);
-    if (cached && cached.until > now) return cached.drifting;
-    const drifting = this.drift(ref).then((d) => d.drifting);
-    this.verdicts.set(ref, { drifting, until: now + DRIFT_VERDICT_TTL_MS });
-    drifting.catch(() => this.verdicts.delete(ref));
-    return drifting;
   }
 
   /** Flushes every few seconds; a failed flush is reported to `onError` and retried with the next one. */
@@ -205,20 +71,8 @@ export class ValueDistributions {
     const bucketStart = eventTime - (eventTime % this.bucketMs);
     const key = `${ref}\u0000${bucketStart}`;
     let entry = this.pending.get(key);
-    if (!entry) this.pending.set(key, (entry = { ref, bucketStart, figures: empty() }));
-    const f = entry.figures;
-    const x = numeric(valueType, value);
-    if (x === null) {
-      f.nullCount++;
-      return;
-    }
-    f.count++;
-    if (Number.isInteger(x)) f.integralCount++;
-    if (x < f.min) f.min = x;
-    if (x > f.max) f.max = x;
-    f.sums.add(x);
-    const bin = valueBin(x);
-    f.bins.set(bin, (f.bins.get(bin) ?? 0) + 1);
+    if (!entry) this.pending.set(key, (entry = { ref, bucketStart, figures: emptyFigures() }));
+    addValue(entry.figures, valueType, value);
   }
 
   /** Notes a shadow write to a DRAFT version, for its validation. */
@@ -342,7 +196,7 @@ export class ValueDistributions {
 
   /** The buckets of `ref` that start within [from, to), oldest first (default: the last 24 hours). */
   async buckets(ref: string, from?: Date, to?: Date): Promise<DistributionBucket[]> {
-    const end = to?.getTime() ?? this.now() + this.bucketMs;
+    const end = to?.getTime() ?? Date.now() + this.bucketMs;
     const start = from?.getTime() ?? end - 24 * 3_600_000 - this.bucketMs;
     const [rows, binRows] = await Promise.all([
       queryRows<Record<string, string | number | null>>(
@@ -394,71 +248,4 @@ function finiteOrNull(text: string | number | null | undefined): number | null {
   if (text === null || text === undefined) return null;
   const value = Number(text);
   return Number.isFinite(value) ? value : null;
-}
-
-export interface DriftStatus {
-  ref: string;
-  /** PSI of the latest bucket against the reference; null without enough data. */
-  psi: number | null;
-  threshold: number;
-  drifting: boolean;
-  /** The bucket compared, and the buckets the reference is made of. */
-  bucket: Date | null;
-  referenceBuckets: number;
-}
-
-const DRIFT_VERDICT_TTL_MS = 30_000;
-
-/** Buckets of a version's first day make its reference distribution. */
-const REFERENCE_DAY_MS = 24 * 3_600_000;
-/** Fewest values in a bucket for its PSI to mean something. */
-const MIN_DRIFT_SAMPLES = 30;
-
-/**
- * How far a version's latest bucket has moved from its reference: the buckets of its first full day of values
- * (all earlier buckets while it has less than a day), excluding the bucket compared.
- */
-export async function driftOf(db: Db, ref: string, bucketMs: number, threshold: number): Promise<DriftStatus> {
-  const rows = await queryRows<{ bucket_start: string | number; bin: number; count: string | number }>(
-    db,
-    sql`select bucket_start, bin, count from value_distribution_bins where ref = ${ref} order by bucket_start`,
-  );
-  const byBucket = new Map<number, Map<number, number>>();
-  for (const r of rows) {
-    const bucket = Number(r.bucket_start);
-    if (!byBucket.has(bucket)) byBucket.set(bucket, new Map());
-    byBucket.get(bucket)!.set(r.bin, Number(r.count));
-  }
-  const buckets = [...byBucket.keys()].sort((a, b) => a - b);
-  const none = { ref, psi: null, threshold, drifting: false, bucket: null, referenceBuckets: 0 };
-  if (buckets.length < 2) return none;
-  const latest = buckets.at(-1)!;
-  const firstDayEnd = buckets[0]! + Math.max(REFERENCE_DAY_MS, bucketMs);
-  const referenceBuckets = buckets.filter((b) => b !== latest && b < firstDayEnd);
-  const reference = new Map<number, number>();
-  for (const b of referenceBuckets) for (const [bin, n] of byBucket.get(b)!) reference.set(bin, (reference.get(bin) ?? 0) + n);
-  const current = byBucket.get(latest)!;
-  const total = (m: Map<number, number>) => [...m.values()].reduce((a, c) => a + c, 0);
-  if (total(current) < MIN_DRIFT_SAMPLES || total(reference) < MIN_DRIFT_SAMPLES) return { ...none, bucket: new Date(latest), referenceBuckets: referenceBuckets.length };
-  const psi = histogramStability(reference, current, (bin) => binBounds(bin)[0]);
-  return { ref, psi, threshold, drifting: psi > threshold, bucket: new Date(latest), referenceBuckets: referenceBuckets.length };
-}
-
-/** p50, p90, p99 from a histogram, each the middle of its bin, kept within the bucket's min and max. */
-function quantiles(bins: Map<number, number>, min: number, max: number): { p50: number | null; p90: number | null; p99: number | null } {
-  const sorted = [...bins].sort(([a], [b]) => binBounds(a)[0] - binBounds(b)[0]);
-  const total = sorted.reduce((s, [, n]) => s + n, 0);
-  const at = (q: number): number | null => {
-    if (total === 0) return null;
-    let seen = 0;
-    for (const [bin, n] of sorted) {
-      seen += n;
-      if (seen > q * (total - 1)) {
-        const [lower, upper] = binBounds(bin);
-        return Math.min(max, Math.max(min, (lower + upper) / 2));
-      }
-    }
-    return max;
-  };
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
 }

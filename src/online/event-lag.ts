@@ -1,15 +1,14 @@
 // Event lag per feature version: every accepted or superseded write adds its lag (ingest time − event time)
 // to the version's histogram for the current 10-second bucket, in the online store, where the counts of all
-// instances add up. eventLag reads the buckets of the recent window; PRODUCER_LAGGING asks whether its p95
-// exceeds the version's window (or maxAge): then even fresh-looking values describe the past.
+// instances add up. eventLag reads the buckets of the recent window, and says whether its p95 exceeds the
+// version's window (or maxAge): then even fresh-looking values describe the past (PRODUCER_LAGGING, asked
+// through monitoring/verdicts.ts).
 import type { FeatureVersion } from '../registry/model.js';
 import { parseDuration } from '../core/durations.js';
-import { countLag, summarizeLag, type LagSummary } from './lag.js';
+import { countLag, summarizeLag, type LagSummary } from './lag-histogram.js';
 import type { LagCounts, OnlineStore } from './store.js';
 
 export const LAG_BUCKET_MS = 10_000;
-/** How long a version's lagging verdict is reused by reads before it is asked of the store again. */
-const VERDICT_TTL_MS = 5_000;
 
 export interface EventLagStats extends LagSummary {
   ref: string;
@@ -18,8 +17,6 @@ export interface EventLagStats extends LagSummary {
 }
 
 export class EventLag {
-  private readonly verdicts = new Map<string, { lagging: Promise<boolean>; until: number }>();
-
   constructor(
     private readonly store: OnlineStore,
     private readonly windowMs: number,
@@ -46,16 +43,5 @@ export class EventLag {
     const summary = summarizeLag(await this.store.lagCounts(version.ref, buckets));
     const budgetMs = parseDuration(version.window ?? version.maxAge, 'budget');
     return { ref: version.ref, ...summary, exceedsWindow: summary.p95Ms !== null && summary.p95Ms > budgetMs };
-  }
-
-  /** Whether the version's producer lags now; remembered for a few seconds so reads do not ask every time. */
-  isLagging(version: FeatureVersion): Promise<boolean> {
-    const now = this.now();
-    const cached = this.verdicts.get(version.ref);
-    if (cached && cached.until > now) return cached.lagging;
-    const lagging = this.stats(version).then((s) => s.exceedsWindow);
-    this.verdicts.set(version.ref, { lagging, until: now + VERDICT_TTL_MS });
-    lagging.catch(() => this.verdicts.delete(version.ref));
-    return lagging;
   }
 }

@@ -1,6 +1,6 @@
 // What the online paths report as they work, for monitoring (src/monitoring/metrics.ts implements it). The
 // domain calls plain functions and knows nothing of Prometheus.
-import type { ReadFlag } from './reader.js';
+import type { ReadFlag } from './flags.js';
 
 export interface OnlineObserver {
   /** One write row's event lag. */

@@ -15,10 +15,9 @@ import {
   type OnlineStore,
   type ReadCount,
   type StoredValue,
-  type ValueKey,
   type ValueWrite,
-  valueKeyId,
 } from './store.js';
+import { valueKeyId, type ValueKey } from './keys.js';
 
 export class PostgresOnlineStore implements OnlineStore {
   readonly name: string;

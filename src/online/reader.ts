@@ -1,21 +1,19 @@
 // Online reads: the consumer's pinned versions (from the in-process registry cache), each requested row's
-// stored values, each key read as the entity it was sent for (rows.ts), batched by a per-request DataLoader
-// into one round trip per store node (a read of more than 5,000 values in slices of 5,000, so that it never
-// holds the event loop for long), and the flags that make a feature store's quiet failures visible in the
-// response itself.
-import DataLoader from 'dataloader';
+// stored values, each key read as the entity it was sent for (rows.ts), gathered into one batch per request
+// (the request's ValueBatch, a DataLoader the GraphQL layer builds over loadValues) and read in one round
+// trip per store node (a read of more than 5,000 values in slices of 5,000, so that it never holds the event
+// loop for long), and the flags that make a feature store's quiet failures visible in the response itself.
 import { badInput, notFound, type CodedError } from '../core/errors.js';
 import { inSlices } from '../core/event-loop.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef, type FeatureVersion } from '../registry/model.js';
 import { checkName } from '../core/text.js';
 import { parseDuration } from '../core/durations.js';
-import type { EventLag } from './event-lag.js';
-import type { HotEntityCache } from '../hotkeys/cache.js';
-import type { HotKeys } from '../hotkeys/hot-keys.js';
-import type { ValueDistributions } from '../monitoring/distributions.js';
+import { inFlagOrder, versionFlags, withTypeMismatch, type ReadFlag } from './flags.js';
+import { entityKeyOf } from './keys.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
-import { entityKeyOf, valueKeyId, type OnlineStore, type StoredValue, type ValueKey } from './store.js';
+import type { HotSet, HotValueCache, LoadedValue, ReadKey, ServedFrom, ValueBatch, VersionVerdicts } from './ports.js';
+import type { OnlineStore } from './store.js';
 import { checkValue } from './values.js';
 import { checkExpectations, unmetExpectations, type ExpectedDefinition, type ReadWarning } from './expectations.js';
 import { checkSentRows, entitiesOf, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
@@ -23,30 +21,18 @@ import { checkSentRows, entitiesOf, keyRows, selectPins, type EntityKey, type Ke
 /** Versions planned at once; a consumer pinned to more is planned in slices, yielding in between. */
 const VERSIONS_PER_SLICE = 16;
 
-/** Values handed to the loader at once: the loader's per-value work for 90,000 values held the loop for 1 s. */
+/** Values handed to the batch at once: its per-value work for 90,000 values held the loop for 1 s. */
 const KEYS_PER_SLICE = 5_000;
-
-/** In the order clients see them in flagCounts. */
-export const READ_FLAGS = [
-  'MISSING',
-  'STALE',
-  'VERSION_MISMATCH',
-  'DEPRECATED_VERSION',
-  'RETIRED_VERSION',
-  'PRODUCER_LAGGING',
-  'TYPE_MISMATCH',
-  'DRIFT',
-] as const;
-export type ReadFlag = (typeof READ_FLAGS)[number];
-
-export type ServedFrom = 'STORE' | 'CACHE' | 'REPLICA';
 
 export interface OnlineValue {
   ref: string;
   feature: string;
   version: number;
   value: unknown;
-  /** Epoch milliseconds (the DateTime scalar formats it): no Date object per value on the hot path. */
+  /**
+   * Epoch milliseconds: the read path builds no Date per value. The DateTime scalar builds one for each value
+   * whose eventTime a response selects, to format it.
+   */
   eventTime: number | null;
   ageMs: number | null;
   flags: ReadFlag[];
@@ -64,25 +50,6 @@ export interface OnlineFeaturesResult {
   flagCounts: { flag: ReadFlag; count: number }[];
   /** Why flags were set, once per feature (a definition the client expects that is no longer the pin). */
   warnings: ReadWarning[];
-}
-
-/** A value to load, and how long it may be served from the hot-entity cache. */
-interface ReadKey extends ValueKey {
-  cacheForMs: number;
-}
-
-interface Loaded {
-  stored: StoredValue | null;
-  servedFrom: ServedFrom;
-}
-
-/**
- * One request's loader: it gathers every value the request needs into one batch, and counts the values the
- * request reads (every alias of every read field) against the per-request limit.
- */
-export class ValueLoader extends DataLoader<ReadKey, Loaded, string> {
-  /** Values this request has read so far, or is reading. */
-  values = 0;
 }
 
 /**
@@ -103,7 +70,7 @@ interface ReadPlan {
   maxAgeMs: number;
   /** How long a value may be served from the hot-entity cache. */
   cacheForMs: number;
-  /** Flags every value of this version gets (mismatch, deprecated, retired, lagging), in READ_FLAGS order. */
+  /** Flags every value of this version gets (mismatch, deprecated, retired, lagging, drift), in READ_FLAGS order. */
   versionFlags: ReadFlag[];
   /** The same with MISSING, or with STALE, in front (both come first in READ_FLAGS). */
   missingFlags: ReadFlag[];
@@ -112,43 +79,55 @@ interface ReadPlan {
   serve: boolean;
 }
 
+/** What the reader is wired to (see ports.ts): hot keys and their cache, version verdicts, what it reports. */
+export interface ReaderPorts {
+  hotSet: HotSet;
+  cache: HotValueCache;
+  verdicts: VersionVerdicts;
+  observer?: OnlineObserver;
+}
+
+export interface ReaderLimits {
+  /** Most values one request may load. */
+  maxValuesPerRequest: number;
+  /** Longest key a read may ask for, in UTF-8 bytes (a longer one cannot have been written). */
+  maxEntityKeyBytes: number;
+}
+
 export class OnlineReader {
   /** Values served so far, by source (for /metrics). */
   readonly served: Record<ServedFrom, number> = { STORE: 0, CACHE: 0, REPLICA: 0 };
+  private readonly hotSet: HotSet;
+  private readonly cache: HotValueCache;
+  private readonly verdicts: VersionVerdicts;
+  private readonly observer: OnlineObserver;
 
   constructor(
     private readonly store: OnlineStore,
-    private readonly registry: RegistryCache,
-    private readonly eventLag: EventLag,
-    private readonly hotKeys: HotKeys,
-    private readonly cache: HotEntityCache,
-    private readonly distributions: ValueDistributions,
-    /** maxValuesPerRequest: most values one request may load; maxEntityKeyBytes: longest key a read may ask for (a longer one cannot have been written). */
-    private readonly limits: { maxValuesPerRequest: number; maxEntityKeyBytes: number },
-    private readonly observer: OnlineObserver = NO_OBSERVER,
+    private readonly registryCache: RegistryCache,
+    ports: ReaderPorts,
+    private readonly limits: ReaderLimits,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  /**
-   * One per request: every value any part of the request needs is gathered into one batch, served from the
-   * hot-entity cache where the key is hot and the cached copy young enough, and from the store (one round trip
-   * per node) for the rest.
-   */
-  createLoader(): ValueLoader {
-    return new ValueLoader((keys) => this.load(keys), {
-      cacheKeyFn: valueKeyId,
-      maxBatchSize: 100_000,
-    });
+  ) {
+    this.hotSet = ports.hotSet;
+    this.cache = ports.cache;
+    this.verdicts = ports.verdicts;
+    this.observer = ports.observer ?? NO_OBSERVER;
   }
 
-  private async load(keys: readonly ReadKey[]): Promise<Loaded[]> {
+  /**
+   * The values of `keys`, in order: from the hot-entity cache where the key is hot and the cached copy young
+   * enough, and from the store (one round trip per node) for the rest. A request's ValueBatch calls this once
+   * with every value the request needs.
+   */
+  async loadValues(keys: readonly ReadKey[]): Promise<LoadedValue[]> {
     const now = this.now();
-    const loaded = new Array<Loaded>(keys.length);
-    if (!this.hotKeys.anyHot) return this.fetch(keys, keys.map((_, i) => i), loaded, now);
+    const loaded = new Array<LoadedValue>(keys.length);
+    if (!this.hotSet.anyHot) return this.fetch(keys, keys.map((_, i) => i), loaded, now);
     const misses: number[] = [];
     keys.forEach((key, i) => {
       const entityKey = entityKeyOf(key);
-      const cached = this.hotKeys.isHot(entityKey) ? this.cache.get(entityKey, key.ref, now) : undefined;
+      const cached = this.hotSet.isHot(entityKey) ? this.cache.get(entityKey, key.ref, now) : undefined;
       if (cached === undefined) misses.push(i);
       else loaded[i] = { stored: cached, servedFrom: 'CACHE' };
     });
@@ -156,7 +135,7 @@ export class OnlineReader {
   }
 
   /** Reads `misses` (indexes into `keys`) from the store into `loaded`, caching the values of hot keys. */
-  private async fetch(keys: readonly ReadKey[], misses: number[], loaded: Loaded[], now: number): Promise<Loaded[]> {
+  private async fetch(keys: readonly ReadKey[], misses: number[], loaded: LoadedValue[], now: number): Promise<LoadedValue[]> {
     const started = performance.now();
     const fetched = await this.store.read(misses.map((i) => keys[i]!));
     this.observer.storeCall('read', (performance.now() - started) / 1000);
@@ -165,7 +144,7 @@ export class OnlineReader {
       const stored = fetched[j]!;
       loaded[i] = { stored, servedFrom: stored?.replica ? 'REPLICA' : 'STORE' };
       const entityKey = entityKeyOf(key);
-      if (this.hotKeys.isHot(entityKey)) this.cache.set(entityKey, key.ref, stored, now, key.cacheForMs);
+      if (this.hotSet.isHot(entityKey)) this.cache.set(entityKey, key.ref, stored, now, key.cacheForMs);
     });
     return loaded;
   }
@@ -174,12 +153,12 @@ export class OnlineReader {
    * The consumer's pinned version of each feature (or of each feature in `request.features`), for each row, in
    * request order. Everything a client can get wrong is refused before anything is read.
    */
-  async onlineFeatures(consumerName: string, request: RowsRequest, loader: ValueLoader, expect?: readonly ExpectedDefinition[] | null): Promise<OnlineFeaturesResult> {
+  async onlineFeatures(consumerName: string, request: RowsRequest, batch: ValueBatch, expect?: readonly ExpectedDefinition[] | null): Promise<OnlineFeaturesResult> {
     // Malformed arguments are BAD_USER_INPUT here as in every registry lookup; well-formed unknown ones NOT_FOUND.
     checkName(consumerName, 'consumer name');
     const sent = checkSentRows(request, this.limits.maxEntityKeyBytes);
     const expected = checkExpectations(expect);
-    const snapshot = await this.registry.snapshot();
+    const snapshot = await this.registryCache.snapshot();
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
     const now = new Date(this.now());
     const allPins = snapshot.pins(consumerName, now);
@@ -188,15 +167,15 @@ export class OnlineReader {
     const entityOf = (pin: FeatureVersion) => snapshot.entityOf(pin.feature)!;
     const entities = entitiesOf(pins, entityOf);
     const rows = keyRows(sent, entities, request.features != null);
-    this.count(loader, rows.length * pins.length);
+    this.count(batch, rows.length * pins.length);
     // Who still writes what: one answer for every pin of the read.
-    const writes = await this.registry.writes.lastWrites();
+    const writes = await this.registryCache.writes.lastWrites();
     const mismatched = (pin: FeatureVersion) => unmet.has(pin.feature) || snapshot.production(pin.feature, writes, now)?.mismatch(pin) != null;
     // A plan may query lag and drift (their verdicts are cached for a while): a few versions at a time.
     const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) =>
       Promise.all(slice.map((version) => this.plan(snapshot, version, now, mismatched(version)))),
     );
-    const result = await this.read(plans, entities.map((e) => e.entity), rows, loader, now.getTime());
+    const result = await this.read(plans, entities.map((e) => e.entity), rows, batch, now.getTime());
     // Said for the features this read returns, and for those the consumer no longer reads at all.
     const read = new Set(pins.map((pin) => pin.feature));
     const pinned = new Set(allPins.map((pin) => pin.feature));
@@ -205,23 +184,23 @@ export class OnlineReader {
   }
 
   /** One version for each key, without a consumer (exploration). */
-  async featureValues(ref: string, entityKeys: readonly string[], loader: ValueLoader): Promise<OnlineFeaturesResult> {
+  async featureValues(ref: string, entityKeys: readonly string[], batch: ValueBatch): Promise<OnlineFeaturesResult> {
     parseRef(ref);
     const sent = checkSentRows({ entityKeys }, this.limits.maxEntityKeyBytes);
-    const snapshot = await this.registry.snapshot();
+    const snapshot = await this.registryCache.snapshot();
     const now = new Date(this.now());
     const version = snapshot.version(ref, now);
     if (!version) throw notFound(`feature version ${ref} is not registered`);
-    this.count(loader, entityKeys.length);
+    this.count(batch, entityKeys.length);
     const plan = await this.plan(snapshot, version, now, false);
     const rows = keyRows(sent, [{ entity: plan.entity, features: [version.feature] }], false);
-    return this.read([plan], [plan.entity], rows, loader, now.getTime());
+    return this.read([plan], [plan.entity], rows, batch, now.getTime());
   }
 
   /** Counts a read's values against the request's limit, before anything is loaded. */
-  private count(loader: ValueLoader, values: number): void {
-    loader.values += values;
-    if (loader.values > this.limits.maxValuesPerRequest) throw tooManyValues(loader.values, this.limits.maxValuesPerRequest);
+  private count(batch: ValueBatch, values: number): void {
+    batch.values += values;
+    if (batch.values > this.limits.maxValuesPerRequest) throw tooManyValues(batch.values, this.limits.maxValuesPerRequest);
   }
 
   /**
@@ -229,39 +208,34 @@ export class OnlineReader {
    * the client expects (see expectations.ts); never for a read without a consumer.
    */
   private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, mismatched: boolean): Promise<ReadPlan> {
-    const versionFlags: ReadFlag[] = [];
-    if (mismatched) versionFlags.push('VERSION_MISMATCH');
-    if (version.status === 'DEPRECATED') versionFlags.push('DEPRECATED_VERSION');
-    if (version.status === 'RETIRED') versionFlags.push('RETIRED_VERSION');
     const serve = version.status !== 'RETIRED';
     const maxAgeMs = parseDuration(version.maxAge, 'maxAge');
-    const [lagging, drifting] = serve ? await Promise.all([this.eventLag.isLagging(version), this.distributions.isDrifting(version.ref)]) : [false, false];
-    if (lagging) versionFlags.push('PRODUCER_LAGGING');
-    if (drifting) versionFlags.push('DRIFT');
+    const [lagging, drifting] = serve ? await Promise.all([this.verdicts.isLagging(version), this.verdicts.isDrifting(version)]) : [false, false];
+    const flags = versionFlags({ mismatched, status: version.status, lagging, drifting });
     return {
       version,
       entity: snapshot.entityOf(version.feature)!,
       maxAgeMs,
       cacheForMs: this.cache.boundFor(maxAgeMs),
-      versionFlags,
-      missingFlags: ['MISSING', ...versionFlags],
-      staleFlags: ['STALE', ...versionFlags],
+      versionFlags: flags,
+      missingFlags: ['MISSING', ...flags],
+      staleFlags: ['STALE', ...flags],
       serve,
     };
   }
 
   /**
    * Reads `plans` for every row: each plan's value under the row's key for the plan's entity (a key is only ever
-   * read as the entity it was sent for), all in one batch. The loader reads a key shared by several rows once.
+   * read as the entity it was sent for), all in one batch. The batch reads a key shared by several rows once.
    * `entities`: those of the plans, in the order of each row's `byEntity`.
    */
-  private async read(plans: ReadPlan[], entities: readonly string[], keyed: KeyedRow[], loader: ValueLoader, now: number): Promise<OnlineFeaturesResult> {
-    entities.forEach((entity, e) => this.hotKeys.record(entity, keyed.map((row) => row.byEntity[e]!)));
+  private async read(plans: ReadPlan[], entities: readonly string[], keyed: KeyedRow[], batch: ValueBatch, now: number): Promise<OnlineFeaturesResult> {
+    entities.forEach((entity, e) => this.hotSet.record(entity, keyed.map((row) => row.byEntity[e]!)));
     const served = plans.filter((p) => p.serve).map((plan) => ({ plan, entity: entities.indexOf(plan.entity) }));
     const keys = keyed.flatMap((row) =>
       served.map(({ plan, entity }) => ({ entity: plan.entity, entityKey: row.byEntity[entity]!, ref: plan.version.ref, cacheForMs: plan.cacheForMs })),
     );
-    const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => loader.loadMany(slice));
+    const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => batch.loadMany(slice));
     const counts = new Map<ReadFlag, number>();
     const perVersion = new Map<string, number>();
     let next = 0;
@@ -285,12 +259,12 @@ export class OnlineReader {
       const [ref, flag] = key.split('\u0000') as [string, ReadFlag];
       this.observer.flagged(ref, flag, count);
     }
-    return { rows, warnings: [], flagCounts: READ_FLAGS.filter((f) => counts.has(f)).map((flag) => ({ flag, count: counts.get(flag)! })) };
+    return { rows, warnings: [], flagCounts: inFlagOrder(counts) };
   }
 
   // Called for every value of every response: it builds flags in READ_FLAGS order without sorting and shares
   // the version's flag array where nothing is added, because at 1,000 values a request this is the hot path.
-  private value(plan: ReadPlan, loaded: Loaded | null, now: number): OnlineValue {
+  private value(plan: ReadPlan, loaded: LoadedValue | null, now: number): OnlineValue {
     const { version } = plan;
     const stored = loaded?.stored ?? null;
     const servedFrom = loaded?.servedFrom ?? 'STORE';
@@ -327,9 +301,4 @@ export class OnlineReader {
       servedFrom,
     };
   }
-}
-
-/** Adds TYPE_MISMATCH in its READ_FLAGS place: after every version flag but DRIFT. */
-function withTypeMismatch(flags: ReadFlag[]): ReadFlag[] {
-  return flags.at(-1) === 'DRIFT' ? [...flags.slice(0, -1), 'TYPE_MISMATCH', 'DRIFT'] : [...flags, 'TYPE_MISMATCH'];
 }

@@ -29,15 +29,14 @@ import { Cluster, Redis, type ChainableCommander } from 'ioredis';
 import {
   LAG_RETENTION_MS,
   READ_COUNT_RETENTION_MS,
-  entityKeyOf,
   storeUnavailable,
   type LagCounts,
   type OnlineStore,
   type ReadCount,
   type StoredValue,
-  type ValueKey,
   type ValueWrite,
 } from './store.js';
+import { entityKeyOf, type ValueKey } from './keys.js';
 
 // ioredis computes slots with cluster-key-slot (CRC16 of the hash tag) and ships it as its own dependency; it
 // has no type declarations, hence the typed require.

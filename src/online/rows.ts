@@ -8,6 +8,7 @@ import { badInput } from '../core/errors.js';
 import { type FeatureVersion } from '../registry/model.js';
 import { checkName } from '../core/text.js';
 import { checkEntityKeys, entityKeyProblem } from '../core/text.js';
+import { entityKeyOf } from './keys.js';
 
 export interface EntityKey {
   entity: string;
@@ -135,7 +136,7 @@ export function keyRows(sent: SentRows, entities: readonly { entity: string; fea
   return sent.rows.map((row, i) => {
     const index = indexByEntity(row.keys);
     return {
-      entityKey: row.keys.length === 1 ? row.keys[0]!.key : row.keys.map((k) => `${k.entity}:${k.key}`).join(','),
+      entityKey: row.keys.length === 1 ? row.keys[0]!.key : row.keys.map((k) => entityKeyOf({ entity: k.entity, entityKey: k.key })).join(','),
       keys: row.keys,
       byEntity: entities.map(({ entity, features }) => {
         const found = row.keys[firstIndex(row.keys, index, entity)];

@@ -2,20 +2,7 @@
 // counts of each version. One interface, three engines: Redis, Redis Cluster and PostgreSQL (which is also
 // the embedded default on PGlite). One contract test suite (test/online-store.test.ts) runs against each.
 import { CodedError } from '../core/errors.js';
-
-/** Which value: a feature version (`name@N`) for one key of its entity. */
-export interface ValueKey {
-  /** The entity the feature describes (`user`): keys of different entities never collide. */
-  entity: string;
-  entityKey: string;
-  ref: string;
-}
-
-/** One string per value key, for maps and sets of keys. */
-export const valueKeyId = (k: ValueKey) => `${k.entity}\u0000${k.entityKey}\u0000${k.ref}`;
-
-/** The entity key as hot-key detection, caches and replicas name it: `<entity>:<entityKey>`. */
-export const entityKeyOf = (k: { entity: string; entityKey: string }) => `${k.entity}:${k.entityKey}`;
+import type { ValueKey } from './keys.js';
 
 export interface StoredValue {
   /** The value as JSON text, exactly as validated on the way in. */
@@ -37,7 +24,7 @@ export interface ReadCount {
 export interface ValueWrite extends ValueKey, StoredValue {}
 
 /**
- * Event-lag observations of one version in one time bucket, as counts per lag bin (see online/lag.ts).
+ * Event-lag observations of one version in one time bucket, as counts per lag bin (see lag-histogram.ts).
  * Counts from every instance add up in the store, so the distribution is shared by all instances.
  */
 export interface LagCounts {

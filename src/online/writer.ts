@@ -8,12 +8,12 @@ import { badInput, notFound, type ErrorCode } from '../core/errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef } from '../registry/model.js';
 import { checkName, isName } from '../core/text.js';
-import type { HotKeys } from '../hotkeys/hot-keys.js';
-import type { ValueDistributions } from '../monitoring/distributions.js';
 import type { FeatureVersion, ValueType } from '../registry/model.js';
 import { EventLag } from './event-lag.js';
+import { entityKeyOf, valueKeyId } from './keys.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
-import { entityKeyOf, valueKeyId, type OnlineStore, type ValueWrite } from './store.js';
+import type { HotSet, ValueSink } from './ports.js';
+import type { OnlineStore, ValueWrite } from './store.js';
 import { checkValue } from './values.js';
 import { entityKeyProblem } from '../core/text.js';
 
@@ -63,23 +63,37 @@ class RowRejected extends Error {
   }
 }
 
+/** What the writer is wired to (see ports.ts): the hot set, where applied values go, what it reports. */
+export interface WriterPorts {
+  /** Which keys are hot: a write to one is published, so that every instance drops its cached copy. */
+  hotSet: Pick<HotSet, 'isHot'>;
+  values: ValueSink;
+  observer?: OnlineObserver;
+}
+
 export class ValueWriter {
+  private readonly hotSet: Pick<HotSet, 'isHot'>;
+  private readonly values: ValueSink;
+  private readonly observer: OnlineObserver;
+
   constructor(
     private readonly store: OnlineStore,
-    private readonly registry: RegistryCache,
+    private readonly registryCache: RegistryCache,
+    ports: WriterPorts,
     private readonly limits: WriterLimits,
-    private readonly hotKeys: HotKeys,
-    private readonly distributions: ValueDistributions,
-    private readonly observer: OnlineObserver = NO_OBSERVER,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.hotSet = ports.hotSet;
+    this.values = ports.values;
+    this.observer = ports.observer ?? NO_OBSERVER;
+  }
 
   async write(principal: Principal, producerName: string, rows: readonly FeatureValueRow[]): Promise<WriteResult> {
     if (rows.length > this.limits.maxWriteBatch) {
       throw badInput(`${rows.length} rows in one write; at most ${this.limits.maxWriteBatch} are accepted: split the batch`);
     }
     checkName(producerName, 'producer name');
-    const snapshot = await this.registry.snapshot();
+    const snapshot = await this.registryCache.snapshot();
     const producer = snapshot.producer(producerName);
     if (!producer) throw notFound(`producer ${producerName} is not registered: register it with registerProducer and bind it with bindProducer`);
     requireRole(principal, 'producer', producer.owner, `writing values as producer ${producerName}`);
@@ -122,16 +136,16 @@ export class ValueWriter {
     const started = performance.now();
     const applied = await this.store.write(writes, EventLag.counts(observations, ingestTime));
     // Superseded rows count as writes too: the producer still writes the version, its events are just late.
-    this.registry.writes.record(producerName, new Set(observations.map((o) => o.ref)), ingestTime);
+    this.registryCache.writes.record(producerName, new Set(observations.map((o) => o.ref)), ingestTime);
     this.observer.storeCall('write', (performance.now() - started) / 1000);
     for (const o of observations) this.observer.lag(o.ref, o.lagMs);
     const accepted = applied.filter(Boolean).length;
     candidates.forEach((c, i) => {
-      if (applied[i]) this.distributions.record(c.write.ref, c.valueType, c.value, c.write.eventTime);
-      if (c.draft) this.distributions.recordShadow(c.write.ref, c.write.entityKey, ingestTime);
+      if (applied[i]) this.values.record(c.write.ref, c.valueType, c.value, c.write.eventTime);
+      if (c.draft) this.values.recordShadow(c.write.ref, c.write.entityKey, ingestTime);
     });
     // Hot keys are cached by every instance: tell them all that these changed.
-    const changedHot = new Set(writes.filter((w, i) => applied[i]).map(entityKeyOf).filter((k) => this.hotKeys.isHot(k)));
+    const changedHot = new Set(writes.filter((w, i) => applied[i]).map(entityKeyOf).filter((k) => this.hotSet.isHot(k)));
     if (changedHot.size > 0) await this.store.publishChanges([...changedHot]);
     const result = { accepted, superseded: superseded + writes.length - accepted, rejected: errors.length, errors };
     this.observer.written(result.accepted, result.superseded, result.rejected);

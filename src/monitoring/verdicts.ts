@@ -1,0 +1,57 @@
+// The verdicts that flag every value of a version on the read path: PRODUCER_LAGGING (event lag beyond the
+// version's window) and DRIFT (values unlike its first day's). Each costs a store or database query, and a
+// busy read path asks for them constantly, so each verdict is remembered for a while per version and shared
+// by every read meanwhile.
+import type { EventLag } from '../online/event-lag.js';
+import type { VersionVerdicts } from '../online/ports.js';
+import type { FeatureVersion } from '../registry/model.js';
+import type { ValueDistributions } from './distributions.js';
+
+/** How long a lagging verdict is reused: lag moves in 10-second buckets. */
+export const LAG_VERDICT_TTL_MS = 5_000;
+/** How long a drift verdict is reused: drift is judged on whole distribution buckets. */
+export const DRIFT_VERDICT_TTL_MS = 30_000;
+
+/**
+ * A yes-or-no answer per key, remembered for `ttlMs` after it was asked. Reads arriving while it is being asked
+ * share the pending answer; a failed one is forgotten at once, so that the next read asks again.
+ */
+export class RememberedVerdicts<K> {
+  private readonly verdicts = new Map<string, { verdict: Promise<boolean>; until: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly ask: (key: K) => Promise<boolean>,
+    private readonly now: () => number,
+  ) {}
+
+  /** The verdict on `key` (named `id` in the memory). */
+  get(id: string, key: K): Promise<boolean> {
+    const now = this.now();
+    const remembered = this.verdicts.get(id);
+    if (remembered && remembered.until > now) return remembered.verdict;
+    const verdict = this.ask(key);
+    this.verdicts.set(id, { verdict, until: now + this.ttlMs });
+    verdict.catch(() => this.verdicts.delete(id));
+    return verdict;
+  }
+}
+
+/** The read path's version verdicts, from event lag and value distributions. */
+export class MonitoredVerdicts implements VersionVerdicts {
+  private readonly lagging: RememberedVerdicts<FeatureVersion>;
+  private readonly drifting: RememberedVerdicts<FeatureVersion>;
+
+  constructor(eventLag: EventLag, distributions: ValueDistributions, now: () => number = Date.now) {
+    this.lagging = new RememberedVerdicts(LAG_VERDICT_TTL_MS, async (version) => (await eventLag.stats(version)).exceedsWindow, now);
+    this.drifting = new RememberedVerdicts(DRIFT_VERDICT_TTL_MS, async (version) => (await distributions.drift(version.ref)).drifting, now);
+  }
+
+  isLagging(version: FeatureVersion): Promise<boolean> {
+    return this.lagging.get(version.ref, version);
+  }
+
+  isDrifting(version: FeatureVersion): Promise<boolean> {
+    return this.drifting.get(version.ref, version);
+  }
+}
