@@ -57,6 +57,8 @@ export interface Config {
   };
   /** Whether the schema answers introspection queries (the playground needs them). */
   introspection: boolean;
+  /** Whether repeat queries are served by the fast path (src/http/fast-path.ts) instead of going through Apollo. */
+  fastPath: boolean;
   online: {
     /** How far in the future an eventTime may be (clock skew between producers and the service). */
     maxFutureSkewMs: number;
@@ -213,6 +215,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`INTROSPECTION=${JSON.stringify(introspectionRaw)}: expected "on" or "off"`);
   }
 
+  const fastPathRaw = nonEmpty(env.FAST_PATH) ?? 'on';
+  if (fastPathRaw !== 'on' && fastPathRaw !== 'off') {
+    problems.push(`FAST_PATH=${JSON.stringify(fastPathRaw)}: expected "on" or "off"`);
+  }
+
   const logLevel = (nonEmpty(env.LOG_LEVEL) ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -245,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryTokens: integer('MAX_QUERY_TOKENS', 10_000, 100, 10_000_000),
     },
     introspection: introspectionRaw !== 'off',
+    fastPath: fastPathRaw !== 'off',
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),

@@ -1,5 +1,6 @@
-// HTTP: Express 5 and Apollo Server 5. /graphql (POST and GET, and the playground for browsers),
-// /healthz and /readyz. Everything here is transport; the domain is handed in ready-made.
+// HTTP: node:http, Express 5 and Apollo Server 5. /graphql (POST and GET, and the playground for browsers),
+// /healthz and /readyz. Repeat queries take the fast path (http/fast-path.ts) on node:http; everything else
+// goes through Express to Apollo. Everything here is transport; the domain is handed in ready-made.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,14 +24,14 @@ import { compiledGateway } from './graphql/executor.js';
 import { depthRule } from './graphql/depth.js';
 import { httpStatusPlugin } from './graphql/http-status.js';
 import { limitsPlugin } from './graphql/limits.js';
-import { withLoaders } from './graphql/loaders.js';
+import { OperationCache } from './graphql/operation-cache.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
+import { FastPath } from './http/fast-path.js';
+import { MAX_BODY, readJsonBody } from './http/json-body.js';
+import { requestContext } from './http/request-context.js';
 
 export const schemaPath = new URL('../schema.graphql', import.meta.url);
-
-/** Largest request body accepted: big enough for a 10,000-row write batch, small enough to refuse abuse. */
-const MAX_BODY = '16mb';
 
 export interface ServerDeps {
   config: Config;
@@ -59,10 +60,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, logger } = deps;
   const schema = makeExecutableSchema({ typeDefs: fs.readFileSync(schemaPath, 'utf8'), resolvers });
   const app = express();
-  const httpServer = http.createServer(app);
+  const operations = new OperationCache();
+  const hostPolicy = { authEnabled: deps.authenticator.enabled, allowedHosts: config.allowedHosts };
+  const fastPath = config.fastPath
+    ? new FastPath({ ...deps, schema, operations, limits: config.limits, hostPolicy, formatError: formatError(logger) })
+    : undefined;
+  const httpServer = http.createServer(fastPath ? fastPath.listener(app) : app);
 
   const apollo = new ApolloServer<RequestContext>({
-    gateway: compiledGateway(schema),
+    gateway: compiledGateway(schema, operations),
     // Clients authenticate with a bearer header, which a browser never attaches by itself, so there is no
     // ambient credential for a cross-site request to abuse: GraphQL-over-HTTP GET stays usable from curl.
     csrfPrevention: false,
@@ -90,6 +96,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   await apollo.start();
 
   app.disable('x-powered-by');
+  // A weak ETag costs a hash of every response body, and a GraphQL response is not revalidated by it.
+  app.set('etag', false);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -99,7 +107,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   });
   // The probes above answer any Host: they carry no data and change nothing, and load balancers and
   // orchestrators address them by IP. Everything below needs an allowed Host (see allowed-hosts.ts).
-  const hostPolicy = { authEnabled: deps.authenticator.enabled, allowedHosts: config.allowedHosts };
   app.use((req, res, next) => {
     const refusal = hostRefusal(req.headers.host, hostPolicy);
     if (!refusal) return next();
@@ -132,20 +139,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   });
   app.use(
     '/graphql',
-    express.json({ limit: MAX_BODY }),
+    readJsonBody,
     refuseLongQueries(config.limits.maxQueryBytes),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const principal = await deps.authenticator.authenticate(req.headers.authorization).catch((error: unknown) => {
           throw asHttpError(error);
         });
-        // The loaders are built on first use: an online read, the busiest request, never needs the registry's.
-        return withLoaders({
-          ...deps.services,
-          principal,
-          // The same choice Apollo makes for the response's content type (application/json wins a tie).
-          graphqlResponseJson: req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json',
-        });
+        // The same choice Apollo makes for the response's content type (application/json wins a tie).
+        const graphqlResponseJson = req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json';
+        return requestContext(deps.services, principal, graphqlResponseJson);
       },
     }),
   );
@@ -179,6 +182,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       address,
       metricsUrl,
       close: async () => {
+        fastPath?.stop();
         await apollo.stop();
         if (metricsServer) await closeServer(metricsServer);
       },

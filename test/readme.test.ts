@@ -1,23 +1,11 @@
 // The README is the front door: every GraphQL query it shows is run here, in the order it shows them, against
 // an embedded service started as `npm start` would start it, and each answer is checked against what the text
 // around it promises. A query added to the README without an expectation here fails the test.
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
+import { graphqlBlocks, README } from './support/readme.js';
 import { freshPglite, gql, startTestService, type GraphQLResponse } from './support/service.js';
-
-const README = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-
-/** Every ```graphql block of the README, in order, without its indentation. */
-function graphqlBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^( *)```graphql\n([\s\S]*?)^\1```$/gm)].map(([, indent, body]) =>
-    body!
-      .split('\n')
-      .map((line) => line.slice(indent!.length))
-      .join('\n'),
-  );
-}
 
 type Check = (response: GraphQLResponse) => void;
 

@@ -3,43 +3,29 @@
 // more than all the Redis work (../shared/PERFORMANCE-NOTES.md). graphql-jit compiles each distinct operation
 // once into a plain function. Apollo Server accepts a custom executor only through its gateway interface, so
 // this is a "gateway" that serves the local schema; Apollo still parses, validates and runs its plugins
-// (the request limits among them) before calling it. (graphql-jit's own JSON serializer is not used: it
-// cannot describe the DateTime and JSON scalars.)
+// (the request limits among them) before calling it. An operation compiled here has passed all of that, so it
+// goes into the operation cache the HTTP fast path serves repeats from. (graphql-jit's own JSON serializer is
+// not used: it cannot describe the DateTime and JSON scalars.)
 import type { GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { OperationCache } from './operation-cache.js';
 
-/** Distinct operations kept compiled; clients send a handful, so this only bounds abuse. */
-const MAX_COMPILED = 1_000;
-
-export function compiledGateway(schema: GraphQLSchema): GatewayInterface {
-  const compiled = new Map<string, CompiledQuery>();
+export function compiledGateway(schema: GraphQLSchema, operations: OperationCache): GatewayInterface {
   let announce: ((schemaContext: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void) | undefined;
 
   async function execute(requestContext: GatewayGraphQLRequestContext): Promise<ExecutionResult> {
-    const { document, request, operationName, context } = requestContext;
-    const key = `${operationName ?? ''}\u0000${request.query ?? requestContext.source}`;
-    let query = compiled.get(key);
-    if (!query) {
+    const { document, operation, request, operationName, context } = requestContext;
+    // Keyed by the name the request gave (none, for a document of one operation), as the fast path looks it up;
+    // `operationName` is the name of the operation Apollo chose.
+    const query = request.query ?? requestContext.source;
+    let compiled = operations.get(query, request.operationName)?.compiled;
+    if (!compiled) {
       const compiledQuery = compileQuery(schema, document, operationName ?? undefined);
       if (!isCompiledQuery(compiledQuery)) return compiledQuery;
-      if (compiled.size >= MAX_COMPILED) compiled.clear();
-      compiled.set(key, (query = compiledQuery));
+      operations.set(query, request.operationName, { document, operation, compiled: (compiled = compiledQuery) });
     }
-    const result = (await query.query(undefined, context, request.variables ?? {})) as ExecutionResult;
-    if (!result.errors) return result;
-    // graphql-jit's errors lack `extensions` where graphql-js's have an empty object, which Apollo relies on.
-    // With no data at all, the request never ran: its variables did not fit their types.
-    const requestError = result.data === undefined;
-    const errors = result.errors.map(
-      (e) =>
-        new GraphQLError(e.message, {
-          path: e.path,
-          originalError: e.originalError ?? undefined,
-          extensions: requestError ? { ...e.extensions, code: 'BAD_USER_INPUT' } : (e.extensions ?? {}),
-        }),
-    );
-    return { ...result, errors };
+    return run(compiled, context, request.variables);
   }
 
   return {
@@ -54,4 +40,22 @@ export function compiledGateway(schema: GraphQLSchema): GatewayInterface {
     },
     stop: async () => {},
   };
+}
+
+/** Runs a compiled operation, with its errors in the shape Apollo's pipeline expects. */
+export async function run(compiled: CompiledQuery, context: unknown, variables: Record<string, unknown> | undefined): Promise<ExecutionResult> {
+  const result = (await compiled.query(undefined, context, variables ?? {})) as ExecutionResult;
+  if (!result.errors) return result;
+  // graphql-jit's errors lack `extensions` where graphql-js's have an empty object, which Apollo relies on.
+  // With no data at all, the request never ran: its variables did not fit their types.
+  const requestError = result.data === undefined;
+  const errors = result.errors.map(
+    (e) =>
+      new GraphQLError(e.message, {
+        path: e.path,
+        originalError: e.originalError ?? undefined,
+        extensions: requestError ? { ...e.extensions, code: 'BAD_USER_INPUT' } : (e.extensions ?? {}),
+      }),
+  );
+  return { ...result, errors };
 }

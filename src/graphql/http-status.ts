@@ -17,7 +17,6 @@ export interface ResponseMedia {
   graphqlResponseJson: boolean;
 }
 
-/** A 4xx that Apollo or the service already chose (405 for a mutation over GET, 401 from authentication) is kept. */
 export function httpStatusPlugin(): ApolloServerPlugin<Partial<ResponseMedia>> {
   return {
     async requestDidStart() {
@@ -25,16 +24,28 @@ export function httpStatusPlugin(): ApolloServerPlugin<Partial<ResponseMedia>> {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;
-          if (!errors?.length) return;
-          const nothingDone = !data || (!contextValue?.graphqlResponseJson && everyRootFieldFailed(data, errors));
-          if (!nothingDone) return;
-          const chosen = response.http.status;
-          if (chosen !== undefined && chosen !== 200 && chosen < 500) return;
-          response.http.status = statusOf(errors);
+          response.http.status = responseStatus(response.http.status, data, errors, contextValue?.graphqlResponseJson === true);
         },
       };
     },
   };
+}
+
+/**
+ * The status of a response with `data` and `errors`, given the one chosen so far (undefined: none yet). A 4xx
+ * that Apollo or the service already chose (405 for a mutation over GET, 401 from authentication) is kept.
+ */
+export function responseStatus(
+  chosen: number | undefined,
+  data: Record<string, unknown> | null | undefined,
+  errors: readonly GraphQLFormattedError[] | undefined,
+  graphqlResponseJson: boolean,
+): number | undefined {
+  if (!errors?.length) return chosen;
+  const nothingDone = !data || (!graphqlResponseJson && everyRootFieldFailed(data, errors));
+  if (!nothingDone) return chosen;
+  if (chosen !== undefined && chosen !== 200 && chosen < 500) return chosen;
+  return statusOf(errors);
 }
 
 /** Every root field is null and has its own error: the request produced nothing. */

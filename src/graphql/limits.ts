@@ -96,26 +96,40 @@ export function limitsPlugin(schema: GraphQLSchema, limits: RequestLimits, regis
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
-          if (!operation) return;
-          const variables = request.variables ?? {};
-          const { sizedByRegistry } = checkListLengths(schema, document, operation, variables, limits);
-          const sizes = sizedByRegistry ? await registry.snapshot() : undefined;
-          const price = new Pricing(schema, document, operation, variables, sizes).price();
-          if (price.values > limits.maxValuesPerRequest) {
-            const error = tooManyValues(price.values, limits.maxValuesPerRequest);
-            throw requestError(error.code, error.message, error.details);
-          }
-          if (price.cost > limits.maxQueryCost) {
-            throw requestError(
-              'QUERY_TOO_COSTLY',
-              `query cost ${price.cost} exceeds the limit of ${limits.maxQueryCost}: select fewer fields or fewer items per request`,
-              { cost: price.cost, maxCost: limits.maxQueryCost },
-            );
-          }
+          if (operation) await checkRequestLimits(schema, limits, registry, document, operation, request.variables ?? {});
         },
       };
     },
   };
+}
+
+/**
+ * Throws the request error for the first limit the operation breaks with these variables: a list too long, too
+ * many online values, too high a cost. Apollo runs it for every request (limitsPlugin), the HTTP fast path for
+ * every repeat of an operation it serves.
+ */
+export async function checkRequestLimits(
+  schema: GraphQLSchema,
+  limits: Limits,
+  registry: { snapshot(): Promise<RegistrySizes> },
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+): Promise<void> {
+  const { sizedByRegistry } = checkListLengths(schema, document, operation, variables, limits);
+  const sizes = sizedByRegistry ? await registry.snapshot() : undefined;
+  const price = new Pricing(schema, document, operation, variables, sizes).price();
+  if (price.values > limits.maxValuesPerRequest) {
+    const error = tooManyValues(price.values, limits.maxValuesPerRequest);
+    throw requestError(error.code, error.message, error.details);
+  }
+  if (price.cost > limits.maxQueryCost) {
+    throw requestError(
+      'QUERY_TOO_COSTLY',
+      `query cost ${price.cost} exceeds the limit of ${limits.maxQueryCost}: select fewer fields or fewer items per request`,
+      { cost: price.cost, maxCost: limits.maxQueryCost },
+    );
+  }
 }
 
 /**
