@@ -110,7 +110,7 @@ export function limitsPlugin(schema: GraphQLSchema, limits: RequestLimits, regis
  */
 export async function checkRequestLimits(
   schema: GraphQLSchema,
-  limits: Limits,
+  limits: RequestLimits,
   registry: { snapshot(): Promise<RegistrySizes> },
   document: DocumentNode,
   operation: OperationDefinitionNode,
