@@ -88,6 +88,8 @@ type Client = Redis | Cluster;
 interface NodeBatch {
   pipeline: ChainableCommander;
   onReply: ((reply: unknown) => void)[];
+  /** The node's first address ('redis' for a standalone server): where commandsPerNode counts its commands. */
+  shard: string;
 }
 
 export class RedisOnlineStore implements OnlineStore {
@@ -192,34 +194,32 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   async read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
-    // hash → ref → value: each hash is read once, with each of its fields once, however often it is asked for.
-    const byHash = new Map<string, Map<string, StoredValue | null>>();
-    for (const key of keys) {
+    // Each hash is read once, with each of its fields once, however often it is asked for. Each key remembers
+    // which hash read and which field of it answers it, so that no hash key is built or looked up again once
+    // the replies are in: at two entities a row, this per-hash work is what a multi-entity read pays extra.
+    const hashes = new Map<string, HashRead>();
+    const readOf = new Array<HashRead>(keys.length);
+    const fieldOf = new Array<number>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const hash = valueHashKey(key);
-      let fields = byHash.get(hash);
-      if (!fields) byHash.set(hash, (fields = new Map()));
-      fields.set(key.ref, null);
+      let read = hashes.get(hash);
+      if (!read) hashes.set(hash, (read = new HashRead(hash)));
+      readOf[i] = read;
+      fieldOf[i] = read.field(key.ref);
     }
     const batch = this.batch();
-    for (const [hash, fields] of byHash) {
-      const refs = [...fields.keys()];
+    for (const read of hashes.values()) {
       // A replicated hot key is read from any of its copies, at random: its load spreads over their masters.
-      const copies = this.replicas.get(entityKeyOfHash(hash));
+      const copies = this.replicas.size === 0 ? undefined : this.replicas.get(entityKeyOfHash(read.hash));
       const pick = copies ? Math.floor(Math.random() * (copies.length + 1)) : 0;
-      const source = pick === 0 ? hash : copies![pick - 1]!;
-      batch.add(
-        source,
-        (pipeline) => pipeline.hmget(source, ...refs),
-        (reply) =>
-          (reply as (string | null)[]).forEach((raw, i) => {
-            const value = raw === null ? null : this.decode(raw, source, refs[i]!);
-            if (value && pick > 0) value.replica = true;
-            fields.set(refs[i]!, value);
-          }),
-      );
+      if (pick > 0) read.source = copies![pick - 1]!;
+      batch.add(read.source, (pipeline) => pipeline.hmget(read.source, ...read.refs), read.onReply);
     }
     await batch.run();
-    return keys.map((key) => byHash.get(valueHashKey(key))!.get(key.ref) ?? null);
+    const values = new Array<StoredValue | null>(keys.length);
+    for (let i = 0; i < keys.length; i++) values[i] = readOf[i]!.value(fieldOf[i]!, this.name);
+    return values;
   }
 
   async lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>> {
@@ -440,9 +440,8 @@ export class RedisOnlineStore implements OnlineStore {
       add: (key: string, send: (pipeline: ChainableCommander) => unknown, onReply: (reply: unknown) => void = () => {}) => {
         const node = this.nodeOf(key);
         let batch = nodes.get(node);
-        if (!batch) nodes.set(node, (batch = { pipeline: this.client.pipeline(), onReply: [] }));
-        const shard = node.split(',')[0] || 'redis';
-        this.commandsPerNode.set(shard, (this.commandsPerNode.get(shard) ?? 0) + 1);
+        if (!batch) nodes.set(node, (batch = { pipeline: this.client.pipeline(), onReply: [], shard: node.split(',')[0] || 'redis' }));
+        this.commandsPerNode.set(batch.shard, (this.commandsPerNode.get(batch.shard) ?? 0) + 1);
         send(batch.pipeline);
         batch.onReply.push(onReply);
       },
@@ -456,7 +455,7 @@ export class RedisOnlineStore implements OnlineStore {
           throw storeUnavailable(this.name, error);
         }
         const replies = results.map((r) => r ?? [[new Error('pipeline discarded'), null] as [Error, unknown]]);
-        const error = replies.flat().find(([e]) => e)?.[0];
+        const error = firstError(replies);
         if (error) {
           // ioredis retries a cluster pipeline after MOVED/ASK only when every command got the same
           // redirection, which a pipeline spanning many slots never does. Refresh the slot map before failing
@@ -472,17 +471,70 @@ export class RedisOnlineStore implements OnlineStore {
     };
   }
 
-  private decode(raw: string, hash: string, ref: string): StoredValue {
-    const first = raw.indexOf('|');
-    const second = first < 0 ? -1 : raw.indexOf('|', first + 1);
-    const eventTime = Number(raw.slice(0, first));
-    const ingestTime = Number(raw.slice(first + 1, second));
-    if (second < 0 || first === 0 || second === first + 1 || !Number.isFinite(eventTime) || !Number.isFinite(ingestTime)) {
-      // Not written by this store (someone wrote around it): say so rather than guess times.
-      throw new Error(`online store ${this.name}: ${hash} field ${ref} does not hold <eventTime>|<ingestTime>|<value>`);
-    }
-    return { value: raw.slice(second + 1), eventTime, ingestTime };
+}
+
+/** Fields a hash read looks up in its list of fields; past this many it gets an index (no hash costs fields²). */
+const FEW_FIELDS = 16;
+
+/** One HMGET: the fields of one hash a read asks for, where it reads them from, and their values once read. */
+class HashRead {
+  readonly refs: string[] = [];
+  private index?: Map<string, number>;
+  /** The hash the HMGET reads: the primary copy, or a replica of a hot key. */
+  source: string;
+  private replies: (string | null)[] = [];
+  private readonly decoded: (StoredValue | null | undefined)[] = [];
+
+  constructor(readonly hash: string) {
+    this.source = hash;
   }
+
+  /** Where `ref` sits in this read's fields, added if it is not there yet. */
+  field(ref: string): number {
+    let at = this.index ? (this.index.get(ref) ?? -1) : this.refs.indexOf(ref);
+    if (at < 0) {
+      at = this.refs.push(ref) - 1;
+      if (this.index) this.index.set(ref, at);
+      else if (this.refs.length > FEW_FIELDS) this.index = new Map(this.refs.map((r, i) => [r, i]));
+    }
+    return at;
+  }
+
+  readonly onReply = (reply: unknown) => {
+    this.replies = reply as (string | null)[];
+  };
+
+  /** The value of field `at`, decoded once however many keys ask for it. */
+  value(at: number, store: string): StoredValue | null {
+    let value = this.decoded[at];
+    if (value === undefined) {
+      const raw = this.replies[at] ?? null;
+      value = raw === null ? null : decode(raw, this.source, this.refs[at]!, store);
+      if (value && this.source !== this.hash) value.replica = true;
+      this.decoded[at] = value;
+    }
+    return value;
+  }
+}
+
+function decode(raw: string, hash: string, ref: string, store: string): StoredValue {
+  const first = raw.indexOf('|');
+  const second = first < 0 ? -1 : raw.indexOf('|', first + 1);
+  const eventTime = Number(raw.slice(0, first));
+  const ingestTime = Number(raw.slice(first + 1, second));
+  if (second < 0 || first === 0 || second === first + 1 || !Number.isFinite(eventTime) || !Number.isFinite(ingestTime)) {
+    // Not written by this store (someone wrote around it): say so rather than guess times.
+    throw new Error(`online store ${store}: ${hash} field ${ref} does not hold <eventTime>|<ingestTime>|<value>`);
+  }
+  return { value: raw.slice(second + 1), eventTime, ingestTime };
+}
+
+/** The first error among the replies of every node, if any. */
+function firstError(replies: [Error | null, unknown][][]): Error | undefined {
+  for (const node of replies) {
+    for (const [error] of node) if (error) return error;
+  }
+  return undefined;
 }
 
 /** The hash of one entity key; the braces make all of it the cluster hash tag. */

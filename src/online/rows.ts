@@ -59,21 +59,24 @@ export function checkSentRows(request: RowsRequest, maxKeyBytes: number): SentRo
   }
   // Every row names the same few entities: each name is checked once per request.
   const entityNames = new Set<string>();
-  rows.forEach((row, i) => {
-    const byEntity = indexByEntity(row.keys);
-    row.keys.forEach(({ entity, key }, j) => {
+  // Plain loops: this runs for every key of every row, before anything is read.
+  for (let i = 0; i < rows.length; i++) {
+    const keys = rows[i]!.keys;
+    const byEntity = indexByEntity(keys);
+    for (let j = 0; j < keys.length; j++) {
+      const { entity, key } = keys[j]!;
       if (!entityNames.has(entity)) entityNames.add(checkName(entity, `rows[${i}].keys[${j}].entity`));
       const problem = entityKeyProblem(key, maxKeyBytes);
       if (problem) throw badInput(`rows[${i}].keys[${j}].key ${problem}`, { row: i, key: j });
-      const first = firstIndex(row.keys, byEntity, entity);
+      const first = firstIndex(keys, byEntity, entity);
       if (first < j) {
         throw badInput(
           `rows[${i}].keys[${j}] repeats entity ${entity} (rows[${i}].keys[${first}] has it): a row holds one key per entity; put the other key in a row of its own`,
           { row: i, key: j },
         );
       }
-    });
-  });
+    }
+  }
   return { rows };
 }
 
@@ -132,23 +135,33 @@ export function keyRows(sent: SentRows, entities: readonly { entity: string; fea
     const entity = entities[0]?.entity;
     return sent.entityKeys.map((key) => ({ entityKey: key, keys: entity === undefined ? [] : [{ entity, key }], byEntity: entity === undefined ? [] : [key] }));
   }
-  return sent.rows.map((row, i) => {
-    const index = indexByEntity(row.keys);
-    return {
-      entityKey: row.keys.length === 1 ? row.keys[0]!.key : row.keys.map((k) => `${k.entity}:${k.key}`).join(','),
-      keys: row.keys,
-      byEntity: entities.map(({ entity, features }) => {
-        const found = row.keys[firstIndex(row.keys, index, entity)];
-        if (!found) {
-          throw badInput(
-            `rows[${i}] has no key for entity ${entity}, which ${listed(features)} describe${features.length === 1 ? 's' : ''}: add { entity: "${entity}", key: … } to its keys, or leave those features out with features`,
-            { row: i, entity },
-          );
-        }
-        return found.key;
-      }),
-    };
-  });
+  const keyed = new Array<KeyedRow>(sent.rows.length);
+  for (let i = 0; i < keyed.length; i++) {
+    const { keys } = sent.rows[i]!;
+    const index = indexByEntity(keys);
+    const byEntity = new Array<string>(entities.length);
+    for (let e = 0; e < entities.length; e++) {
+      const { entity, features } = entities[e]!;
+      const found = keys[firstIndex(keys, index, entity)];
+      if (!found) {
+        throw badInput(
+          `rows[${i}] has no key for entity ${entity}, which ${listed(features)} describe${features.length === 1 ? 's' : ''}: add { entity: "${entity}", key: … } to its keys, or leave those features out with features`,
+          { row: i, entity },
+        );
+      }
+      byEntity[e] = found.key;
+    }
+    keyed[i] = { entityKey: rowLabel(keys), keys, byEntity };
+  }
+  return keyed;
+}
+
+/** A row's `entityKey`: its key when it has one, else its `entity:key` pairs joined by commas. */
+function rowLabel(keys: readonly EntityKey[]): string {
+  if (keys.length === 1) return keys[0]!.key;
+  let label = '';
+  for (let j = 0; j < keys.length; j++) label += `${j === 0 ? '' : ','}${keys[j]!.entity}:${keys[j]!.key}`;
+  return label;
 }
 
 /** Rows of at most this many keys are searched along; longer ones get an index, so that no row costs keys². */
@@ -166,5 +179,7 @@ function indexByEntity(keys: readonly EntityKey[]): Map<string, number> | undefi
 
 /** Where `entity` first occurs in `keys` (-1 when it does not). */
 function firstIndex(keys: readonly EntityKey[], index: Map<string, number> | undefined, entity: string): number {
-  return index ? (index.get(entity) ?? -1) : keys.findIndex((k) => k.entity === entity);
+  if (index) return index.get(entity) ?? -1;
+  for (let j = 0; j < keys.length; j++) if (keys[j]!.entity === entity) return j;
+  return -1;
 }
