@@ -18,11 +18,11 @@
 //     every 100 ms; each read of those keys is checked against the writes acknowledged before it was sent
 //     (extra staleness). It is a run of its own so that the writes do not blur (b)'s per-shard load and hit
 //     ratio (they invalidate every hot key's cache entries each interval and add guarded writes to every copy).
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { parseDuration } from '../src/core/durations.js';
+import { slotOf as calculateSlot } from '../src/online/redis/index.js';
 import { createDatabase, freePort, startRedisCluster } from '../test/support/servers.js';
 import { startNodeChild, type NodeChild } from './children.js';
 import { CpuMeter, type CpuUse } from './cpu.js';
@@ -33,8 +33,6 @@ import { WRITE_MUTATION, gql, ingest, register, type IngestResult } from './setu
 import { percentile, sortedCopy } from './stats.js';
 import { ENTITY, HOT_READ_QUERY, MAX_AGE_MS, REFS, entityKey, type ReadResponse } from './workload.js';
 import { Zipf, seededRandom } from './zipf.js';
-
-const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
 
 type Source = 'STORE' | 'CACHE' | 'REPLICA';
 const SOURCES: Source[] = ['STORE', 'CACHE', 'REPLICA'];

@@ -3,10 +3,12 @@
 import net from 'node:net';
 import path from 'node:path';
 import { hostName } from './allowed-hosts.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS } from './online/redis-store.js';
 import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './online/store.js';
 import { formatDuration, parseDuration } from './core/durations.js';
 import { DEFAULT_MAX_ENTITY_KEY_BYTES } from './core/text.js';
+
+/** A Redis command that gets no answer within this long fails, unless REDIS_COMMAND_TIMEOUT says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
