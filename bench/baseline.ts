@@ -2,7 +2,7 @@
 // service's `onlineFeatures`, so that the service's throughput can be stated as a fraction of it.
 //
 // POST (any path) with `{ "entityKeys": [...] }` → the same Redis work as RedisOnlineStore.read
-// (src/online/redis-store.ts): one hash per entity key `fr:{<entity>:<entityKey>}`, HMGET of the ten refs,
+// (src/online/redis/): one hash per entity key `fr:{<entity>:<entityKey>}`, HMGET of the ten refs,
 // all the keys' HMGETs in ONE pipeline, each field decoded from `<eventTimeMs>|<ingestTimeMs>|<JSON value>`;
 // then the same JSON a GraphQL response would carry (ref, value, eventTime as ISO string, ageMs, flags with
 // STALE past maxAge and MISSING for no value). No GraphQL, no Express, no validation beyond the body shape.

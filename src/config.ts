@@ -13,6 +13,9 @@ import { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from './core/retention.js';
 /** Longest entity key, in UTF-8 bytes, unless MAX_ENTITY_KEY_BYTES says otherwise. */
 export const DEFAULT_MAX_ENTITY_KEY_BYTES = 256;
 
+/** A Redis command that gets no answer within this long fails, unless REDIS_COMMAND_TIMEOUT says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -256,7 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     online: {
       maxFutureSkewMs: duration('MAX_FUTURE_SKEW', '30s', 3_600_000),
       lagWindowMs: duration('LAG_WINDOW', '5m', LAG_RETENTION_MS),
-      redisCommandTimeoutMs: duration('REDIS_COMMAND_TIMEOUT', '500ms', 60_000),
+      redisCommandTimeoutMs: duration('REDIS_COMMAND_TIMEOUT', formatDuration(DEFAULT_COMMAND_TIMEOUT_MS), 60_000),
     },
     monitoring: {
       distributionBucketMs: duration('DISTRIBUTION_BUCKET', '1h', 7 * 86_400_000),

@@ -12,7 +12,7 @@ import type { Services } from './graphql/context.js';
 import { EventLag } from './online/event-lag.js';
 import { PostgresOnlineStore } from './online/postgres-store.js';
 import { OnlineReader } from './online/reader.js';
-import { RedisOnlineStore } from './online/redis-store.js';
+import { RedisOnlineStore } from './online/redis/index.js';
 import { reportingFailures } from './online/failure-reporting.js';
 import type { OnlineStore } from './online/store.js';
 import { ValueWriter } from './online/writer.js';

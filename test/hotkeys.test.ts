@@ -6,11 +6,9 @@ import type { Service } from '../src/app.js';
 import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { HeavyHitters } from '../src/hotkeys/sketch.js';
-import { placeReplicas, RedisOnlineStore } from '../src/online/redis-store.js';
+import { placeReplicas, RedisOnlineStore, slotOf as calculateSlot } from '../src/online/redis/index.js';
 import { createDatabase, startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/servers.js';
 import { freshPostgres, gql, startTestService } from './support/service.js';
-
-const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
 
 const SETUP = `mutation {
   registerEntity(name: "item", keyName: "item_id") { name }

@@ -9,11 +9,11 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
-import type { RedisOnlineStore } from '../src/online/redis-store.js';
+import type { RedisOnlineStore } from '../src/online/redis/index.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
 import { codes, freshPglite, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
 
-const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
+import { slotOf as calculateSlot } from '../src/online/redis/index.js';
 
 const WRITE = `mutation ($producer: String!, $rows: [FeatureValueInput!]!) {
   writeFeatureValues(producer: $producer, rows: $rows) { accepted superseded rejected errors { index code message } }

@@ -8,11 +8,11 @@
 // the Redis servers by other test files running in parallel), so nothing is ever flushed: every test uses
 // entity names and feature refs of its own, random, so no test can see another's keys.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CodedError } from '../src/core/errors.js';
-import { RedisOnlineStore } from '../src/online/redis-store.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from '../src/config.js';
+import { RedisOnlineStore, slotOf } from '../src/online/redis/index.js';
 import { LAG_RETENTION_MS, type LagCounts, type OnlineStore, type StoredValue, type ValueWrite } from '../src/online/store.js';
 import { valueKeyId, type ValueKey } from '../src/online/keys.js';
 import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
@@ -52,7 +52,7 @@ const stores: StoreFactory[] = [
     name: 'redis',
     nodes: 1,
     async open() {
-      const store = RedisOnlineStore.standalone(inject('redisUrl'));
+      const store = RedisOnlineStore.standalone(inject('redisUrl'), DEFAULT_COMMAND_TIMEOUT_MS);
       await store.ready(READY_MS);
       return store;
     },
@@ -61,7 +61,7 @@ const stores: StoreFactory[] = [
     name: 'redis cluster',
     nodes: 3,
     async open() {
-      const store = RedisOnlineStore.cluster(clusterNodes());
+      const store = RedisOnlineStore.cluster(clusterNodes(), DEFAULT_COMMAND_TIMEOUT_MS);
       await store.ready(READY_MS);
       return store;
     },
@@ -470,7 +470,7 @@ describe('RedisOnlineStore', () => {
   });
 
   it('stores one hash per entity key with compact fields, and expiring lag hashes tagged by ref', async () => {
-    const store = RedisOnlineStore.standalone(inject('redisUrl'));
+    const store = RedisOnlineStore.standalone(inject('redisUrl'), DEFAULT_COMMAND_TIMEOUT_MS);
     closeLater.push(store);
     await store.ready(READY_MS);
     const raw = new Redis(inject('redisUrl'));
@@ -491,16 +491,16 @@ describe('RedisOnlineStore', () => {
   });
 
   it('names the store without credentials', () => {
-    const store = RedisOnlineStore.standalone('redis://user:secret@127.0.0.1:1');
+    const store = RedisOnlineStore.standalone('redis://user:secret@127.0.0.1:1', DEFAULT_COMMAND_TIMEOUT_MS);
     closeLater.push(store);
     expect(store.name).toBe('redis 127.0.0.1:1');
-    const cluster = RedisOnlineStore.cluster([{ host: '127.0.0.1', port: 2 }, { host: '127.0.0.1', port: 3 }]);
+    const cluster = RedisOnlineStore.cluster([{ host: '127.0.0.1', port: 2 }, { host: '127.0.0.1', port: 3 }], DEFAULT_COMMAND_TIMEOUT_MS);
     closeLater.push(cluster);
     expect(cluster.name).toBe('redis cluster 127.0.0.1:2,127.0.0.1:3');
   });
 
   it('ready() rejects with UNAVAILABLE after its timeout when nothing listens, and close() does not hang', async () => {
-    const store = RedisOnlineStore.standalone(`redis://127.0.0.1:${await freePort()}`);
+    const store = RedisOnlineStore.standalone(`redis://127.0.0.1:${await freePort()}`, DEFAULT_COMMAND_TIMEOUT_MS);
     const t0 = Date.now();
     const error = await store.ready(300).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CodedError);
@@ -516,7 +516,7 @@ describe('RedisOnlineStore', () => {
     const cluster = await startRedisCluster({ masters: 3 });
     const raws = cluster.nodes.map((node) => new Redis(node));
     closeLater.push({ close: async () => (raws.forEach((raw) => raw.disconnect()), cluster.stop()) });
-    const store = RedisOnlineStore.cluster(cluster.nodes.map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) })));
+    const store = RedisOnlineStore.cluster(cluster.nodes.map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) })), DEFAULT_COMMAND_TIMEOUT_MS);
     closeLater.push(store);
     await store.ready(READY_MS);
 
@@ -528,7 +528,7 @@ describe('RedisOnlineStore', () => {
 
     // Move the (empty) slot of one more key to another master, behind the client's back.
     const moved = { entity, entityKey: 'moved', ref };
-    const slot = createRequire(import.meta.url)('cluster-key-slot')(`fr:{${entity}:moved}`) as number;
+    const slot = slotOf(`fr:{${entity}:moved}`);
     const ids = await Promise.all(raws.map((raw) => raw.cluster('MYID')));
     const ranges = await raws[0]!.cluster('SLOTS');
     const owner = ranges.find(([from, to]) => slot >= from && slot <= to)![2]![2];
@@ -558,7 +558,7 @@ describe('RedisOnlineStore', () => {
     });
 
     it('fails every call fast with UNAVAILABLE naming the store, and recovers by itself', async () => {
-      const store = RedisOnlineStore.standalone(server.url);
+      const store = RedisOnlineStore.standalone(server.url, DEFAULT_COMMAND_TIMEOUT_MS);
       closeLater.push(store);
       await store.ready(READY_MS);
       const key = { entity: unique('e'), entityKey: 'k', ref: `${unique('f')}@1` };

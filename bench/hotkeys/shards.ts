@@ -1,15 +1,13 @@
 // Per-shard load in the hot-key scenario: which commands count as a master's load, what each is for, how the
 // masters' INFO commandstats become one ShardLoad each, and what the slot map predicts without mitigation.
-import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
+import { slotOf as calculateSlot } from '../../src/online/redis/index.js';
 import type { CpuUse } from '../cpu.js';
 import { ENTITY, entityKey } from '../workload.js';
 
-const calculateSlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
-
 /**
  * The commands counted as a shard's load: every command the service's online store sends (src/online/
- * redis-store.ts). Not counted: HGET/HSET run INSIDE the guard script (Redis counts them too; the EVALSHA is
+ * redis/). Not counted: HGET/HSET run INSIDE the guard script (Redis counts them too; the EVALSHA is
  * what the client sent), SUBSCRIBE, and admin traffic (INFO, CONFIG, CLUSTER, PING, CLIENT, COMMAND…).
  */
 const DATA_COMMANDS = ['hmget', 'evalsha', 'eval', 'hgetall', 'hincrby', 'pexpire', 'zincrby', 'incrby', 'zrange', 'get', 'del', 'publish'];

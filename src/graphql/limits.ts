@@ -166,10 +166,11 @@ function checkListLengths(
       if (value.length > limitOf(nullable)) refuse(value.length, limitOf(nullable), `${path}${site}`);
       if (holdsLists(itemType)) value.forEach((item, i) => checkVariable(item, itemType, `${path}[${i}]`, site));
     } else if (holdsLists(nullable) && isInputObjectType(nullable) && typeof value === 'object' && value !== null) {
+      // for…in rather than Object.entries: no pair array per field of every row of a `rows` read.
       const fields = nullable.getFields();
-      for (const [name, item] of Object.entries(value)) {
+      for (const name in value) {
         const field = fields[name];
-        if (field) checkVariable(item, field.type, `${path}.${name}`, site);
+        if (field && Object.hasOwn(value, name)) checkVariable((value as Record<string, unknown>)[name], field.type, `${path}.${name}`, site);
       }
     }
   };

@@ -60,21 +60,24 @@ export function checkSentRows(request: RowsRequest, maxKeyBytes: number): SentRo
   }
   // Every row names the same few entities: each name is checked once per request.
   const entityNames = new Set<string>();
-  rows.forEach((row, i) => {
-    const byEntity = indexByEntity(row.keys);
-    row.keys.forEach(({ entity, key }, j) => {
+  // Plain loops: this runs for every key of every row, before anything is read.
+  for (let i = 0; i < rows.length; i++) {
+    const keys = rows[i]!.keys;
+    const byEntity = indexByEntity(keys);
+    for (let j = 0; j < keys.length; j++) {
+      const { entity, key } = keys[j]!;
       if (!entityNames.has(entity)) entityNames.add(checkName(entity, `rows[${i}].keys[${j}].entity`));
       const problem = entityKeyProblem(key, maxKeyBytes);
       if (problem) throw badInput(`rows[${i}].keys[${j}].key ${problem}`, { row: i, key: j });
-      const first = firstIndex(row.keys, byEntity, entity);
+      const first = firstIndex(keys, byEntity, entity);
       if (first < j) {
         throw badInput(
           `rows[${i}].keys[${j}] repeats entity ${entity} (rows[${i}].keys[${first}] has it): a row holds one key per entity; put the other key in a row of its own`,
           { row: i, key: j },
         );
       }
-    });
-  });
+    }
+  }
   return { rows };
 }
 
@@ -167,5 +170,7 @@ function indexByEntity(keys: readonly EntityKey[]): Map<string, number> | undefi
 
 /** Where `entity` first occurs in `keys` (-1 when it does not). */
 function firstIndex(keys: readonly EntityKey[], index: Map<string, number> | undefined, entity: string): number {
-  return index ? (index.get(entity) ?? -1) : keys.findIndex((k) => k.entity === entity);
+  if (index) return index.get(entity) ?? -1;
+  for (let j = 0; j < keys.length; j++) if (keys[j]!.entity === entity) return j;
+  return -1;
 }
