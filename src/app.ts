@@ -3,7 +3,7 @@
 // Instances hold no state of their own that another instance needs, so any number can run against one database.
 import pino, { type Logger } from 'pino';
 import { keysEverCreated } from './auth/keys.js';
-import { isLoopbackAddress } from './allowed-hosts.js';
+import { isLoopbackAddress } from './http/allowed-hosts.js';
 import type { Database } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';

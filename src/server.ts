@@ -15,7 +15,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Authenticator } from './auth/authenticator.js';
-import { hostRefusal } from './allowed-hosts.js';
+import { hostRefusal } from './http/allowed-hosts.js';
 import type { Config } from './config.js';
 import { CodedError } from './core/errors.js';
 import type { RequestContext, Services } from './graphql/context.js';

@@ -4,7 +4,7 @@
 // requests addressed to a local name or to a name in ALLOWED_HOSTS; with auth on, ALLOWED_HOSTS is enforced
 // when set.
 import net from 'node:net';
-import { hostName } from './core/host-names.js';
+import { hostName } from '../core/host-names.js';
 
 /** Names that always reach this machine's loopback interface. */
 export function isLocalHost(host: string): boolean {
