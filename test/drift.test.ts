@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { freshPglite, gqlOk, startTestService } from './support/service.js';
+import { freshPglite } from './support/backends.js';
+import { gqlOk, startTestService } from './support/service.js';
 
 const HOUR = 3_600_000;
 

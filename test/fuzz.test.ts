@@ -13,7 +13,8 @@ import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import { DEFAULT_MAX_ENTITY_KEY_BYTES, entityKeyProblem, MAX_TEXT_LENGTH, textProblem } from '../src/core/text.js';
 import { seededRandom } from '../bench/zipf.js';
-import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends } from './support/backends.js';
+import { gql, gqlOk, startTestService } from './support/service.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const REQUESTS_PER_STORE = 1_200;
@@ -252,7 +253,7 @@ const TABLES = [
   'online_values', 'event_lag_counts', 'read_counts', 'value_distributions', 'shadow_keys', 'shadow_writes', 'validation_reports',
 ];
 
-describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
+describe.each(backends)('fuzzed input on $name', (backend) => {
   let database: Database;
   let service: Service;
   let env: Record<string, string>;

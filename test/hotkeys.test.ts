@@ -8,7 +8,8 @@ import { migrate } from '../src/db/migrate.js';
 import { HeavyHitters } from '../src/hotkeys/sketch.js';
 import { placeReplicas, RedisOnlineStore } from '../src/online/redis-store.js';
 import { createDatabase, startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/servers.js';
-import { freshPostgres, gql, startTestService } from './support/service.js';
+import { freshPostgres } from './support/backends.js';
+import { gql, startTestService } from './support/service.js';
 
 const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
 

@@ -11,7 +11,8 @@ import type { Service } from '../src/app.js';
 import { queryRows, type Database } from '../src/db/client.js';
 import type { RedisOnlineStore } from '../src/online/redis-store.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
-import { codes, freshPglite, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends, freshPglite } from './support/backends.js';
+import { codes, gql, gqlOk, startTestService } from './support/service.js';
 
 const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
 
@@ -38,7 +39,7 @@ function nested(levels: number): unknown {
   return value;
 }
 
-describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) => {
+describe.each(backends)('input that cannot corrupt, on $name', (backend) => {
   let database: Database;
   let service: Service;
   // Names unique to this suite: the Redis servers are shared by every test file.

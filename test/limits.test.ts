@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { codes, freshPglite, gql, gqlOk, startTestService } from './support/service.js';
+import { freshPglite } from './support/backends.js';
+import { codes, gql, gqlOk, startTestService } from './support/service.js';
 
 const COSTLY = `query ($skip: Boolean!) {
   features @skip(if: $skip) { versions { producers { versions { consumers { versions { ref } } } } } }

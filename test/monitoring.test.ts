@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { freshPglite, gql, gqlOk, startTestService } from './support/service.js';
+import { freshPglite } from './support/backends.js';
+import { gql, gqlOk, startTestService } from './support/service.js';
 
 const run = promisify(execFile);
 const HOUR = 3_600_000;

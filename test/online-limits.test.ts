@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { codes, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends } from './support/backends.js';
+import { codes, gql, gqlOk, startTestService } from './support/service.js';
 
 const PINNED = 200;
 
@@ -40,7 +41,7 @@ const keys = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`);
 const aliasedRead = (aliases: number, selection = 'rows { features { value } }') =>
   `query ($consumer: String!, $keys: [String!]!) { ${Array.from({ length: aliases }, (_, i) => `a${i}: onlineFeatures(consumer: $consumer, entityKeys: $keys) { ${selection} }`).join(' ')} }`;
 
-describe.each(onlineBackends)('online read limits on $name', (backend) => {
+describe.each(backends)('online read limits on $name', (backend) => {
   let database: Database;
   let service: Service;
   /** The settings naming this backend's stores, for a second instance on them. */

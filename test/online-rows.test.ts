@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { codes, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends } from './support/backends.js';
+import { codes, gql, gqlOk, startTestService } from './support/service.js';
 
 const READ = `query ($consumer: String!, $keys: [String!], $rows: [EntityRowInput!], $features: [String!]) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys, rows: $rows, features: $features) {
@@ -27,7 +28,7 @@ const MAX_VALUES = 600;
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => {
+describe.each(backends)('rows and feature subsets on $name', (backend) => {
   let database: Database;
   let service: Service;
   // Names unique to this suite: the Redis servers are shared by every test file.

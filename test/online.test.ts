@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends } from './support/backends.js';
+import { gql, gqlOk, startTestService } from './support/service.js';
 
 const READ = `query ($consumer: String!, $keys: [String!]!) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys) {
@@ -29,7 +30,7 @@ const shuffle = <T>(items: T[]): T[] => {
   return items;
 };
 
-describe.each(onlineBackends)('online values on $name', (backend) => {
+describe.each(backends)('online values on $name', (backend) => {
   let database: Database;
   let service: Service;
   // Names unique to this suite: the Redis servers are shared by every test file.

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import type { Database } from '../src/db/client.js';
-import { freshPglite, gql, startTestService, type GraphQLResponse } from './support/service.js';
+import { freshPglite } from './support/backends.js';
+import { gql, startTestService, type GraphQLResponse } from './support/service.js';
 
 const README = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
