@@ -13,11 +13,12 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CodedError } from '../src/core/errors.js';
 import { RedisOnlineStore } from '../src/online/redis-store.js';
-import { LAG_RETENTION_MS, type LagCounts, type OnlineStore, type StoredValue, type ValueKey, type ValueWrite } from '../src/online/store.js';
-import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
+import { LAG_RETENTION_MS, valueKeyId, type LagCounts, type OnlineStore, type StoredValue, type ValueKey, type ValueWrite } from '../src/online/store.js';
+import { connectPostgres, type Database } from '../src/db/client.js';
 import { PostgresOnlineStore } from '../src/online/postgres-store.js';
-import { createDatabase, freePort, startRedis, startRedisCluster, type RedisServer } from './support/servers.js';
+import { backends, type Backend } from './support/backends.js';
+import { freePort, startRedis, startRedisCluster, type RedisServer } from './support/servers.js';
+import { randomSeed, shuffle } from './support/shuffle.js';
 
 interface StoreFactory {
   name: string;
@@ -46,94 +47,71 @@ function shared<T>(create: () => Promise<T>): { get(): Promise<T>; current(): Pr
   return { get: () => (value ??= create()), current: () => value };
 }
 
-const stores: StoreFactory[] = [
-  {
-    name: 'redis',
-    nodes: 1,
-    async open() {
-      const store = RedisOnlineStore.standalone(inject('redisUrl'));
-      await store.ready(READY_MS);
-      return store;
-    },
-  },
-  {
-    name: 'redis cluster',
-    nodes: 3,
-    async open() {
-      const store = RedisOnlineStore.cluster(clusterNodes());
-      await store.ready(READY_MS);
-      return store;
-    },
-  },
-  (() => {
-    const database = shared(async () => {
-      const url = await createDatabase(inject('postgresUrl'), 'online_store');
-      const setup = await connectPostgres(url);
-      await migrate(setup);
-      await setup.close();
-      return url;
-    });
-    const opened: Database[] = [];
-    return {
-      name: 'postgres',
-      nodes: 1,
-      async open() {
-        const connection = await connectPostgres(await database.get());
-        opened.push(connection);
-        const store = new PostgresOnlineStore(connection);
-        await store.ready(READY_MS);
-        return store;
-      },
-      async cleanup() {
-        await Promise.all(opened.map((connection) => connection.close()));
-      },
-    } satisfies StoreFactory;
-  })(),
-  (() => {
-    // PGlite is in-process: two instances share one Database.
-    const database = shared(async () => {
-      const db = await openPglite();
-      await migrate(db);
-      return db;
-    });
-    return {
-      name: 'pglite',
-      nodes: 1,
-      async open() {
-        const store = new PostgresOnlineStore(await database.get());
-        await store.ready(READY_MS);
-        return store;
-      },
-      async cleanup() {
-        await (await database.current())?.close();
-      },
-    } satisfies StoreFactory;
-  })(),
-];
-
-const unique = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
-
-/** Fisher–Yates with a seeded generator, so a failure can be replayed from the seed in its message. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0 || 1;
-  const random = () => {
-    // xorshift32
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
+/** The contract's view of a backend: its online store engine alone, titled by the engine. */
+function storeOf(backend: Backend): StoreFactory {
+  const { store: name, nodes } = backend;
+  switch (backend.store) {
+    case 'redis':
+      return {
+        name,
+        nodes,
+        async open() {
+          const store = RedisOnlineStore.standalone(inject('redisUrl'));
+          await store.ready(READY_MS);
+          return store;
+        },
+      };
+    case 'redis cluster':
+      return {
+        name,
+        nodes,
+        async open() {
+          const store = RedisOnlineStore.cluster(clusterNodes());
+          await store.ready(READY_MS);
+          return store;
+        },
+      };
+    case 'postgres': {
+      const database = shared(() => backend.open());
+      const opened: Database[] = [];
+      return {
+        name,
+        nodes,
+        async open() {
+          const connection = await connectPostgres((await database.get()).url!);
+          opened.push(connection);
+          const store = new PostgresOnlineStore(connection);
+          await store.ready(READY_MS);
+          return store;
+        },
+        async cleanup() {
+          await Promise.all(opened.map((connection) => connection.close()));
+          await (await database.current())?.database.close();
+        },
+      };
+    }
+    case 'pglite': {
+      // PGlite is in-process: two instances share one Database.
+      const database = shared(() => backend.open());
+      return {
+        name,
+        nodes,
+        async open() {
+          const store = new PostgresOnlineStore((await database.get()).database);
+          await store.ready(READY_MS);
+          return store;
+        },
+        async cleanup() {
+          await (await database.current())?.database.close();
+        },
+      };
+    }
   }
-  return out;
 }
 
-const keyId = (key: ValueKey) => `${key.entity}\u0000${key.entityKey}\u0000${key.ref}`;
+const stores = backends.map(storeOf);
+
+const unique = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
 
 /**
  * Splits events into batches of at most `size` with each key at most once per batch, keeping every key's
@@ -144,7 +122,7 @@ function batchesOf(events: readonly ValueWrite[], size: number): ValueWrite[][] 
   const lastBatchOfKey = new Map<string, number>();
   let firstOpen = 0;
   for (const event of events) {
-    const id = keyId(event);
+    const id = valueKeyId(event);
     let b = Math.max(firstOpen, (lastBatchOfKey.get(id) ?? -1) + 1);
     while ((batches[b]?.size ?? 0) >= size) b++;
     (batches[b] ??= new Map()).set(id, event);
@@ -291,7 +269,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
       });
       const newest = new Map<string, ValueWrite>();
       for (const event of events) {
-        const id = keyId(event);
+        const id = valueKeyId(event);
         if ((newest.get(id)?.eventTime ?? -Infinity) < event.eventTime) newest.set(id, event);
       }
       return { keys, events: shuffle(events, seed), newest };
@@ -300,7 +278,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     async function expectNewestEverywhere(keys: ValueKey[], newest: Map<string, ValueWrite>) {
       const values = await store.read(keys);
       const wrong = keys.filter((key, i) => {
-        const expected = newest.get(keyId(key))!;
+        const expected = newest.get(valueKeyId(key))!;
         const got = values[i];
         return got?.value !== expected.value || got.eventTime !== expected.eventTime || got.ingestTime !== expected.ingestTime;
       });
@@ -311,7 +289,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     async function replay(writer: OnlineStore, events: readonly ValueWrite[]) {
       const written: { event: ValueWrite; applied: boolean }[] = [];
       for (const batch of batchesOf(events, BATCH)) {
-        expect(new Set(batch.map(keyId)).size).toBe(batch.length);
+        expect(new Set(batch.map(valueKeyId)).size).toBe(batch.length);
         const applied = await writer.write(batch, []);
         expect(applied).toHaveLength(batch.length);
         batch.forEach((event, i) => written.push({ event, applied: applied[i]! }));
@@ -320,7 +298,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     }
 
     it('one writer: every key ends with its newest value; exactly the events newer than all earlier ones apply', async () => {
-      const seed = 1 + Math.floor(Math.random() * 1e9);
+      const seed = randomSeed();
       const { keys, events, newest } = makeEvents(seed);
       const written = await replay(store, events);
       expect(written).toHaveLength(EVENTS);
@@ -330,7 +308,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
       let expectedApplied = 0;
       const mismatches: number[] = [];
       written.forEach(({ event, applied }, i) => {
-        const id = keyId(event);
+        const id = valueKeyId(event);
         const shouldApply = event.eventTime > (newestSoFar.get(id) ?? -Infinity);
         if (shouldApply) {
           expectedApplied++;
@@ -350,7 +328,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     });
 
     it('4 concurrent writers: the final state is the same, newest value per key', async () => {
-      const seed = 1 + Math.floor(Math.random() * 1e9);
+      const seed = randomSeed();
       const { keys, events, newest } = makeEvents(seed);
       const writers = [store, await open(), await open(), await open()];
       const shares = writers.map((_, w) => events.filter((_, i) => i % writers.length === w));
@@ -369,7 +347,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
       for (const mine of written) {
         const newestSoFar = new Map<string, number>();
         for (const { event, applied: ok } of mine) {
-          const id = keyId(event);
+          const id = valueKeyId(event);
           if (ok) expect(event.eventTime).toBeGreaterThan(newestSoFar.get(id) ?? -Infinity);
           newestSoFar.set(id, Math.max(event.eventTime, newestSoFar.get(id) ?? -Infinity));
         }

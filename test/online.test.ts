@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './support/backends.js';
 import { gql, gqlOk, withService } from './support/service.js';
+import { randomSeed, shuffle } from './support/shuffle.js';
 
 const READ = `query ($consumer: String!, $keys: [String!]!) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys) {
@@ -20,13 +21,6 @@ const WRITE = `mutation ($producer: String!, $rows: [FeatureValueInput!]!) {
 }`;
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const shuffle = <T>(items: T[]): T[] => {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-};
 
 describe.each(backends)('online values on $name', (backend) => {
   const fixture = withService(backend, { env: { MAX_WRITE_BATCH: '2000' } });
@@ -193,7 +187,7 @@ describe.each(backends)('online values on $name', (backend) => {
       const base = Date.now() - 30 * 60_000;
       // 20,000 events with distinct event times over 1,000 keys; the value is the event's time, so the final
       // value of a key says which event won.
-      return shuffle(Array.from({ length: 20_000 }, (_, i) => ({ entityKey: `key_${i % 1000}`, t: base + i })));
+      return shuffle(Array.from({ length: 20_000 }, (_, i) => ({ entityKey: `key_${i % 1000}`, t: base + i })), randomSeed());
     }
 
     async function expectNewestEverywhere(ref: string, events: { entityKey: string; t: number }[]) {
