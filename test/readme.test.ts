@@ -2,11 +2,9 @@
 // an embedded service started as `npm start` would start it, and each answer is checked against what the text
 // around it promises. A query added to the README without an expectation here fails the test.
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { freshPglite } from './support/backends.js';
-import { gql, startTestService, type GraphQLResponse } from './support/service.js';
+import { describe, expect, it } from 'vitest';
+import { embedded } from './support/backends.js';
+import { gql, type GraphQLResponse, withService } from './support/service.js';
 
 const README = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -136,17 +134,7 @@ const EXPECTATIONS: [string, Check][] = [
 ];
 
 describe('README', () => {
-  let database: Database;
-  let service: Service;
-
-  beforeAll(async () => {
-    database = await freshPglite();
-    service = await startTestService(database);
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
-  });
+  const fixture = withService(embedded);
 
   const blocks = graphqlBlocks(README);
 
@@ -161,7 +149,7 @@ describe('README', () => {
   it('answers every query as the text says, in order', async () => {
     for (const block of blocks) {
       const [, check] = EXPECTATIONS.find(([marker]) => block.includes(marker))!;
-      const response = await gql(service, block);
+      const response = await gql(fixture.service, block);
       check(response);
     }
   });
