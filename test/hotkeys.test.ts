@@ -9,18 +9,18 @@ import { HeavyHitters } from '../src/hotkeys/sketch.js';
 import { placeReplicas, RedisOnlineStore } from '../src/online/redis-store.js';
 import { createDatabase, startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/servers.js';
 import { embedded, freshPostgres } from './support/backends.js';
+import { seed, type Seed } from './support/seed.js';
 import { gql, startTestService, withService } from './support/service.js';
 
 const calculateSlot = (await import('cluster-key-slot')).default as unknown as (key: string) => number;
 
-const SETUP = `mutation {
-  registerEntity(name: "item", keyName: "item_id") { name }
-  registerFeatureVersion(input: { feature: "views", entity: "item", owner: "growth", valueType: INT64, maxAge: "1h" }) { created }
-  registerProducer(name: "views_job", owner: "growth") { name }
-  bindProducer(producer: "views_job", refs: ["views@1"]) { name }
-  registerConsumer(name: "feed", owner: "search") { name }
-  bindConsumer(consumer: "feed", refs: ["views@1"]) { name }
-}`;
+/** Item views, written by views_job and read by feed; `maxAge` tells two registries' definitions apart. */
+const SETUP = (maxAge = '1h'): Seed => ({
+  entities: [{ name: 'item', keyName: 'item_id' }],
+  features: [{ feature: 'views', entity: 'item', owner: 'growth', valueType: 'INT64', maxAge }],
+  producers: [{ name: 'views_job', owner: 'growth', refs: ['views@1'] }],
+  consumers: [{ name: 'feed', owner: 'search', refs: ['views@1'] }],
+});
 const READ = (keys: string[]) =>
   `{ onlineFeatures(consumer: "feed", entityKeys: ${JSON.stringify(keys)}) { rows { entityKey features { value servedFrom } } } }`;
 const WRITE = (key: string, value: number, eventTime: number) =>
@@ -73,7 +73,7 @@ describe('hot-key detection and the hot-entity cache', () => {
   const fixture = withService(embedded, { env: FAST });
 
   beforeAll(async () => {
-    expect((await gql(fixture.service, SETUP)).errors).toBeUndefined();
+    await seed(fixture.service, SETUP());
     await gql(fixture.service, WRITE('viral', 1, Date.now() - 1000));
   });
 
@@ -123,7 +123,7 @@ describe('two instances on one Redis', () => {
     const env = { ...FAST, DATABASE_URL: url, REDIS_URL: redis.url, HOT_CACHE_BOUND: '60s' };
     a = await startTestService(databases[0]!, env);
     b = await startTestService(databases[1]!, env);
-    expect((await gql(a, SETUP.replace('maxAge: "1h"', 'maxAge: "2h"'))).errors).toBeUndefined();
+    await seed(a, SETUP('2h'));
     await gql(a, WRITE('viral', 1, Date.now() - 1000));
   });
   afterAll(async () => {
@@ -156,7 +156,7 @@ describe('shard replication on a Redis Cluster', () => {
     database = pg.database;
     const url = pg.url;
     service = await startTestService(database, { ...FAST, DATABASE_URL: url, REDIS_CLUSTER_NODES: cluster.nodes.join(',') });
-    expect((await gql(service, SETUP)).errors).toBeUndefined();
+    await seed(service, SETUP());
     const [host, port] = cluster.nodes[0]!.split(':');
     client = new Cluster([{ host: host!, port: Number(port) }]);
     await gql(service, WRITE('viral', 10, Date.now() - 5_000));
