@@ -26,8 +26,6 @@ export interface OpenedBackend {
   url?: string;
   /** The settings naming this backend's stores, for a service (or a second instance) on them. */
   env: Record<string, string>;
-  /** Stops what open() started besides the database: servers of its own. */
-  close?(): Promise<void>;
 }
 
 /** A fresh, migrated database on the shared PostgreSQL server, and its URL (for a second connection). */

@@ -30,8 +30,7 @@ export interface ServiceOptions {
 
 /**
  * A test service on `backend` for the enclosing describe block: a beforeAll opens a fresh database and starts
- * the service over it; an afterAll closes the service, then the database, then whatever servers the backend
- * started for it. Hooks run in the order they are declared (and afterAll ones in reverse), so a test's own
+ * the service over it; an afterAll closes the service, then the database. Hooks run in the order they are declared (and afterAll ones in reverse), so a test's own
  * beforeAll after this one finds the service running, and its own afterAll runs before this one.
  */
 export function withService(backend: { open(): Promise<OpenedBackend> }, options: ServiceOptions = {}): ServiceFixture {
@@ -45,7 +44,6 @@ export function withService(backend: { open(): Promise<OpenedBackend> }, options
   afterAll(async () => {
     await service?.close();
     await opened?.database.close();
-    await opened?.close?.();
   });
   const started = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error('withService: the service has not started yet; read it in a test or a later hook');
