@@ -10,7 +10,8 @@ import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
 import { queryRows, type Database } from '../src/db/client.js';
-import { codes, freshPostgres, gql, startTestService } from './support/service.js';
+import { freshPostgres } from './support/backends.js';
+import { codes, gql, startTestService } from './support/service.js';
 
 const run = promisify(execFile);
 

@@ -11,9 +11,10 @@ import { sql } from 'drizzle-orm';
 import { decideAuth, startService, type Service } from '../src/app.js';
 import { createApiKey, revokeApiKey } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
-import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
+import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createDatabase } from './support/servers.js';
+import { freshPglite } from './support/backends.js';
 import { codes, gql, startTestService } from './support/service.js';
 
 const run = promisify(execFile);
@@ -140,9 +141,8 @@ describe('auth in server mode', () => {
 
 describe('auth in embedded mode', () => {
   it('is off with no key ever, and on once a key has existed, revoked or not (unless AUTH says otherwise)', async () => {
-    const database = await openPglite();
+    const database = await freshPglite();
     try {
-      await migrate(database);
       expect(await decideAuth(loadConfig({}), database)).toBe(false);
       expect(await decideAuth(loadConfig({ AUTH: 'on' }), database)).toBe(true);
       const { id } = await createApiKey(database.db, 'growth', 'admin');

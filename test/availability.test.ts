@@ -10,7 +10,8 @@ import { loadConfig } from '../src/config.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createDatabase, startPostgres, startRedis, startRedisCluster } from './support/servers.js';
-import { codes, freshPostgres, gql } from './support/service.js';
+import { freshPostgres } from './support/backends.js';
+import { codes, gql } from './support/service.js';
 
 interface Outage {
   env: Record<string, string>;

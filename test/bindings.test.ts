@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { createDatabase } from './support/servers.js';
-import { gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends } from './support/backends.js';
+import { gqlOk, startTestService } from './support/service.js';
 
 const FAST = { PRODUCER_WRITES_FLUSH: '200ms', PRODUCER_WRITES_TTL: '200ms' };
 const BUDGET_MS = 2_000;
@@ -17,7 +18,7 @@ const BUDGET_MS = 2_000;
 const SLACK_MS = 2_500;
 
 // Move-on is decided above the store: three of the four stores show it (the cluster adds nothing here).
-const stores = onlineBackends.filter((b) => b.name !== 'Redis Cluster');
+const stores = backends.filter((b) => b.name !== 'Redis Cluster');
 
 const READ = `query ($consumer: String!, $keys: [String!]!) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys) { rows { features { ref flags } } }

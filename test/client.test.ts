@@ -18,7 +18,8 @@ import { generateClient, type ClientPin } from '../src/client/generate.js';
 import type { Database } from '../src/db/client.js';
 import { run } from './support/processes.js';
 import { freePort, startRedis, type RedisServer } from './support/servers.js';
-import { codes, freshPostgres, gql, gqlOk, startTestService } from './support/service.js';
+import { freshPostgres } from './support/backends.js';
+import { codes, gql, gqlOk, startTestService } from './support/service.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
-import { queryRows, type Database } from '../src/db/client.js';
-import { backends, codes, gql, gqlOk, registryState, startTestService } from './support/service.js';
+import { queryRows } from '../src/db/client.js';
+import { registryBackends } from './support/backends.js';
+import { codes, gql, gqlOk, registryState, startTestService, withService } from './support/service.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -78,13 +78,12 @@ async function manifestDir(files: Record<string, string>): Promise<string> {
 
 const yamlOf = async (text: string) => (await import('yaml')).parse(text) as Record<string, unknown>;
 
-describe.each(backends)('definitions as code on $name', (backend) => {
-  let database: Database;
-  let service: Service;
+describe.each(registryBackends)('definitions as code on $name', (backend) => {
+  const fixture = withService(backend);
   const temp: string[] = [];
   let base: string;
 
-  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(fixture.service, query, variables);
   const file = async (text: string, name = 'manifest.yaml') => {
     const dir = await manifestDir({ [name]: text });
     temp.push(dir);
@@ -92,24 +91,20 @@ describe.each(backends)('definitions as code on $name', (backend) => {
   };
 
   beforeAll(async () => {
-    database = await backend.open();
-    service = await startTestService(database);
     base = await file(BASE);
   });
   afterAll(async () => {
-    await service?.close();
-    await database?.close();
     await Promise.all(temp.map((dir) => fs.rm(dir, { recursive: true, force: true })));
   });
 
   it('plans (exit 2), applies (exit 0), and then has nothing left to do (exit 0, no-op apply)', async () => {
-    const planned = await cli(service, ['plan', base]);
+    const planned = await cli(fixture.service, ['plan', base]);
     expect(planned.code, planned.stderr).toBe(2);
     expect(planned.stdout).toMatch(/^Plan: 6 changes$/m);
     expect(planned.stdout).toMatch(/\+ +version +click_rate_7d@1 +ACTIVE, FLOAT64, window 7d, maxAge 1h/);
     expect(planned.stdout).toMatch(/~ +pin +ranking_model +\(none\) → click_rate_7d@1/);
 
-    const json = JSON.parse((await cli(service, ['plan', base, '--json'])).stdout);
+    const json = JSON.parse((await cli(fixture.service, ['plan', base, '--json'])).stdout);
     expect(json.actions.map((a: { action: string }) => a.action)).toEqual([
       'registerEntity',
       'registerVersion',
@@ -120,20 +115,20 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     ]);
     expect(json.hash).toMatch(planned.stdout.match(/plan ([0-9a-f]{64})/)![1]!);
 
-    const applied = await cli(service, ['apply', base, '--yes']);
+    const applied = await cli(fixture.service, ['apply', base, '--yes']);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/Applied 6 changes/);
     expect((await ok(PINS('ranking_model'))).consumer.versions.map((v: { ref: string }) => v.ref)).toEqual(['click_rate_7d@1']);
     expect((await ok(WRITES('clicks_pipeline'))).producer.versions).toEqual([{ ref: 'click_rate_7d@1' }]);
 
-    const before = await registryState(database);
-    const again = await cli(service, ['plan', base]);
+    const before = await registryState(fixture.database);
+    const again = await cli(fixture.service, ['plan', base]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^No changes: the registry matches the manifest\.$/m);
-    const reapplied = await cli(service, ['apply', base, '--yes']);
+    const reapplied = await cli(fixture.service, ['apply', base, '--yes']);
     expect(reapplied.code).toBe(0);
-    expect((await gqlOk(service, PLAN, { manifest: await yamlOf(BASE) })).planDefinitions).toMatchObject({ changes: 0, actions: [], notes: [] });
-    expect(await registryState(database)).toEqual(before);
+    expect((await gqlOk(fixture.service, PLAN, { manifest: await yamlOf(BASE) })).planDefinitions).toMatchObject({ changes: 0, actions: [], notes: [] });
+    expect(await registryState(fixture.database)).toEqual(before);
   });
 
   it('reads a directory of manifests as one file: the same plan, hash included', async () => {
@@ -144,14 +139,14 @@ describe.each(backends)('definitions as code on $name', (backend) => {
       'notes.md': 'not a manifest: ignored',
     });
     temp.push(dir);
-    const one = JSON.parse((await cli(service, ['plan', await file(BREAKING), '--json'])).stdout);
-    const many = JSON.parse((await cli(service, ['plan', dir, '--json'])).stdout);
+    const one = JSON.parse((await cli(fixture.service, ['plan', await file(BREAKING), '--json'])).stdout);
+    const many = JSON.parse((await cli(fixture.service, ['plan', dir, '--json'])).stdout);
     expect(one.changes).toBeGreaterThan(0);
     expect(many).toEqual(one);
   });
 
   it('shows a breaking change with its compatibility, its reasons and the consumers pinned to the live version', async () => {
-    const run = await cli(service, ['plan', await file(BREAKING)]);
+    const run = await cli(fixture.service, ['plan', await file(BREAKING)]);
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/\+ +version +click_rate_7d@2 +DRAFT, INT64, window 30d, maxAge 1h, BREAKING against click_rate_7d@1/);
     expect(run.stdout).toMatch(/valueType FLOAT64 → INT64/);
@@ -167,7 +162,7 @@ describe.each(backends)('definitions as code on $name', (backend) => {
 
   it('rolls out through the manifest: DRAFT with shadow writes, validate, activate, apply again', async () => {
     const compatible = await file(COMPATIBLE);
-    expect((await cli(service, ['apply', compatible, '--yes'])).code).toBe(0);
+    expect((await cli(fixture.service, ['apply', compatible, '--yes'])).code).toBe(0);
     expect((await ok(WRITES('clicks_pipeline'))).producer.versions).toEqual([{ ref: 'click_rate_7d@1' }, { ref: 'click_rate_7d@2' }]);
     expect((await ok(PINS('ranking_model'))).consumer.versions.map((v: { ref: string }) => v.ref)).toEqual(['click_rate_7d@1']);
 
@@ -180,13 +175,13 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     expect((await ok(WRITE, { rows: [...rows('click_rate_7d@1'), ...rows('click_rate_7d@2')] })).writeFeatureValues).toMatchObject({ accepted: 60, rejected: 0 });
 
     // Until the DRAFT is activated, applying again changes nothing and says what it waits for.
-    const waiting = await cli(service, ['plan', compatible]);
+    const waiting = await cli(fixture.service, ['plan', compatible]);
     expect(waiting.code).toBe(0);
     expect(waiting.stdout).toMatch(/clicks_pipeline stays bound to click_rate_7d@1 while click_rate_7d@2 is a DRAFT/);
 
     expect((await ok('mutation { validateFeatureVersion(ref: "click_rate_7d@2") { passed } }')).validateFeatureVersion.passed).toBe(true);
     await ok('mutation { activateFeatureVersion(ref: "click_rate_7d@2") { status } }');
-    const moved = await cli(service, ['apply', compatible, '--yes']);
+    const moved = await cli(fixture.service, ['apply', compatible, '--yes']);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/- +unbind +clicks_pipeline +no longer writes click_rate_7d@1/);
     expect(moved.stdout).toMatch(/~ +pin +ranking_model +click_rate_7d@1 → click_rate_7d@2/);
@@ -198,17 +193,17 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     expect(bare).toMatchObject({ accepted: 1, rejected: 0 });
     const value = await ok('{ featureValues(ref: "click_rate_7d@2", entityKeys: ["u0"]) { rows { features { value } } } }');
     expect(value.featureValues.rows[0].features[0].value).toBe(0.5);
-    const unbound = await gql(service, 'mutation { writeFeatureValues(producer: "clicks_pipeline", rows: [{ ref: "other_feature", entityKey: "u0", value: 1, eventTime: "2026-01-01T00:00:00Z" }]) { rejected errors { code } } }');
+    const unbound = await gql(fixture.service, 'mutation { writeFeatureValues(producer: "clicks_pipeline", rows: [{ ref: "other_feature", entityKey: "u0", value: 1, eventTime: "2026-01-01T00:00:00Z" }]) { rejected errors { code } } }');
     expect(unbound.data!.writeFeatureValues).toEqual({ rejected: 1, errors: [{ code: 'FORBIDDEN' }] });
   });
 
   it('exports the registry as a manifest whose plan against the same registry changes nothing, mid-rollout too', async () => {
     // A DRAFT being shadow-written: the export names it, and keeps the producer and consumer as they are.
-    expect((await cli(service, ['apply', await file(BREAKING.replace('maxAge: 1h', 'maxAge: 30m')), '--yes'])).code).toBe(0);
-    const exported = await cli(service, ['export']);
+    expect((await cli(fixture.service, ['apply', await file(BREAKING.replace('maxAge: 1h', 'maxAge: 30m')), '--yes'])).code).toBe(0);
+    const exported = await cli(fixture.service, ['export']);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toMatch(/valueType: INT64/);
-    const planned = await cli(service, ['plan', await file(exported.stdout, 'exported.yaml')]);
+    const planned = await cli(fixture.service, ['plan', await file(exported.stdout, 'exported.yaml')]);
     expect(planned.code, planned.stdout).toBe(0);
     expect(planned.stdout).toMatch(/^No changes/m);
   });
@@ -218,11 +213,11 @@ describe.each(backends)('definitions as code on $name', (backend) => {
     const { planDefinitions: reviewed } = await ok(PLAN, { manifest });
     expect(reviewed.actions[0]).toMatchObject({ action: 'registerVersion', version: 4 });
     await ok(`mutation { registerFeatureVersion(input: { feature: "click_rate_7d", entity: "user", owner: "growth", valueType: STRING, maxAge: "1h" }) { version { ref } } }`);
-    const before = await registryState(database);
-    const stale = await gql(service, APPLY, { manifest, expectedPlan: reviewed.hash });
+    const before = await registryState(fixture.database);
+    const stale = await gql(fixture.service, APPLY, { manifest, expectedPlan: reviewed.hash });
     expect(codes(stale)).toEqual(['CONFLICT']);
     expect(stale.errors![0]!.message).toMatch(/changed since the plan was made/);
-    expect(await registryState(database)).toEqual(before);
+    expect(await registryState(fixture.database)).toEqual(before);
     const { planDefinitions: fresh } = await ok(PLAN, { manifest });
     expect(fresh.actions[0]).toMatchObject({ action: 'registerVersion', version: 5 });
     expect((await ok(APPLY, { manifest, expectedPlan: fresh.hash })).applyDefinitions.hash).toBe(fresh.hash);
@@ -231,7 +226,7 @@ describe.each(backends)('definitions as code on $name', (backend) => {
   it('lets one of two concurrent applies of a reviewed plan through; the other finds the plan changed', async () => {
     const manifest = await yamlOf(BASE.replace('maxAge: 1h', 'maxAge: 3h'));
     const { planDefinitions: reviewed } = await ok(PLAN, { manifest });
-    const results = await Promise.all([1, 2].map(() => gql(service, APPLY, { manifest, expectedPlan: reviewed.hash })));
+    const results = await Promise.all([1, 2].map(() => gql(fixture.service, APPLY, { manifest, expectedPlan: reviewed.hash })));
     expect(results.map(codes).sort()).toEqual([[], ['CONFLICT']]);
     const { feature } = await ok('{ feature(name: "click_rate_7d") { versions { maxAge } } }');
     expect(feature.versions.filter((v: { maxAge: string }) => v.maxAge === '3h')).toHaveLength(1);
@@ -249,16 +244,16 @@ describe.each(backends)('definitions as code on $name', (backend) => {
       ['another owner', BASE.replace('owner: growth\n', 'owner: ads\n'), /features\[0\] \(click_rate_7d\): feature click_rate_7d is owned by team growth, not ads/],
     ];
     for (const [what, text, message] of bad) {
-      const before = await registryState(database);
-      const run = await cli(service, ['apply', await file(text), '--yes']);
+      const before = await registryState(fixture.database);
+      const run = await cli(fixture.service, ['apply', await file(text), '--yes']);
       expect(run.code, `${what}: ${run.stdout}${run.stderr}`).toBe(1);
       expect(run.stderr, what).toMatch(message);
-      expect(await registryState(database), what).toEqual(before);
+      expect(await registryState(fixture.database), what).toEqual(before);
     }
     // In a directory, the file that holds the entry and the entry's index in that file.
     const dir = await manifestDir({ 'a.yaml': BASE, 'b.yaml': 'features:\n  - { name: other, entity: user, owner: growth, valueType: FLOAT64, maxAge: soon }\n' });
     temp.push(dir);
-    const run = await cli(service, ['plan', dir]);
+    const run = await cli(fixture.service, ['plan', dir]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/b\.yaml: features\[0\] \(other\): maxAge "soon" is not a duration/);
   });
@@ -276,35 +271,35 @@ describe.each(backends)('definitions as code on $name', (backend) => {
       [manifest],
       'features: []',
     ];
-    const before = await registryState(database);
+    const before = await registryState(fixture.database);
     for (const bad of cases) {
       for (const query of [PLAN, APPLY]) {
-        const response = await gql(service, query, { manifest: bad });
+        const response = await gql(fixture.service, query, { manifest: bad });
         // A client mistake with nothing done: 400 (see "Status codes" in the README).
         expect(response.status, JSON.stringify(response.errors)).toBe(400);
         expect(codes(response), JSON.stringify(response.errors)).toEqual(['BAD_USER_INPUT']);
       }
     }
-    expect(await registryState(database)).toEqual(before);
+    expect(await registryState(fixture.database)).toEqual(before);
   });
 
   it('answers an unknown command, a client without --out, and an apply with no terminal and no --yes with exit 1', async () => {
-    const unknown = await cli(service, ['clients', '--consumer', 'ranking_model']);
+    const unknown = await cli(fixture.service, ['clients', '--consumer', 'ranking_model']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown command 'clients'/);
-    const client = await cli(service, ['client', '--consumer', 'ranking_model']);
+    const client = await cli(fixture.service, ['client', '--consumer', 'ranking_model']);
     expect(client.code).toBe(1);
     expect(client.stderr).toMatch(/required option '--out <file>' not specified/);
-    const before = await registryState(database);
-    const run = await cli(service, ['apply', await file(BASE.replace('a signed-up user', 'someone who signed up'))]);
+    const before = await registryState(fixture.database);
+    const run = await cli(fixture.service, ['apply', await file(BASE.replace('a signed-up user', 'someone who signed up'))]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/~ +entity +user +description "a signed-up user" → "someone who signed up"/);
     expect(run.stderr).toMatch(/no terminal to ask for confirmation/);
-    expect(await registryState(database)).toEqual(before);
+    expect(await registryState(fixture.database)).toEqual(before);
   });
 
   it('pins consumers to the same definitions in two registries with different histories', async () => {
-    const other = await backend.open();
+    const other = (await backend.open()).database;
     const second = await startTestService(other);
     try {
       // The second registry saw two other definitions of the feature first.
@@ -315,7 +310,7 @@ describe.each(backends)('definitions as code on $name', (backend) => {
       }`);
       await gqlOk(second, 'mutation { activateFeatureVersion(ref: "click_rate_7d@2", force: true, reason: "the team chose it") { status } }');
 
-      const first = await backend.open();
+      const first = (await backend.open()).database;
       const fresh = await startTestService(first);
       try {
         const manifest = await file(BASE);
@@ -341,23 +336,24 @@ describe.each(backends)('definitions as code on $name', (backend) => {
   });
 });
 
-describe.each(backends)('definitions as code with auth on, on $name', (backend) => {
-  let database: Database;
-  let service: Service;
+describe.each(registryBackends)('definitions as code with auth on, on $name', (backend) => {
   const keys: Record<string, string> = {};
   let dir: string;
+  const fixture = withService(backend, {
+    env: { AUTH: 'on' },
+    async beforeStart(database) {
+      for (const [name, team, role] of [
+        ['admin', 'platform', 'admin'],
+        ['growth', 'growth', 'owner'],
+        ['reader', 'growth', 'reader'],
+      ] as const) {
+        keys[name] = (await createApiKey(database.db, team, role)).key;
+      }
+    },
+  });
 
   beforeAll(async () => {
-    database = await backend.open();
-    for (const [name, team, role] of [
-      ['admin', 'platform', 'admin'],
-      ['growth', 'growth', 'owner'],
-      ['reader', 'growth', 'reader'],
-    ] as const) {
-      keys[name] = (await createApiKey(database.db, team, role)).key;
-    }
-    service = await startTestService(database, { AUTH: 'on' });
-    const response = await gql(service, `mutation {
+    const response = await gql(fixture.service, `mutation {
       registerEntity(name: "user", keyName: "user_id") { name }
       registerFeatureVersion(input: { feature: "search_ctr", entity: "user", owner: "search", valueType: FLOAT64, maxAge: "1h" }) { created }
     }`, undefined, keys.admin);
@@ -365,22 +361,20 @@ describe.each(backends)('definitions as code with auth on, on $name', (backend) 
     dir = await manifestDir({});
   });
   afterAll(async () => {
-    await service?.close();
-    await database?.close();
     await fs.rm(dir, { recursive: true, force: true });
   });
 
   const apply = async (name: string, text: string, key: string) => {
     await fs.writeFile(path.join(dir, name), text);
-    return cli(service, ['apply', path.join(dir, name), '--yes', '--key', key]);
+    return cli(fixture.service, ['apply', path.join(dir, name), '--yes', '--key', key]);
   };
 
   it("refuses a feature owned by another team, naming the file and the entry, and writes nothing", async () => {
-    const before = await registryState(database);
+    const before = await registryState(fixture.database);
     const run = await apply('search.yaml', 'features:\n  - { name: search_ctr, entity: user, owner: search, valueType: FLOAT64, maxAge: 2h }\n', keys.growth!);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/FORBIDDEN: .*search\.yaml: features\[0\] \(search_ctr\): registering a version of search_ctr is for team search/);
-    expect(await registryState(database)).toEqual(before);
+    expect(await registryState(fixture.database)).toEqual(before);
   });
 
   it('rolls back every earlier action when the last one is refused', async () => {
@@ -392,19 +386,19 @@ features:
 producers:
   - { name: growth_pipe, owner: growth, writes: [growth_ctr, search_ctr] }
 `;
-    const { planDefinitions } = (await gql(service, PLAN, { manifest: await yamlOf(manifest) }, keys.reader)).data!;
+    const { planDefinitions } = (await gql(fixture.service, PLAN, { manifest: await yamlOf(manifest) }, keys.reader)).data!;
     expect(planDefinitions.actions.map((a: { action: string }) => a.action)).toEqual(['registerEntity', 'registerVersion', 'registerProducer', 'bindProducer']);
-    const before = await registryState(database);
+    const before = await registryState(fixture.database);
     const run = await apply('growth.yaml', manifest, keys.growth!);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/FORBIDDEN: .*growth\.yaml: producers\[0\] \(growth_pipe\): binding producer growth_pipe to search_ctr@1/);
-    expect(await registryState(database)).toEqual(before);
+    expect(await registryState(fixture.database)).toEqual(before);
 
     // A reader may plan but not apply; the same manifest without the foreign feature applies whole.
-    expect(codes(await gql(service, APPLY, { manifest: await yamlOf(manifest) }, keys.reader))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(fixture.service, APPLY, { manifest: await yamlOf(manifest) }, keys.reader))).toEqual(['FORBIDDEN']);
     const allowed = await apply('growth.yaml', manifest.replace(', search_ctr]', ']'), keys.growth!);
     expect(allowed.code, allowed.stderr).toBe(0);
-    const audit = await queryRows<{ action: string; actor: string }>(database.db, sql`select action, actor from audit_log order by id desc limit 4`);
+    const audit = await queryRows<{ action: string; actor: string }>(fixture.database.db, sql`select action, actor from audit_log order by id desc limit 4`);
     expect(audit.map((a) => a.action).sort()).toEqual(['entity.register', 'producer.bind', 'producer.register', 'version.register']);
     expect(new Set(audit.map((a) => a.actor.replace(/#\d+$/, '')))).toEqual(new Set(['growth:owner']));
   });

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { binBounds, valueBin } from '../src/monitoring/value-bins.js';
-import { codes, freshPostgres, gql, startTestService } from './support/service.js';
+import { freshPostgres } from './support/backends.js';
+import { codes, gql, startTestService } from './support/service.js';
 
 const HOUR = 3_600_000;
 const DISTRIBUTION = `query ($ref: String!, $from: DateTime, $to: DateTime) {

@@ -1,9 +1,9 @@
 // Drift: the PSI of a version's latest bucket against its reference (its first day) raises DRIFT on reads
 // above the threshold. 24 stationary hourly buckets raise nothing; a one-standard-deviation shift does.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { freshPglite, gqlOk, startTestService } from './support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { embedded } from './support/backends.js';
+import { seed } from './support/seed.js';
+import { gqlOk, withService } from './support/service.js';
 
 const HOUR = 3_600_000;
 
@@ -15,11 +15,10 @@ function normals(seed: number, n: number): number[] {
 }
 
 describe('drift', () => {
-  let database: Database;
-  let service: Service;
+  const fixture = withService(embedded);
   const firstHour = Math.floor(Date.now() / HOUR) * HOUR - 26 * HOUR;
 
-  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(fixture.service, query, variables);
   /** 500 values of N(mean, 2) with event times in hour `h` after the first one, on keys of their own. */
   const writeHour = (ref: string, h: number, mean: number) =>
     ok('mutation ($rows: [FeatureValueInput!]!) { writeFeatureValues(producer: "job", rows: $rows) { accepted } }', {
@@ -28,23 +27,15 @@ describe('drift', () => {
   const flags = async (ref: string) => (await ok(`{ featureValues(ref: "${ref}", entityKeys: ["h24_1"]) { rows { features { flags } } flagCounts { flag count } } }`)).featureValues;
 
   beforeAll(async () => {
-    database = await freshPglite();
-    service = await startTestService(database);
-    await ok(`mutation {
-      registerEntity(name: "user", keyName: "user_id") { name }
-      a: registerFeatureVersion(input: { feature: "basket", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "100d" }) { created }
-      b: registerFeatureVersion(input: { feature: "steady", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "100d" }) { created }
-      registerProducer(name: "job", owner: "growth") { name }
-      bindProducer(producer: "job", refs: ["basket@1", "steady@1"]) { name }
-    }`);
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
+    await seed(fixture.service, {
+      entities: [{ name: 'user', keyName: 'user_id' }],
+      features: ['basket', 'steady'].map((feature) => ({ feature, entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '100d' })),
+      producers: [{ name: 'job', owner: 'growth', refs: ['basket@1', 'steady@1'] }],
+    });
   });
 
   it('raises nothing over 24 stationary buckets, and DRIFT for a 1σ shift in the next one', async () => {
-    const distributions = service.services.distributions;
+    const distributions = fixture.service.services.distributions;
     for (let h = 0; h < 24; h++) {
       expect((await writeHour('basket@1', h, 10)).writeFeatureValues.accepted).toBe(500);
       await writeHour('steady@1', h, 10);

@@ -14,7 +14,8 @@ import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
 import type { Database } from '../src/db/client.js';
 import { graphqlBlocks, README } from './support/readme.js';
-import { freshPostgres, gql, startTestService } from './support/service.js';
+import { freshPostgres } from './support/backends.js';
+import { gql, startTestService } from './support/service.js';
 
 interface CorpusRequest {
   name: string;

@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import { queryRows, type Database } from '../src/db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { DEFAULT_MAX_ENTITY_KEY_BYTES } from '../src/config.js';
 import { entityKeyProblem, MAX_TEXT_LENGTH, textProblem } from '../src/core/text.js';
 import { seededRandom } from '../bench/zipf.js';
-import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends } from './support/backends.js';
+import { gql, gqlOk, withService } from './support/service.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const REQUESTS_PER_STORE = 1_200;
@@ -253,10 +253,8 @@ const TABLES = [
   'online_values', 'event_lag_counts', 'read_counts', 'value_distributions', 'shadow_keys', 'shadow_writes', 'validation_reports',
 ];
 
-describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
-  let database: Database;
-  let service: Service;
-  let env: Record<string, string>;
+describe.each(backends)('fuzzed input on $name', (backend) => {
+  const fixture = withService(backend);
   const s = randomBytes(4).toString('hex');
   const entity = `fz_${s}`;
   const producer = `fz_job_${s}`;
@@ -266,30 +264,21 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
   const lifecycleRefs = [`fz_life_${s}@1`, `fz_life_${s}@2`];
 
   beforeAll(async () => {
-    const opened = await backend.open();
-    database = opened.database;
-    env = opened.env;
-    service = await startTestService(database, env);
-    await gqlOk(service, `mutation {
+    await gqlOk(fixture.service, `mutation {
       registerEntity(name: "${entity}", keyName: "id") { name }
       registerProducer(name: "${producer}", owner: "growth") { name }
       registerConsumer(name: "${consumer}", owner: "search") { name }
     }`);
     for (const [i, valueType] of types.entries()) {
-      await gqlOk(service, `mutation { registerFeatureVersion(input: { feature: "${refs[i]!.split('@')[0]}", entity: "${entity}", owner: "growth", valueType: ${valueType}, maxAge: "1h", nullable: ${i % 2 === 0} }) { created } }`);
+      await gqlOk(fixture.service, `mutation { registerFeatureVersion(input: { feature: "${refs[i]!.split('@')[0]}", entity: "${entity}", owner: "growth", valueType: ${valueType}, maxAge: "1h", nullable: ${i % 2 === 0} }) { created } }`);
     }
     for (const maxAge of ['1h', '2h']) {
-      await gqlOk(service, `mutation { registerFeatureVersion(input: { feature: "fz_life_${s}", entity: "${entity}", owner: "growth", valueType: FLOAT64, maxAge: "${maxAge}" }) { created } }`);
+      await gqlOk(fixture.service, `mutation { registerFeatureVersion(input: { feature: "fz_life_${s}", entity: "${entity}", owner: "growth", valueType: FLOAT64, maxAge: "${maxAge}" }) { created } }`);
     }
-    await gqlOk(service, `mutation ($refs: [String!]!) {
+    await gqlOk(fixture.service, `mutation ($refs: [String!]!) {
       bindProducer(producer: "${producer}", refs: $refs) { name }
       bindConsumer(consumer: "${consumer}", refs: $refs) { name }
     }`, { refs });
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
   });
 
   it(`answers ${MALFORMED_REQUESTS} malformed HTTP requests (broken JSON, wrong shapes, mutated queries) with a 4xx, never a 5xx`, async () => {
@@ -298,7 +287,7 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
     const failures: string[] = [];
     for (let i = 0; i < MALFORMED_REQUESTS; i++) {
       const request = malformedRequest(random, inputs);
-      const response = await fetch(`${service.url}/graphql${request.search ?? ''}`, {
+      const response = await fetch(`${fixture.service.url}/graphql${request.search ?? ''}`, {
         method: request.method,
         headers: request.headers,
         body: request.body,
@@ -318,15 +307,15 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
     let rejectedRows = 0;
     for (let i = 0; i < REQUESTS_PER_STORE; i++) {
       const { query, variables } = inputs.request();
-      const response = await gql(service, query, variables);
+      const response = await gql(fixture.service, query, variables);
       const internal = (response.errors ?? []).filter((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR');
       if (response.status >= 500 || internal.length > 0) {
         failures.push(`request ${i}: HTTP ${response.status} ${JSON.stringify(response.errors)?.slice(0, 300)} for ${query.slice(0, 80)} ${JSON.stringify(variables).slice(0, 300)}`);
       }
       rejectedRows += response.data?.writeFeatureValues?.rejected ?? 0;
     }
-    await service.services.distributions.flush();
-    await service.services.hotKeys.tick();
+    await fixture.service.services.distributions.flush();
+    await fixture.service.services.hotKeys.tick();
     expect(failures.slice(0, 5), `${failures.length} of ${REQUESTS_PER_STORE} requests failed (seed ${SEED})`).toEqual([]);
     expect(rejectedRows).toBeGreaterThan(500);
 
@@ -336,7 +325,7 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
       if (problem) problems.push(`${where}: ${JSON.stringify(text.slice(0, 60))} ${problem}`);
     };
     for (const table of TABLES) {
-      const rows = await queryRows<{ row: string }>(database.db, sql`select row_to_json(t)::text as row from ${sql.identifier(table)} t`);
+      const rows = await queryRows<{ row: string }>(fixture.database.db, sql`select row_to_json(t)::text as row from ${sql.identifier(table)} t`);
       for (const { row } of rows) {
         const parsed = JSON.parse(row) as Record<string, unknown>;
         for (const text of stringsIn(parsed)) check(table, text);
@@ -349,13 +338,13 @@ describe.each(onlineBackends)('fuzzed input on $name', (backend) => {
       }
     }
     if (storesValuesInDatabase(backend.name)) {
-      const stored = await queryRows<{ n: string }>(database.db, sql`select count(*) as n from online_values where entity = ${entity}`);
+      const stored = await queryRows<{ n: string }>(fixture.database.db, sql`select count(*) as n from online_values where entity = ${entity}`);
       expect(Number(stored[0]!.n)).toBeGreaterThan(10);
     }
 
     // Everything in Redis under this suite's entity keys: key names, refs and values.
-    if (env.REDIS_URL || env.REDIS_CLUSTER_NODES) {
-      const hashes = await redisValues(env, `fr:{${entity}:*`);
+    if (fixture.env.REDIS_URL || fixture.env.REDIS_CLUSTER_NODES) {
+      const hashes = await redisValues(fixture.env, `fr:{${entity}:*`);
       expect(hashes.size).toBeGreaterThan(10);
       for (const [key, fields] of hashes) {
         const entityKey = key.slice(`fr:{${entity}:`.length, -1);

@@ -10,7 +10,8 @@ import { startService, type Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/client.js';
-import { freshPglite, gql, startTestService } from './support/service.js';
+import { freshPglite } from './support/backends.js';
+import { gql, startTestService } from './support/service.js';
 
 /** One raw request with the Host header we choose (fetch would not let us set it). */
 function request(service: Service, options: { path: string; host: string; method?: string; body?: unknown; headers?: Record<string, string> }) {

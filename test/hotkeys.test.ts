@@ -3,21 +3,22 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
+import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { HeavyHitters } from '../src/hotkeys/sketch.js';
 import { placeReplicas, RedisOnlineStore, slotOf as calculateSlot } from '../src/online/redis/index.js';
 import { createDatabase, startRedis, startRedisCluster, type RedisCluster, type RedisServer } from './support/servers.js';
-import { freshPostgres, gql, startTestService } from './support/service.js';
+import { embedded, freshPostgres } from './support/backends.js';
+import { seed, type Seed } from './support/seed.js';
+import { gql, startTestService, withService } from './support/service.js';
 
-const SETUP = `mutation {
-  registerEntity(name: "item", keyName: "item_id") { name }
-  registerFeatureVersion(input: { feature: "views", entity: "item", owner: "growth", valueType: INT64, maxAge: "1h" }) { created }
-  registerProducer(name: "views_job", owner: "growth") { name }
-  bindProducer(producer: "views_job", refs: ["views@1"]) { name }
-  registerConsumer(name: "feed", owner: "search") { name }
-  bindConsumer(consumer: "feed", refs: ["views@1"]) { name }
-}`;
+/** Item views, written by views_job and read by feed; `maxAge` tells two registries' definitions apart. */
+const SETUP = (maxAge = '1h'): Seed => ({
+  entities: [{ name: 'item', keyName: 'item_id' }],
+  features: [{ feature: 'views', entity: 'item', owner: 'growth', valueType: 'INT64', maxAge }],
+  producers: [{ name: 'views_job', owner: 'growth', refs: ['views@1'] }],
+  consumers: [{ name: 'feed', owner: 'search', refs: ['views@1'] }],
+});
 const READ = (keys: string[]) =>
   `{ onlineFeatures(consumer: "feed", entityKeys: ${JSON.stringify(keys)}) { rows { entityKey features { value servedFrom } } } }`;
 const WRITE = (key: string, value: number, eventTime: number) =>
@@ -67,33 +68,25 @@ describe('replica placement', () => {
 });
 
 describe('hot-key detection and the hot-entity cache', () => {
-  let database: Database;
-  let service: Service;
+  const fixture = withService(embedded, { env: FAST });
 
   beforeAll(async () => {
-    database = await openPglite();
-    await migrate(database);
-    service = await startTestService(database, FAST);
-    expect((await gql(service, SETUP)).errors).toBeUndefined();
-    await gql(service, WRITE('viral', 1, Date.now() - 1000));
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
+    await seed(fixture.service, SETUP());
+    await gql(fixture.service, WRITE('viral', 1, Date.now() - 1000));
   });
 
   it('detects a key that turns hot within one window, caches it, and lets it go once it cools', async () => {
-    expect((await gql(service, HOT)).data!.hotKeys.filter((k: any) => k.since)).toEqual([]);
-    await readSkewed(service, 'viral', 3_000);
-    const hot = (await gql(service, HOT)).data!.hotKeys[0];
+    expect((await gql(fixture.service, HOT)).data!.hotKeys.filter((k: any) => k.since)).toEqual([]);
+    await readSkewed(fixture.service, 'viral', 3_000);
+    const hot = (await gql(fixture.service, HOT)).data!.hotKeys[0];
     expect(hot).toMatchObject({ entity: 'item', entityKey: 'viral', cached: true, replicated: false });
     expect(hot.share).toBeGreaterThan(0.5);
     expect(hot.readsPerSecond).toBeGreaterThan(5);
     expect(new Date(hot.since).getTime()).toBeGreaterThan(Date.now() - 5_000);
 
-    const served = (await gql(service, READ(['viral', 'viral']))).data!.onlineFeatures.rows.map((r: any) => r.features[0]);
+    const served = (await gql(fixture.service, READ(['viral', 'viral']))).data!.onlineFeatures.rows.map((r: any) => r.features[0]);
     expect(served).toEqual([{ value: 1, servedFrom: 'CACHE' }, { value: 1, servedFrom: 'CACHE' }]);
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await fetch(`${fixture.service.url}/metrics`)).text();
     expect(metrics).toMatch(/^feature_registry_hot_keys 1$/m);
     expect(metrics).toMatch(/^feature_registry_hot_cache_hits_total [1-9]/m);
     expect(metrics).toMatch(/^feature_registry_values_served_total\{served_from="CACHE"\} [1-9]/m);
@@ -102,14 +95,14 @@ describe('hot-key detection and the hot-entity cache', () => {
     expect(metrics).not.toMatch(/viral/);
 
     // A write to the hot key reaches the next read at once: the cache is dropped, not waited out.
-    await gql(service, WRITE('viral', 2, Date.now()));
-    await expect.poll(async () => (await gql(service, READ(['viral']))).data!.onlineFeatures.rows[0].features[0].value, { timeout: 2_000, interval: 20 }).toBe(2);
+    await gql(fixture.service, WRITE('viral', 2, Date.now()));
+    await expect.poll(async () => (await gql(fixture.service, READ(['viral']))).data!.onlineFeatures.rows[0].features[0].value, { timeout: 2_000, interval: 20 }).toBe(2);
 
     // Cooling: nobody reads it for a window.
     await expect
-      .poll(async () => (await gql(service, HOT)).data!.hotKeys.find((k: any) => k.entityKey === 'viral')?.since ?? null, { timeout: 10_000, interval: 250 })
+      .poll(async () => (await gql(fixture.service, HOT)).data!.hotKeys.find((k: any) => k.entityKey === 'viral')?.since ?? null, { timeout: 10_000, interval: 250 })
       .toBeNull();
-    expect((await gql(service, READ(['viral']))).data!.onlineFeatures.rows[0].features[0].servedFrom).toBe('STORE');
+    expect((await gql(fixture.service, READ(['viral']))).data!.onlineFeatures.rows[0].features[0].servedFrom).toBe('STORE');
   }, 30_000);
 });
 
@@ -128,7 +121,7 @@ describe('two instances on one Redis', () => {
     const env = { ...FAST, DATABASE_URL: url, REDIS_URL: redis.url, HOT_CACHE_BOUND: '60s' };
     a = await startTestService(databases[0]!, env);
     b = await startTestService(databases[1]!, env);
-    expect((await gql(a, SETUP.replace('maxAge: "1h"', 'maxAge: "2h"'))).errors).toBeUndefined();
+    await seed(a, SETUP('2h'));
     await gql(a, WRITE('viral', 1, Date.now() - 1000));
   });
   afterAll(async () => {
@@ -161,7 +154,7 @@ describe('shard replication on a Redis Cluster', () => {
     database = pg.database;
     const url = pg.url;
     service = await startTestService(database, { ...FAST, DATABASE_URL: url, REDIS_CLUSTER_NODES: cluster.nodes.join(',') });
-    expect((await gql(service, SETUP)).errors).toBeUndefined();
+    await seed(service, SETUP());
     const [host, port] = cluster.nodes[0]!.split(':');
     client = new Cluster([{ host: host!, port: Number(port) }]);
     await gql(service, WRITE('viral', 10, Date.now() - 5_000));

@@ -10,7 +10,8 @@ import { createApiKey } from '../src/auth/keys.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { startPostgres, type PostgresServer } from './support/servers.js';
-import { freshPglite, startTestService } from './support/service.js';
+import { freshPglite } from './support/backends.js';
+import { startTestService } from './support/service.js';
 
 const JSON_MEDIA = 'application/json';
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';

@@ -3,13 +3,13 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Database } from '../src/db/client.js';
-import { backends } from './support/service.js';
+import { registryBackends } from './support/backends.js';
 
-describe.each(backends)('feature version immutability on $name', (backend) => {
+describe.each(registryBackends)('feature version immutability on $name', (backend) => {
   let database: Database;
 
   beforeAll(async () => {
-    database = await backend.open();
+    database = (await backend.open()).database;
     await database.db.execute(sql`insert into entities (name, key_name) values ('user', 'user_id')`);
     await database.db.execute(sql`insert into features (name, entity, owner, latest_version) values ('clicks', 'user', 'growth', 2)`);
     await database.db.execute(sql`insert into feature_versions (feature, version, value_type, max_age, definition_hash, status)

@@ -6,12 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import { queryRows, type Database } from '../src/db/client.js';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import type { RedisOnlineStore } from '../src/online/redis/index.js';
 import { canonicalDefinition, definitionHash } from '../src/registry/definition.js';
-import { codes, freshPglite, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends, freshPglite } from './support/backends.js';
+import { codes, gql, gqlOk, startTestService, withService } from './support/service.js';
 
 import { slotOf as calculateSlot } from '../src/online/redis/index.js';
 
@@ -38,9 +38,8 @@ function nested(levels: number): unknown {
   return value;
 }
 
-describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) => {
-  let database: Database;
-  let service: Service;
+describe.each(backends)('input that cannot corrupt, on $name', (backend) => {
+  const fixture = withService(backend, { env: FAST_HOT_KEYS });
   // Names unique to this suite: the Redis servers are shared by every test file.
   const s = randomBytes(4).toString('hex');
   const entity = `user_${s}`;
@@ -50,16 +49,13 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
   const text = `text_${s}@1`;
   const tags = `tags_${s}@1`;
 
-  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(fixture.service, query, variables);
   const write = async (rows: Record<string, unknown>[]) => (await ok(WRITE, { producer, rows })).writeFeatureValues;
   const valuesOf = async (ref: string, keys: string[]) =>
     (await ok(VALUES, { ref, keys })).featureValues.rows.map((r: { features: { value: unknown }[] }) => r.features[0]!.value);
-  const auditCount = async () => Number((await queryRows<{ n: string }>(database.db, sql`select count(*) as n from audit_log`))[0]!.n);
+  const auditCount = async () => Number((await queryRows<{ n: string }>(fixture.database.db, sql`select count(*) as n from audit_log`))[0]!.n);
 
   beforeAll(async () => {
-    const opened = await backend.open();
-    database = opened.database;
-    service = await startTestService(database, { ...opened.env, ...FAST_HOT_KEYS });
     await ok(`mutation {
       registerEntity(name: "${entity}", keyName: "user_id", description: "a user") { name }
       registerProducer(name: "${producer}", owner: "growth") { name }
@@ -72,11 +68,6 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
       registerConsumer(name: "${consumer}", owner: "search") { name }
       bindConsumer(consumer: "${consumer}", refs: ["${num}"]) { name }
     }`);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
   });
 
   describe('entity keys', () => {
@@ -121,7 +112,7 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
     });
 
     it('a bad read key is BAD_USER_INPUT naming its index, and nothing is read', async () => {
-      const trips = service.store.roundTrips;
+      const trips = fixture.service.store.roundTrips;
       const cases: [string, Record<string, unknown>, string][] = [
         [VALUES, { ref: num, keys: ['k0', 'k2', 'bad\u0000'] }, 'entityKeys[2] contains a NUL character'],
         [VALUES, { ref: num, keys: ['\udc00'] }, 'entityKeys[0] is not well-formed UTF-16 (a lone surrogate)'],
@@ -130,13 +121,13 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
         [READ, { consumer, keys: ['line\nbreak'] }, 'entityKeys[0] contains a control character'],
       ];
       for (const [query, variables, message] of cases) {
-        const response = await gql(service, query, variables);
+        const response = await gql(fixture.service, query, variables);
         expect(response.status).toBeLessThan(500);
         expect(codes(response)).toEqual(['BAD_USER_INPUT']);
         expect(response.errors![0]!.message).toBe(message);
         expect(response.data).toBeNull();
       }
-      expect(service.store.roundTrips).toBe(trips);
+      expect(fixture.service.store.roundTrips).toBe(trips);
     });
   });
 
@@ -186,7 +177,7 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
         ['mutation ($r: String) { activateFeatureVersion(ref: "' + draft + '", force: true, reason: $r) { status } }', { r: 'why '.repeat(2_000) }],
       ];
       for (const [query, variables] of refused) {
-        const response = await gql(service, query, variables);
+        const response = await gql(fixture.service, query, variables);
         expect(codes(response), query).toEqual(['BAD_USER_INPUT']);
         expect(response.status).toBeLessThan(500);
       }
@@ -203,12 +194,12 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
     });
 
     it('refuses a 3,000-level nested aggregation before anything recurses, sent as a variable or as a literal', async () => {
-      const variable = await gql(service, REGISTER, { input: { feature: `deep_${s}`, entity, owner: 'growth', valueType: 'FLOAT64', maxAge: '1h', aggregation: nested(3_000) } });
+      const variable = await gql(fixture.service, REGISTER, { input: { feature: `deep_${s}`, entity, owner: 'growth', valueType: 'FLOAT64', maxAge: '1h', aggregation: nested(3_000) } });
       expect(codes(variable)).toEqual(['BAD_USER_INPUT']);
       expect(variable.errors![0]!.message).toBe('aggregation nests deeper than 16 levels');
 
       const literal = (levels: number) =>
-        gql(service, `mutation { registerFeatureVersion(input: { feature: "deep_${s}", entity: "${entity}", owner: "growth", valueType: FLOAT64, maxAge: "1h",
+        gql(fixture.service, `mutation { registerFeatureVersion(input: { feature: "deep_${s}", entity: "${entity}", owner: "growth", valueType: FLOAT64, maxAge: "1h",
           aggregation: ${'{ a: '.repeat(levels)}"leaf"${' }'.repeat(levels)} }) { created } }`);
       const shallow = await literal(100);
       expect(shallow.status).toBe(400);
@@ -218,7 +209,7 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
       expect(deep.status).toBeLessThan(500);
       expect(codes(deep)).not.toContain('INTERNAL_SERVER_ERROR');
 
-      const fine = await gql(service, REGISTER, { input: { feature: `deep_${s}`, entity, owner: 'growth', valueType: 'FLOAT64', maxAge: '1h', aggregation: nested(15) } });
+      const fine = await gql(fixture.service, REGISTER, { input: { feature: `deep_${s}`, entity, owner: 'growth', valueType: 'FLOAT64', maxAge: '1h', aggregation: nested(15) } });
       expect(fine.data!.registerFeatureVersion.created).toBe(true);
     });
 
@@ -240,7 +231,7 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
           ['mutation ($c: String!, $r: [String!]!) { bindConsumer(consumer: $c, refs: $r) { name } }', { c: bad, r: [num] }],
         ];
         for (const [query, variables] of lookups) {
-          const response = await gql(service, query, variables);
+          const response = await gql(fixture.service, query, variables);
           expect(codes(response), `${query} ${JSON.stringify(variables)}`).toEqual(['BAD_USER_INPUT']);
         }
       }
@@ -255,7 +246,7 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
       expect(first).toMatchObject({ created: true, version: { description: 'clicks per view' } });
       expect(again).toEqual({ ...first, created: false });
       const [row] = await queryRows<{ description: string; aggregation: Record<string, unknown>; definition_hash: string; value_type: string; window: string | null; max_age: string }>(
-        database.db,
+        fixture.database.db,
         sql`select description, aggregation, definition_hash, value_type, "window", max_age from feature_versions where feature = ${input.feature}`,
       );
       const stored = canonicalDefinition({ ...input, valueType: row!.value_type, window: row!.window, maxAge: row!.max_age, aggregation: row!.aggregation, description: row!.description });
@@ -265,7 +256,7 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
       // Three descriptions that differ only by a lone surrogate would hash differently but all be stored as
       // U+FFFD: they are refused instead.
       for (const description of ['d\ud800', 'd\ud801', 'd\udc00']) {
-        expect(codes(await gql(service, REGISTER, { input: { ...input, feature: `surrogate_${s}`, description } }))).toEqual(['BAD_USER_INPUT']);
+        expect(codes(await gql(fixture.service, REGISTER, { input: { ...input, feature: `surrogate_${s}`, description } }))).toEqual(['BAD_USER_INPUT']);
       }
       expect(await ok(`{ feature(name: "surrogate_${s}") { name } }`)).toEqual({ feature: null });
     });
@@ -278,10 +269,10 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
     const t = ago(1_000);
     // Two flushes, so that the database adds one instance's sums to the other's (where a double would overflow).
     expect(await write([1.7e308, 1.7e308].map((value, i) => ({ ref, entityKey: `b${i}`, value, eventTime: t })))).toMatchObject({ accepted: 2 });
-    await service.services.distributions.flush();
+    await fixture.service.services.distributions.flush();
     expect(await write([1.7e308, -1.7e308].map((value, i) => ({ ref, entityKey: `c${i}`, value, eventTime: t })))).toMatchObject({ accepted: 2 });
-    await service.services.distributions.flush();
-    const response = await gql(service, `{ valueDistribution(ref: "${ref}") { count min max mean stddev } }`);
+    await fixture.service.services.distributions.flush();
+    const response = await gql(fixture.service, `{ valueDistribution(ref: "${ref}") { count min max mean stddev } }`);
     expect(response.errors).toBeUndefined();
     const [bucket] = response.data!.valueDistribution;
     expect(bucket).toMatchObject({ count: 4, min: -1.7e308, max: 1.7e308 });
@@ -304,11 +295,11 @@ describe.each(onlineBackends)('input that cannot corrupt, on $name', (backend) =
   it.runIf(backend.name === 'Redis Cluster')('replicates a hot key holding `}` to other masters, each copy on the slot chosen for it', async () => {
     const key = `a}b{c}_${s}`;
     expect(await write([{ ref: num, entityKey: key, value: 42, eventTime: ago(1_000) }])).toMatchObject({ accepted: 1 });
-    const store = service.store as RedisOnlineStore;
+    const store = fixture.service.store as RedisOnlineStore;
     const entityKey = `${entity}:${key}`;
     const until = Date.now() + 20_000;
     for (let i = 0; !store.replicated.has(entityKey) && Date.now() < until; i++) {
-      await gql(service, READ, { consumer, keys: [i % 4 === 3 ? `cold_${i}` : key] });
+      await gql(fixture.service, READ, { consumer, keys: [i % 4 === 3 ? `cold_${i}` : key] });
     }
     expect(store.replicated.has(entityKey)).toBe(true);
     const copies = store.copiesOf(entityKey);

@@ -3,7 +3,8 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.js';
-import { codes, freshPglite, gql, startTestService } from './support/service.js';
+import { freshPglite } from './support/backends.js';
+import { codes, gql, startTestService } from './support/service.js';
 
 describe('introspection', () => {
   let database: Database;

@@ -1,10 +1,11 @@
 // Request limits that hold whatever the request looks like: lists checked whatever @skip/@include say, costs
 // never remembered across different variables, parser and validator limits that answer 4xx quickly (oversized
 // queries, fragment cycles, hundreds of thousands of aliases), and the process staying healthy throughout.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { codes, freshPglite, gql, gqlOk, startTestService } from './support/service.js';
+import { embedded } from './support/backends.js';
+import { seed } from './support/seed.js';
+import { codes, gql, gqlOk, startTestService, withService } from './support/service.js';
 
 const COSTLY = `query ($skip: Boolean!) {
   features @skip(if: $skip) { versions { producers { versions { consumers { versions { ref } } } } } }
@@ -19,42 +20,34 @@ async function post(service: Service, body: string): Promise<{ status: number; j
 }
 
 describe('request limits', () => {
-  let database: Database;
-  let service: Service;
+  const fixture = withService(embedded, { env: { MAX_LIST_LENGTH: '50', MAX_QUERY_COST: '5000', MAX_WRITE_BATCH: '20' } });
 
   beforeAll(async () => {
-    database = await freshPglite();
-    service = await startTestService(database, { MAX_LIST_LENGTH: '50', MAX_QUERY_COST: '5000', MAX_WRITE_BATCH: '20' });
-    await gqlOk(service, `mutation {
-      registerEntity(name: "user", keyName: "user_id") { name }
-      registerFeatureVersion(input: { feature: "ctr", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "1h" }) { created }
-      registerProducer(name: "job", owner: "growth") { name }
-      bindProducer(producer: "job", refs: ["ctr@1"]) { name }
-    }`);
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
+    await seed(fixture.service, {
+      entities: [{ name: 'user', keyName: 'user_id' }],
+      features: [{ feature: 'ctr', entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '1h' }],
+      producers: [{ name: 'job', owner: 'growth', refs: ['ctr@1'] }],
+    });
   });
 
   describe('@skip and @include', () => {
     it('prices a query as it runs: primed with @skip(if: true), the same text with false is refused', async () => {
-      expect(await gql(service, COSTLY, { skip: true })).toEqual({ status: 200, data: {} });
-      const refused = await gql(service, COSTLY, { skip: false });
+      expect(await gql(fixture.service, COSTLY, { skip: true })).toEqual({ status: 200, data: {} });
+      const refused = await gql(fixture.service, COSTLY, { skip: false });
       expect(refused.status).toBe(400);
       expect(codes(refused)).toEqual(['QUERY_TOO_COSTLY']);
       // And the other way round: a refusal is not remembered either.
-      expect((await gql(service, COSTLY, { skip: true })).status).toBe(200);
+      expect((await gql(fixture.service, COSTLY, { skip: true })).status).toBe(200);
     });
 
     it('checks list lengths whatever the directives say, once primed or not', async () => {
       const read = `query ($keys: [String!]!, $skip: Boolean!) {
         featureValues(ref: "ctr@1", entityKeys: $keys) @skip(if: $skip) { rows { entityKey } }
       }`;
-      expect((await gql(service, read, { keys: ['a'], skip: true })).status).toBe(200);
+      expect((await gql(fixture.service, read, { keys: ['a'], skip: true })).status).toBe(200);
       for (const length of [51, 50_000]) {
         for (const skip of [true, false]) {
-          const refused = await gql(service, read, { keys: Array.from({ length }, (_, i) => `k${i}`), skip });
+          const refused = await gql(fixture.service, read, { keys: Array.from({ length }, (_, i) => `k${i}`), skip });
           expect(refused.status).toBe(400);
           expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
           expect(refused.errors![0]!.message).toMatch(new RegExp(`argument entityKeys of featureValues has ${length} items; at most 50`));
@@ -70,7 +63,7 @@ describe('request limits', () => {
         `query ($keys: [String!]! = ${keys}) { featureValues(ref: "ctr@1", entityKeys: $keys) @skip(if: true) { rows { entityKey } } }`,
       ];
       for (const query of shapes) {
-        const refused = await gql(service, query);
+        const refused = await gql(fixture.service, query);
         expect(refused.status, query).toBe(400);
         expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
         expect(refused.errors![0]!.message).toMatch(/has 51 items; at most 50/);
@@ -83,14 +76,14 @@ describe('request limits', () => {
       }`;
       const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ ref: 'ctr@1', entityKey: `w${i}`, value: i, eventTime: new Date().toISOString() }));
       for (const skip of [true, false]) {
-        const refused = await gql(service, write, { rows: rows(21), skip });
+        const refused = await gql(fixture.service, write, { rows: rows(21), skip });
         expect(refused.status).toBe(400);
         expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
         expect(refused.errors![0]!.message).toMatch(/argument rows of writeFeatureValues has 21 items; at most 20/);
       }
-      const stored = await gqlOk(service, '{ featureValues(ref: "ctr@1", entityKeys: ["w0"]) { rows { features { value } } } }');
+      const stored = await gqlOk(fixture.service, '{ featureValues(ref: "ctr@1", entityKeys: ["w0"]) { rows { features { value } } } }');
       expect(stored.featureValues.rows[0].features[0].value).toBeNull();
-      expect((await gqlOk(service, write, { rows: rows(20), skip: false })).writeFeatureValues).toEqual({ accepted: 20 });
+      expect((await gqlOk(fixture.service, write, { rows: rows(20), skip: false })).writeFeatureValues).toEqual({ accepted: 20 });
     });
   });
 
@@ -99,19 +92,19 @@ describe('request limits', () => {
       const definitions = Array.from({ length: 700_000 }, (_, i) => `$v${i}: Int`).join(', ');
       const query = `query (${definitions}) { features { name } }`;
       expect(query.length).toBeGreaterThan(9_000_000);
-      const refused = await post(service, JSON.stringify({ query }));
+      const refused = await post(fixture.service, JSON.stringify({ query }));
       expect(refused.status).toBe(413);
       expect(refused.json.errors[0].extensions).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', maxBytes: 100_000 });
       expect(refused.json.errors[0].message).toMatch(/MAX_QUERY_BYTES/);
       expect(refused.ms).toBeLessThan(2_000);
-      expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${fixture.service.url}/healthz`)).status).toBe(200);
     });
 
     it('refuses a query with more tokens than MAX_QUERY_TOKENS while parsing', async () => {
       // 4,000 aliases: 12,000 tokens in 70 KB, within MAX_QUERY_BYTES.
       const query = `{ ${Array.from({ length: 4_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
       expect(query.length).toBeLessThan(100_000);
-      const refused = await post(service, JSON.stringify({ query }));
+      const refused = await post(fixture.service, JSON.stringify({ query }));
       expect(refused.status).toBe(400);
       expect(refused.json.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
       expect(refused.json.errors[0].message).toMatch(/more tha\w* 10000 tokens/);
@@ -124,7 +117,7 @@ describe('request limits', () => {
         '{ features { ...F } } fragment F on Feature { entity { features { ...F } } }',
       ];
       for (const query of cycles) {
-        const refused = await gql(service, query);
+        const refused = await gql(fixture.service, query);
         expect(refused.status, query).toBe(400);
         expect(codes(refused)).toContain('GRAPHQL_VALIDATION_FAILED');
         expect(refused.errors!.map((e) => e.message).join()).toMatch(/Cannot spread fragment/);
@@ -136,7 +129,7 @@ describe('request limits', () => {
       const fragments = Array.from({ length: 20 }, (_, i) => `fragment F${i} on Feature { a: entity { features { ...F${i + 1} } } b: entity { features { ...F${i + 1} } } }`);
       const query = `{ features { ...F0 } } ${fragments.join(' ')} fragment F20 on Feature { name }`;
       const started = performance.now();
-      const refused = await gql(service, query);
+      const refused = await gql(fixture.service, query);
       expect(codes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
       expect(refused.errors![0]!.message).toMatch(/exceeds maximum operation depth of 12/);
       expect(performance.now() - started).toBeLessThan(2_000);
@@ -144,13 +137,13 @@ describe('request limits', () => {
 
     it('answers 600,000 aliased fields with 4xx, and 150,000 of them without overflowing the depth rule', async () => {
       const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ')} }`;
-      const huge = await post(service, JSON.stringify({ query: aliases(600_000) }));
+      const huge = await post(fixture.service, JSON.stringify({ query: aliases(600_000) }));
       expect(huge.status).toBe(413);
       expect(huge.ms).toBeLessThan(2_000);
 
       // With the text and token limits raised, the document reaches validation; graphql-depth-limit overflowed
       // the stack there (HTTP 500).
-      const lax = await startTestService(database, { MAX_QUERY_BYTES: '16000000', MAX_QUERY_TOKENS: '10000000', MAX_QUERY_COST: '100000000' });
+      const lax = await startTestService(fixture.database, { MAX_QUERY_BYTES: '16000000', MAX_QUERY_TOKENS: '10000000', MAX_QUERY_COST: '100000000' });
       try {
         const answered = await post(lax, JSON.stringify({ query: aliases(150_000) }));
         expect(answered.status).toBe(200);

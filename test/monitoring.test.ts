@@ -3,19 +3,18 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { freshPglite, gql, gqlOk, startTestService } from './support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { embedded } from './support/backends.js';
+import { seed } from './support/seed.js';
+import { gql, gqlOk, withService } from './support/service.js';
 
 const run = promisify(execFile);
 const HOUR = 3_600_000;
 
 describe('alerts and metrics', () => {
-  let database: Database;
-  let service: Service;
+  const fixture = withService(embedded, { env: { HOT_KEY_WINDOW: '3s', HOT_KEY_SHARE: '0.3', HOT_KEY_MIN_RATE: '5' } });
 
-  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(fixture.service, query, variables);
   const write = (rows: { ref: string; key: string; value: number; at: number }[]) =>
     ok('mutation ($rows: [FeatureValueInput!]!) { writeFeatureValues(producer: "job", rows: $rows) { accepted } }', {
       rows: rows.map((r) => ({ ref: r.ref, entityKey: r.key, value: r.value, eventTime: new Date(r.at).toISOString() })),
@@ -24,21 +23,15 @@ describe('alerts and metrics', () => {
     ((await ok('{ alerts { kind subject since message value threshold } }')).alerts as { kind: string; subject: string }[]).filter((a) => a.kind === kind);
 
   beforeAll(async () => {
-    database = await freshPglite();
-    service = await startTestService(database, { HOT_KEY_WINDOW: '3s', HOT_KEY_SHARE: '0.3', HOT_KEY_MIN_RATE: '5' });
-    await ok(`mutation {
-      registerEntity(name: "user", keyName: "user_id") { name }
-      a: registerFeatureVersion(input: { feature: "lagged", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "1h", window: "1m" }) { created }
-      b: registerFeatureVersion(input: { feature: "drifty", entity: "user", owner: "growth", valueType: FLOAT64, maxAge: "100d" }) { created }
-      registerProducer(name: "job", owner: "growth") { name }
-      bindProducer(producer: "job", refs: ["lagged@1", "drifty@1"]) { name }
-      registerConsumer(name: "model", owner: "search") { name }
-      bindConsumer(consumer: "model", refs: ["lagged@1"]) { name }
-    }`);
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
+    await seed(fixture.service, {
+      entities: [{ name: 'user', keyName: 'user_id' }],
+      features: [
+        { feature: 'lagged', entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '1h', window: '1m' },
+        { feature: 'drifty', entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '100d' },
+      ],
+      producers: [{ name: 'job', owner: 'growth', refs: ['lagged@1', 'drifty@1'] }],
+      consumers: [{ name: 'model', owner: 'search', refs: ['lagged@1'] }],
+    });
   });
 
   it('LAG_EXCEEDS_WINDOW appears with late events and clears when they are outweighed', async () => {
@@ -70,27 +63,27 @@ describe('alerts and metrics', () => {
       Array.from({ length: 100 }, (_, i) => ({ ref: 'drifty@1', key: `b${h}_${i}`, value: shift + (i % 20), at: hour + h * HOUR + i }));
     // A full first day of ordinary hours is the reference; then one moved hour, then an ordinary one.
     await write(Array.from({ length: 24 }, (_, h) => bucket(h, 0)).flat());
-    await service.services.distributions.flush();
+    await fixture.service.services.distributions.flush();
     expect(await alerts('DRIFT')).toEqual([]);
     await write(bucket(24, 15));
-    await service.services.distributions.flush();
+    await fixture.service.services.distributions.flush();
     expect(await alerts('DRIFT')).toEqual([expect.objectContaining({ subject: 'drifty@1', threshold: 0.25 })]);
     await write(bucket(25, 0));
-    await service.services.distributions.flush();
+    await fixture.service.services.distributions.flush();
     expect(await alerts('DRIFT')).toEqual([]);
   });
 
   it('HOT_KEY appears while a key takes most reads and clears when it cools', async () => {
     const until = Date.now() + 3_000;
-    while (Date.now() < until) await gql(service, '{ featureValues(ref: "lagged@2", entityKeys: ["viral"]) { rows { entityKey } } }');
+    while (Date.now() < until) await gql(fixture.service, '{ featureValues(ref: "lagged@2", entityKeys: ["viral"]) { rows { entityKey } } }');
     await expect.poll(async () => (await alerts('HOT_KEY')).map((a) => a.subject), { timeout: 5_000 }).toEqual(['user:viral']);
     await expect.poll(async () => (await alerts('HOT_KEY')).length, { timeout: 15_000, interval: 500 }).toBe(0);
   }, 30_000);
 
   it('serves every metric family on /metrics, with bounded labels', async () => {
-    await gql(service, '{ onlineFeatures(consumer: "model", entityKeys: ["late1", "nobody"]) { rows { entityKey } } }');
-    await service.services.alerts.current();
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    await gql(fixture.service, '{ onlineFeatures(consumer: "model", entityKeys: ["late1", "nobody"]) { rows { entityKey } } }');
+    await fixture.service.services.alerts.current();
+    const metrics = await (await fetch(`${fixture.service.url}/metrics`)).text();
     for (const family of [
       'feature_registry_read_flags_total',
       'feature_registry_event_lag_seconds',

@@ -1,25 +1,14 @@
 // Mutations run one after another, in the order written, and each field reports its own result or error: a
 // failing field never hides what the others committed (mutation results are nullable for that reason).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { backends, codes, gql, gqlOk, startTestService } from './support/service.js';
+import { describe, expect, it } from 'vitest';
+import { registryBackends } from './support/backends.js';
+import { codes, gql, gqlOk, withService } from './support/service.js';
 
-describe.each(backends)('mutations on $name', (backend) => {
-  let database: Database;
-  let service: Service;
-
-  beforeAll(async () => {
-    database = await backend.open();
-    service = await startTestService(database);
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
-  });
+describe.each(registryBackends)('mutations on $name', (backend) => {
+  const fixture = withService(backend);
 
   it('commits and reports fields two and three when field one fails', async () => {
-    const response = await gql(service, `mutation {
+    const response = await gql(fixture.service, `mutation {
       first: activateFeatureVersion(ref: "nothing@1", force: true, reason: "test") { ref }
       second: registerEntity(name: "item", keyName: "item_id") { name }
       third: registerFeatureVersion(input: { feature: "views", entity: "item", owner: "growth", valueType: INT64, maxAge: "1h" }) { created version { ref } }
@@ -33,11 +22,11 @@ describe.each(backends)('mutations on $name', (backend) => {
     });
     expect(codes(response)).toEqual(['NOT_FOUND']);
     expect((response.errors![0] as { path?: string[] }).path).toEqual(['first']);
-    expect(await gqlOk(service, '{ entity(name: "item") { features { name } } }')).toEqual({ entity: { features: [{ name: 'views' }] } });
+    expect(await gqlOk(fixture.service, '{ entity(name: "item") { features { name } } }')).toEqual({ entity: { features: [{ name: 'views' }] } });
   });
 
   it('reports each failing field with its own error, between committed ones', async () => {
-    const response = await gql(service, `mutation {
+    const response = await gql(fixture.service, `mutation {
       a: registerProducer(name: "pipe", owner: "growth") { name }
       b: bindProducer(producer: "pipe", refs: ["missing@1"]) { name }
       c: bindProducer(producer: "pipe", refs: ["views@1"]) { name versions { ref } }

@@ -4,10 +4,10 @@
 // aliases ask for it, and /healthz keeps answering within a second while the largest allowed request runs.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { codes, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { backends } from './support/backends.js';
+import { codes, gql, gqlOk, startTestService, withService } from './support/service.js';
 import { createValueLoader } from '../src/graphql/loaders.js';
 
 const PINNED = 200;
@@ -41,28 +41,21 @@ const keys = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`);
 const aliasedRead = (aliases: number, selection = 'rows { features { value } }') =>
   `query ($consumer: String!, $keys: [String!]!) { ${Array.from({ length: aliases }, (_, i) => `a${i}: onlineFeatures(consumer: $consumer, entityKeys: $keys) { ${selection} }`).join(' ')} }`;
 
-describe.each(onlineBackends)('online read limits on $name', (backend) => {
-  let database: Database;
-  let service: Service;
-  /** The settings naming this backend's stores, for a second instance on them. */
-  let env: Record<string, string>;
+describe.each(backends)('online read limits on $name', (backend) => {
+  const fixture = withService(backend);
   const s = randomBytes(4).toString('hex');
   const wide = `wide_${s}`;
   const narrow = `narrow_${s}`;
 
   beforeAll(async () => {
-    const opened = await backend.open();
-    database = opened.database;
-    env = opened.env;
-    service = await startTestService(database, env);
     const registrations = Array.from(
       { length: PINNED },
       (_, i) => `f${i}: registerFeatureVersion(input: { feature: "f${i}_${s}", entity: "user_${s}", owner: "growth", valueType: FLOAT64, maxAge: "1h" }) { created }`,
     );
-    await gqlOk(service, `mutation { registerEntity(name: "user_${s}", keyName: "user_id") { name } ${registrations.join(' ')} }`);
+    await gqlOk(fixture.service, `mutation { registerEntity(name: "user_${s}", keyName: "user_id") { name } ${registrations.join(' ')} }`);
     const refs = Array.from({ length: PINNED }, (_, i) => `f${i}_${s}@1`);
     await gqlOk(
-      service,
+      fixture.service,
       `mutation ($refs: [String!]!, $few: [String!]!) {
         wide: registerConsumer(name: "${wide}", owner: "search") { name }
         pinWide: bindConsumer(consumer: "${wide}", refs: $refs) { name }
@@ -75,18 +68,14 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
     );
     const eventTime = new Date().toISOString();
     const rows = keys(1000).flatMap((entityKey) => refs.slice(0, 10).map((ref, i) => ({ ref, entityKey, value: i, eventTime })));
-    const written = await gqlOk(service, 'mutation ($rows: [FeatureValueInput!]!) { writeFeatureValues(producer: "job_' + s + '", rows: $rows) { accepted } }', { rows });
+    const written = await gqlOk(fixture.service, 'mutation ($rows: [FeatureValueInput!]!) { writeFeatureValues(producer: "job_' + s + '", rows: $rows) { accepted } }', { rows });
     expect(written.writeFeatureValues.accepted).toBe(10_000);
   }, 120_000);
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
-  });
 
   it('refuses 45 aliases × 1,000 keys of a consumer pinned to 200 features before reading anything', async () => {
-    const { result: refused, slowestHealthMs } = await whileHealthChecked(service, () =>
+    const { result: refused, slowestHealthMs } = await whileHealthChecked(fixture.service, () =>
       // `__typename` is the selection that once cost 45,000 and then loaded 9,000,000 values.
-      gql(service, aliasedRead(45, '__typename'), { consumer: wide, keys: keys(1000) }),
+      gql(fixture.service, aliasedRead(45, '__typename'), { consumer: wide, keys: keys(1000) }),
     );
     expect(refused.status).toBe(400);
     expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
@@ -94,16 +83,16 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
     expect(refused.errors![0]!.extensions).toMatchObject({ values: 9_000_000, maxValues: 100_000 });
     expect(refused.data).toBeUndefined();
     expect(slowestHealthMs).toBeLessThan(1_000);
-    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${fixture.service.url}/healthz`)).status).toBe(200);
   });
 
   it('counts values over every alias and every read field of a request', async () => {
     // Each alias alone fits (300 × 200 = 60,000); together they do not.
-    const refused = await gql(service, aliasedRead(2), { consumer: wide, keys: keys(300) });
+    const refused = await gql(fixture.service, aliasedRead(2), { consumer: wide, keys: keys(300) });
     expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
     expect(refused.errors![0]!.extensions).toMatchObject({ values: 120_000 });
     const mixed = await gql(
-      service,
+      fixture.service,
       `query ($keys: [String!]!) {
         onlineFeatures(consumer: "${wide}", entityKeys: $keys) { flagCounts { flag count } }
         ${Array.from({ length: 2 }, (_, i) => `v${i}: featureValues(ref: "f0_${s}@1", entityKeys: $keys) { flagCounts { flag } }`).join(' ')}
@@ -115,7 +104,7 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
   });
 
   it('prices reads by the consumer\'s pins and registry-wide lists by what the registry holds', async () => {
-    const tight = await startTestService(database, { ...env, MAX_QUERY_COST: '20000' });
+    const tight = await startTestService(fixture.database, { ...fixture.env, MAX_QUERY_COST: '20000' });
     try {
       const selection = 'rows { entityKey features { ref value flags } }';
       expect((await gql(tight, aliasedRead(1, selection), { consumer: narrow, keys: keys(500) })).status).toBe(200);
@@ -137,8 +126,8 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
 
   it('serves a read just under the limit while /healthz answers within a second', async () => {
     // 450 keys × 200 pinned features = 90,000 values, under MAX_VALUES_PER_REQUEST (100,000).
-    const { result, slowestHealthMs, checks } = await whileHealthChecked(service, () =>
-      gql(service, aliasedRead(1, 'rows { entityKey features { value } }'), { consumer: wide, keys: keys(450) }),
+    const { result, slowestHealthMs, checks } = await whileHealthChecked(fixture.service, () =>
+      gql(fixture.service, aliasedRead(1, 'rows { entityKey features { value } }'), { consumer: wide, keys: keys(450) }),
     );
     expect(result.errors).toBeUndefined();
     expect(result.status).toBe(200);
@@ -154,9 +143,9 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
 
   it('evaluates alerts once for 50 aliases with /healthz answering meanwhile, and prices 199 out', async () => {
     const alerts = (aliases: number) => `{ ${Array.from({ length: aliases }, (_, i) => `a${i}: alerts { kind subject }`).join(' ')} }`;
-    const { result, slowestHealthMs } = await whileHealthChecked(service, async () => {
+    const { result, slowestHealthMs } = await whileHealthChecked(fixture.service, async () => {
       const started = performance.now();
-      const response = await gql(service, alerts(50));
+      const response = await gql(fixture.service, alerts(50));
       return { response, ms: performance.now() - started };
     });
     expect(result.response.errors).toBeUndefined();
@@ -164,7 +153,7 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
     expect(result.ms).toBeLessThan(10_000);
     expect(slowestHealthMs).toBeLessThan(1_000);
     // Each alias may list two alerts per version, one per consumer binding (210 here) and 100 hot keys.
-    const priced = await gql(service, alerts(199));
+    const priced = await gql(fixture.service, alerts(199));
     expect(codes(priced)).toEqual(['QUERY_TOO_COSTLY']);
     expect(priced.errors![0]!.extensions).toMatchObject({ cost: 199 * (1 + 2 * (2 * PINNED + (PINNED + 10) + 100)) });
   });
@@ -172,7 +161,7 @@ describe.each(onlineBackends)('online read limits on $name', (backend) => {
   it('is refused by the reader itself when a request reads past the limit another way', async () => {
     // The estimate before execution and the reader count the same values; the reader's own count is what holds
     // if pins change in between. One request's loader, two reads of 60,000 values each.
-    const { reader } = service.services;
+    const { reader } = fixture.service.services;
     const loader = createValueLoader(reader);
     await reader.onlineFeatures(wide, { entityKeys: keys(300) }, loader);
     await expect(reader.onlineFeatures(wide, { entityKeys: keys(300) }, loader)).rejects.toMatchObject({

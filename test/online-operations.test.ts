@@ -5,7 +5,8 @@ import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { startRedis, type RedisServer } from './support/servers.js';
-import { codes, freshPostgres, gql, startTestService } from './support/service.js';
+import { freshPostgres } from './support/backends.js';
+import { codes, gql, startTestService } from './support/service.js';
 
 const SETUP = `mutation {
   registerEntity(name: "user", keyName: "user_id") { name }

@@ -4,10 +4,9 @@
 // trip per node with keys shared across rows read once; flags, flag counts, hot-key counting and the
 // per-request value limit count each entity's keys.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { codes, gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backends } from './support/backends.js';
+import { codes, gql, gqlOk, withService } from './support/service.js';
 import { createValueLoader } from '../src/graphql/loaders.js';
 
 const READ = `query ($consumer: String!, $keys: [String!], $rows: [EntityRowInput!], $features: [String!]) {
@@ -28,9 +27,10 @@ const MAX_VALUES = 600;
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => {
-  let database: Database;
-  let service: Service;
+describe.each(backends)('rows and feature subsets on $name', (backend) => {
+  const fixture = withService(backend, {
+    env: { MAX_VALUES_PER_REQUEST: String(MAX_VALUES), MAX_ENTITY_KEY_BYTES: '16', HOT_KEY_WINDOW: '3s', HOT_KEY_SHARE: '0.2', HOT_KEY_MIN_RATE: '5' },
+  });
   // Names unique to this suite: the Redis servers are shared by every test file.
   const s = randomBytes(4).toString('hex');
   const user = `user_${s}`;
@@ -44,7 +44,7 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
   /** Keys of eight entities no feature describes: they make a row long. */
   const extraKeys = Array.from({ length: 8 }, (_, i) => ({ entity: `extra_${i}`, key: `x${i}` }));
 
-  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(fixture.service, query, variables);
   const row = (keys: Record<string, string>) => ({ keys: Object.entries(keys).map(([entity, key]) => ({ entity, key })) });
   const read = async (variables: Record<string, unknown>) => (await ok(READ, variables)).onlineFeatures;
   /** The values of a response's rows by feature, for comparing without the refs and flags. */
@@ -58,16 +58,6 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
   };
 
   beforeAll(async () => {
-    const opened = await backend.open();
-    database = opened.database;
-    service = await startTestService(database, {
-      ...opened.env,
-      MAX_VALUES_PER_REQUEST: String(MAX_VALUES),
-      MAX_ENTITY_KEY_BYTES: '16',
-      HOT_KEY_WINDOW: '3s',
-      HOT_KEY_SHARE: '0.2',
-      HOT_KEY_MIN_RATE: '5',
-    });
     const register = (feature: string, entity: string, valueType: string) =>
       `r_${feature}: registerFeatureVersion(input: { feature: "${feature}", entity: "${entity}", owner: "risk", valueType: ${valueType}, maxAge: "1h" }) { created }`;
     await ok(`mutation {
@@ -101,11 +91,6 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
       { feature: f.risk, key: 'm7', value: 0.1 },
       { feature: f.risk, key: 'old', value: 0.5, eventTime: ago(2 * 3600_000) },
     ]);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
   });
 
   it('reads user and merchant features for one transaction, each key as its own entity, in request order', async () => {
@@ -202,9 +187,9 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
       // Background work shares the store (hot-key counts, lag verdicts): the fewest trips of three attempts.
       let trips = Infinity;
       for (let attempt = 0; attempt < 3 && trips > 0; attempt++) {
-        const before = service.store.roundTrips;
-        const response = await gql(service, READ, variables);
-        trips = Math.min(trips, service.store.roundTrips - before);
+        const before = fixture.service.store.roundTrips;
+        const response = await gql(fixture.service, READ, variables);
+        trips = Math.min(trips, fixture.service.store.roundTrips - before);
         expect(codes(response), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
         expect(response.errors![0]!.message).toMatch(message);
         expect(response.data).toBeNull();
@@ -216,14 +201,14 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
   it('prices rows × the features read against the per-request value limit, and caps every list', async () => {
     // 200 rows × 4 pins = 800 values: over the limit of 600; 200 rows × 2 features = 400: under it.
     const rows = Array.from({ length: 200 }, (_, i) => row({ [user]: `p${i}`, [merchant]: 'm7' }));
-    const whole = await gql(service, READ, { consumer: fraud, rows });
+    const whole = await gql(fixture.service, READ, { consumer: fraud, rows });
     expect(codes(whole)).toEqual(['BAD_USER_INPUT']);
     expect(whole.errors![0]).toMatchObject({ message: /reads 800 online values .* at most 600/, extensions: { values: 800, maxValues: MAX_VALUES } });
     const subset = await read({ consumer: fraud, rows, features: [f.spend, f.risk] });
     expect(subset.rows).toHaveLength(200);
     expect(subset.flagCounts).toEqual([{ flag: 'MISSING', count: 200 }]);
     // The reader counts the same, when called without the estimate before execution.
-    const { reader } = service.services;
+    const { reader } = fixture.service.services;
     await expect(reader.onlineFeatures(fraud, { rows }, createValueLoader(reader))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', details: { values: 800 } });
     expect((await reader.onlineFeatures(fraud, { rows, features: [f.spend, f.risk] }, createValueLoader(reader))).rows).toHaveLength(200);
 
@@ -235,7 +220,7 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
       [{ rows: [row({ [user]: 'u1' })], features: long }, /argument features of onlineFeatures has 1001 items; at most 1000/],
     ];
     for (const [variables, message] of refusedLists) {
-      const response = await gql(service, READ, { consumer: fraud, ...variables });
+      const response = await gql(fixture.service, READ, { consumer: fraud, ...variables });
       expect(codes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors![0]!.message).toMatch(message);
     }
@@ -269,15 +254,15 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
     await read({ consumer: fraud, rows }); // lag verdicts are looked up once and then remembered
     // Background work shares the store (hot-key counts every second, lag verdicts every 5 s): stop the one,
     // and take the fewest trips and commands of three reads so that the other cannot be counted as the read's.
-    await service.services.hotKeys.stop();
-    const commands = () => [...service.store.commandsPerNode.values()].reduce((a, b) => a + b, 0);
+    await fixture.service.services.hotKeys.stop();
+    const commands = () => [...fixture.service.store.commandsPerNode.values()].reduce((a, b) => a + b, 0);
     let trips = Infinity;
     let sent = Infinity;
     let result: any;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [tripsBefore, commandsBefore] = [service.store.roundTrips, commands()];
+      const [tripsBefore, commandsBefore] = [fixture.service.store.roundTrips, commands()];
       result = await read({ consumer: fraud, rows });
-      trips = Math.min(trips, service.store.roundTrips - tripsBefore);
+      trips = Math.min(trips, fixture.service.store.roundTrips - tripsBefore);
       sent = Math.min(sent, commands() - commandsBefore);
     }
     expect(trips).toBeGreaterThanOrEqual(1);
@@ -295,9 +280,9 @@ describe.each(onlineBackends)('rows and feature subsets on $name', (backend) => 
     // The single-entity read of the same users costs the same trips.
     let single = Infinity;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const before = service.store.roundTrips;
+      const before = fixture.service.store.roundTrips;
       await read({ consumer: ranking, keys: users });
-      single = Math.min(single, service.store.roundTrips - before);
+      single = Math.min(single, fixture.service.store.roundTrips - before);
     }
     expect(trips).toBeLessThanOrEqual(Math.max(single, backend.name === 'Redis Cluster' ? 3 : 1));
   });

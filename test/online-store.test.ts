@@ -15,10 +15,11 @@ import { DEFAULT_COMMAND_TIMEOUT_MS } from '../src/config.js';
 import { RedisOnlineStore, slotOf } from '../src/online/redis/index.js';
 import { LAG_RETENTION_MS, type LagCounts, type OnlineStore, type StoredValue, type ValueWrite } from '../src/online/store.js';
 import { valueKeyId, type ValueKey } from '../src/online/keys.js';
-import { connectPostgres, openPglite, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
+import { connectPostgres, type Database } from '../src/db/client.js';
 import { PostgresOnlineStore } from '../src/online/postgres-store.js';
-import { createDatabase, freePort, startRedis, startRedisCluster, type RedisServer } from './support/servers.js';
+import { backends, type Backend } from './support/backends.js';
+import { freePort, startRedis, startRedisCluster, type RedisServer } from './support/servers.js';
+import { randomSeed, shuffle } from './support/shuffle.js';
 
 interface StoreFactory {
   name: string;
@@ -47,92 +48,71 @@ function shared<T>(create: () => Promise<T>): { get(): Promise<T>; current(): Pr
   return { get: () => (value ??= create()), current: () => value };
 }
 
-const stores: StoreFactory[] = [
-  {
-    name: 'redis',
-    nodes: 1,
-    async open() {
-      const store = RedisOnlineStore.standalone(inject('redisUrl'), DEFAULT_COMMAND_TIMEOUT_MS);
-      await store.ready(READY_MS);
-      return store;
-    },
-  },
-  {
-    name: 'redis cluster',
-    nodes: 3,
-    async open() {
-      const store = RedisOnlineStore.cluster(clusterNodes(), DEFAULT_COMMAND_TIMEOUT_MS);
-      await store.ready(READY_MS);
-      return store;
-    },
-  },
-  (() => {
-    const database = shared(async () => {
-      const url = await createDatabase(inject('postgresUrl'), 'online_store');
-      const setup = await connectPostgres(url);
-      await migrate(setup);
-      await setup.close();
-      return url;
-    });
-    const opened: Database[] = [];
-    return {
-      name: 'postgres',
-      nodes: 1,
-      async open() {
-        const connection = await connectPostgres(await database.get());
-        opened.push(connection);
-        const store = new PostgresOnlineStore(connection);
-        await store.ready(READY_MS);
-        return store;
-      },
-      async cleanup() {
-        await Promise.all(opened.map((connection) => connection.close()));
-      },
-    } satisfies StoreFactory;
-  })(),
-  (() => {
-    // PGlite is in-process: two instances share one Database.
-    const database = shared(async () => {
-      const db = await openPglite();
-      await migrate(db);
-      return db;
-    });
-    return {
-      name: 'pglite',
-      nodes: 1,
-      async open() {
-        const store = new PostgresOnlineStore(await database.get());
-        await store.ready(READY_MS);
-        return store;
-      },
-      async cleanup() {
-        await (await database.current())?.close();
-      },
-    } satisfies StoreFactory;
-  })(),
-];
+/** The contract's view of a backend: its online store engine alone, titled by the engine. */
+function storeOf(backend: Backend): StoreFactory {
+  const { store: name, nodes } = backend;
+  switch (backend.store) {
+    case 'redis':
+      return {
+        name,
+        nodes,
+        async open() {
+          const store = RedisOnlineStore.standalone(inject('redisUrl'), DEFAULT_COMMAND_TIMEOUT_MS);
+          await store.ready(READY_MS);
+          return store;
+        },
+      };
+    case 'redis cluster':
+      return {
+        name,
+        nodes,
+        async open() {
+          const store = RedisOnlineStore.cluster(clusterNodes(), DEFAULT_COMMAND_TIMEOUT_MS);
+          await store.ready(READY_MS);
+          return store;
+        },
+      };
+    case 'postgres': {
+      const database = shared(() => backend.open());
+      const opened: Database[] = [];
+      return {
+        name,
+        nodes,
+        async open() {
+          const connection = await connectPostgres((await database.get()).url!);
+          opened.push(connection);
+          const store = new PostgresOnlineStore(connection);
+          await store.ready(READY_MS);
+          return store;
+        },
+        async cleanup() {
+          await Promise.all(opened.map((connection) => connection.close()));
+          await (await database.current())?.database.close();
+        },
+      };
+    }
+    case 'pglite': {
+      // PGlite is in-process: two instances share one Database.
+      const database = shared(() => backend.open());
+      return {
+        name,
+        nodes,
+        async open() {
+          const store = new PostgresOnlineStore((await database.get()).database);
+          await store.ready(READY_MS);
+          return store;
+        },
+        async cleanup() {
+          await (await database.current())?.database.close();
+        },
+      };
+    }
+  }
+}
+
+const stores = backends.map(storeOf);
 
 const unique = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
-
-/** Fisher–Yates with a seeded generator, so a failure can be replayed from the seed in its message. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0 || 1;
-  const random = () => {
-    // xorshift32
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /**
  * Splits events into batches of at most `size` with each key at most once per batch, keeping every key's
@@ -319,7 +299,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     }
 
     it('one writer: every key ends with its newest value; exactly the events newer than all earlier ones apply', async () => {
-      const seed = 1 + Math.floor(Math.random() * 1e9);
+      const seed = randomSeed();
       const { keys, events, newest } = makeEvents(seed);
       const written = await replay(store, events);
       expect(written).toHaveLength(EVENTS);
@@ -349,7 +329,7 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     });
 
     it('4 concurrent writers: the final state is the same, newest value per key', async () => {
-      const seed = 1 + Math.floor(Math.random() * 1e9);
+      const seed = randomSeed();
       const { keys, events, newest } = makeEvents(seed);
       const writers = [store, await open(), await open(), await open()];
       const shares = writers.map((_, w) => events.filter((_, i) => i % writers.length === w));

@@ -2,10 +2,10 @@
 // 3-master Redis Cluster. Validated writes, the late-event guard (a shuffled replay, alone and with concurrent
 // writers), batched reads in request order, every read flag present and absent, event lag.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
-import { gql, gqlOk, onlineBackends, startTestService } from './support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backends } from './support/backends.js';
+import { gql, gqlOk, withService } from './support/service.js';
+import { randomSeed, shuffle } from './support/shuffle.js';
 
 const READ = `query ($consumer: String!, $keys: [String!]!) {
   onlineFeatures(consumer: $consumer, entityKeys: $keys) {
@@ -21,23 +21,15 @@ const WRITE = `mutation ($producer: String!, $rows: [FeatureValueInput!]!) {
 }`;
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const shuffle = <T>(items: T[]): T[] => {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-};
 
-describe.each(onlineBackends)('online values on $name', (backend) => {
-  let database: Database;
-  let service: Service;
+describe.each(backends)('online values on $name', (backend) => {
+  const fixture = withService(backend, { env: { MAX_WRITE_BATCH: '2000' } });
   // Names unique to this suite: the Redis servers are shared by every test file.
   const s = randomBytes(4).toString('hex');
   const entity = `user_${s}`;
   const producer = `job_${s}`;
 
-  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(service, query, variables);
+  const ok = (query: string, variables?: Record<string, unknown>) => gqlOk(fixture.service, query, variables);
 
   /** Registers version 1 of a feature (ACTIVE) and binds the producer to it; returns its ref. */
   async function feature(name: string, valueType: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -60,18 +52,10 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
   const read = async (consumerName: string, keys: string[]) => (await ok(READ, { consumer: consumerName, keys })).onlineFeatures;
 
   beforeAll(async () => {
-    const opened = await backend.open();
-    database = opened.database;
-    service = await startTestService(database, { ...opened.env, MAX_WRITE_BATCH: '2000' });
     await ok(`mutation {
       registerEntity(name: "${entity}", keyName: "user_id") { name }
       registerProducer(name: "${producer}", owner: "growth") { name }
     }`);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
   });
 
   describe('writes', () => {
@@ -153,10 +137,10 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
 
     it('refuses an unknown producer and an oversized batch whole, writing nothing', async () => {
       const ref = await feature('w_whole', 'FLOAT64');
-      const unknown = await gql(service, WRITE, { producer: `nobody_${s}`, rows: [{ ref, entityKey: 'k', value: 1, eventTime: ago(10) }] });
+      const unknown = await gql(fixture.service, WRITE, { producer: `nobody_${s}`, rows: [{ ref, entityKey: 'k', value: 1, eventTime: ago(10) }] });
       expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       const rows = Array.from({ length: 2001 }, (_, i) => ({ ref, entityKey: `k${i}`, value: 1, eventTime: ago(10) }));
-      const huge = await gql(service, WRITE, { producer, rows });
+      const huge = await gql(fixture.service, WRITE, { producer, rows });
       expect(huge.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(huge.errors?.[0]?.message).toMatch(/rows of writeFeatureValues has 2001 items; at most 2000/);
       expect((await values(ref, ['k0', 'k2000'])).flagCounts).toEqual([{ flag: 'MISSING', count: 2 }]);
@@ -203,7 +187,7 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
       const base = Date.now() - 30 * 60_000;
       // 20,000 events with distinct event times over 1,000 keys; the value is the event's time, so the final
       // value of a key says which event won.
-      return shuffle(Array.from({ length: 20_000 }, (_, i) => ({ entityKey: `key_${i % 1000}`, t: base + i })));
+      return shuffle(Array.from({ length: 20_000 }, (_, i) => ({ entityKey: `key_${i % 1000}`, t: base + i })), randomSeed());
     }
 
     async function expectNewestEverywhere(ref: string, events: { entityKey: string; t: number }[]) {
@@ -268,13 +252,13 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
       await read(model, asked); // lag verdicts are looked up once and then remembered
       // Background work shares the store (hot-key counts every second, lag verdicts every 5 s): stop the one,
       // and take the fewest trips of three reads so that the other cannot be counted as the read's.
-      await service.services.hotKeys.stop();
+      await fixture.service.services.hotKeys.stop();
       let result: any;
       let trips = Infinity;
       for (let attempt = 0; attempt < 3; attempt++) {
-        const before = service.store.roundTrips;
+        const before = fixture.service.store.roundTrips;
         result = await read(model, asked);
-        trips = Math.min(trips, service.store.roundTrips - before);
+        trips = Math.min(trips, fixture.service.store.roundTrips - before);
       }
       expect(trips).toBeGreaterThanOrEqual(1);
       expect(trips).toBeLessThanOrEqual(backend.name === 'Redis Cluster' ? 3 : 1);
@@ -292,11 +276,11 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
     });
 
     it('refuses unknown consumers and versions, and too many keys', async () => {
-      const unknown = await gql(service, READ, { consumer: `nobody_${s}`, keys: ['a'] });
+      const unknown = await gql(fixture.service, READ, { consumer: `nobody_${s}`, keys: ['a'] });
       expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      const ref = await gql(service, VALUES, { ref: `nothing_${s}@1`, keys: ['a'] });
+      const ref = await gql(fixture.service, VALUES, { ref: `nothing_${s}@1`, keys: ['a'] });
       expect(ref.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      const tooMany = await gql(service, VALUES, { ref: `nothing_${s}@1`, keys: Array.from({ length: 1001 }, (_, i) => `k${i}`) });
+      const tooMany = await gql(fixture.service, VALUES, { ref: `nothing_${s}@1`, keys: Array.from({ length: 1001 }, (_, i) => `k${i}`) });
       expect(tooMany.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/entityKeys .* 1001 items; at most 1000/) });
     });
   });
@@ -398,7 +382,7 @@ describe.each(onlineBackends)('online values on $name', (backend) => {
       await write([{ ref, entityKey: 'good', value: 1.5, eventTime: ago(100) }]);
       const now = Date.now();
       // Straight into the store, skipping the API's validation: as an old pipeline or a hand-fix would.
-      const applied = await service.store.write(
+      const applied = await fixture.service.store.write(
         [
           { entity, entityKey: 'int_division', ref, value: '"3"', eventTime: now - 100, ingestTime: now },
           { entity, entityKey: 'garbage', ref, value: '{not json', eventTime: now - 100, ingestTime: now },

@@ -7,44 +7,45 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/auth/keys.js';
-import { openPglite, queryRows, type Database } from '../src/db/client.js';
+import { openPglite, queryRows } from '../src/db/client.js';
 import { migrate, migrationsFolder } from '../src/db/migrate.js';
-import { backends, codes, gql, startTestService } from './support/service.js';
+import { registryBackends } from './support/backends.js';
+import { codes, gql, startTestService, withService } from './support/service.js';
 
-describe.each(backends)('ownership on $name', (backend) => {
-  let database: Database;
-  let service: Service;
+describe.each(registryBackends)('ownership on $name', (backend) => {
   const keys: Record<string, string> = {};
+  const fixture = withService(backend, {
+    env: { AUTH: 'on' },
+    async beforeStart(database) {
+      for (const [name, team, role] of [
+        ['admin', 'platform', 'admin'],
+        ['growthOwner', 'growth', 'owner'],
+        ['growthProducer', 'growth', 'producer'],
+        ['searchOwner', 'search', 'owner'],
+        ['adsOwner', 'ads', 'owner'],
+      ] as const) {
+        keys[name] = (await createApiKey(database.db, team, role)).key;
+      }
+    },
+  });
 
-  const as = (key: keyof typeof keys | undefined, query: string) => gql(service, query, undefined, key ? keys[key] : undefined);
+  const as = (key: keyof typeof keys | undefined, query: string) => gql(fixture.service, query, undefined, key ? keys[key] : undefined);
   const ok = async (key: string, query: string) => {
     const response = await as(key, query);
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     return response.data!;
   };
   const bindings = async (producer: string) =>
-    (await queryRows<{ ref: string }>(database.db, sql`select feature || '@' || version as ref from producer_bindings where producer = ${producer} order by 1`)).map((r) => r.ref);
+    (await queryRows<{ ref: string }>(fixture.database.db, sql`select feature || '@' || version as ref from producer_bindings where producer = ${producer} order by 1`)).map((r) => r.ref);
   const auditCount = async (action: string) =>
-    (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from audit_log where action = ${action}`))[0]!.n;
+    (await queryRows<{ n: number }>(fixture.database.db, sql`select count(*)::int as n from audit_log where action = ${action}`))[0]!.n;
   const WRITE = (ref: string, value: number) =>
     `mutation { writeFeatureValues(producer: "growth_pipe", rows: [{ ref: "${ref}", entityKey: "u1", value: ${value}, eventTime: "${new Date().toISOString()}" }]) { accepted rejected errors { code message } } }`;
   const VALUE = async (ref: string) => (await ok('admin', `{ featureValues(ref: "${ref}", entityKeys: ["u1"]) { rows { features { value flags } } } }`)).featureValues.rows[0].features[0];
 
   beforeAll(async () => {
-    database = await backend.open();
-    for (const [name, team, role] of [
-      ['admin', 'platform', 'admin'],
-      ['growthOwner', 'growth', 'owner'],
-      ['growthProducer', 'growth', 'producer'],
-      ['searchOwner', 'search', 'owner'],
-      ['adsOwner', 'ads', 'owner'],
-    ] as const) {
-      keys[name] = (await createApiKey(database.db, team, role)).key;
-    }
-    service = await startTestService(database, { AUTH: 'on' });
     await ok('admin', `mutation {
       registerEntity(name: "user", keyName: "user_id", description: "a signed-up user") { name }
       search: registerFeatureVersion(input: { feature: "search_ctr", entity: "user", owner: "search", valueType: FLOAT64, maxAge: "1h" }) { created }
@@ -52,11 +53,6 @@ describe.each(backends)('ownership on $name', (backend) => {
       growthPipe: registerProducer(name: "growth_pipe", owner: "growth") { name }
     }`);
   }, 60_000);
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
-  });
 
   it("refuses a team binding its producer to another team's feature, and writes nothing", async () => {
     const attack = await as('growthOwner', 'mutation { bindProducer(producer: "growth_pipe", refs: ["search_ctr@1"]) { name } }');
@@ -87,7 +83,7 @@ describe.each(backends)('ownership on $name', (backend) => {
     expect(unbound.unbindProducer).toEqual({ name: 'growth_pipe', versions: [] });
     expect(await bindings('growth_pipe')).toEqual([]);
     const [entry] = await queryRows<{ actor: string; before: string[]; after: string[] }>(
-      database.db,
+      fixture.database.db,
       sql`select actor, before, after from audit_log where action = 'producer.unbind' order by id desc limit 1`,
     );
     expect(entry).toEqual({ actor: expect.stringMatching(/^search:owner#\d+$/), before: ['search_ctr@1'], after: [] });

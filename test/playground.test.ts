@@ -6,10 +6,8 @@
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.js';
-import { backends, gql, startTestService } from './support/service.js';
-
-type Service = Awaited<ReturnType<typeof startTestService>>;
+import { embedded } from './support/backends.js';
+import { gql, withService } from './support/service.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -59,18 +57,14 @@ function styles(html: string): string {
 }
 
 describe('GraphiQL playground', () => {
-  let database: Database | undefined;
-  let service: Service | undefined;
+  const fixture = withService(embedded);
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    database = await backends.find((b) => b.name === 'pglite')!.open();
-    service = await startTestService(database);
-
-    const entity = await gql(service, 'mutation { registerEntity(name: "user", keyName: "user_id") { name } }');
+    const entity = await gql(fixture.service, 'mutation { registerEntity(name: "user", keyName: "user_id") { name } }');
     expect(entity).toEqual({ status: 200, data: { registerEntity: { name: 'user' } } });
     const version = await gql(
-      service,
+      fixture.service,
       `mutation {
         registerFeatureVersion(input: { feature: "click_rate_7d", entity: "user", owner: "growth", valueType: FLOAT64, window: "7d", maxAge: "1h" }) {
           version { ref }
@@ -85,12 +79,10 @@ describe('GraphiQL playground', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await service?.close();
-    await database?.close();
   });
 
   it('serves a self-contained HTML page to a browser', async () => {
-    const response = await fetch(`${service!.url}/graphql`, { headers: { accept: 'text/html' } });
+    const response = await fetch(`${fixture.service.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html\b/);
     const html = await response.text();
@@ -133,7 +125,7 @@ describe('GraphiQL playground', () => {
           if (!isLocal(socket.url())) external.push(`WEBSOCKET ${socket.url()}`);
         });
 
-        const response = await page.goto(`${service!.url}/graphql`, { waitUntil: 'load', timeout: STEP_TIMEOUT });
+        const response = await page.goto(`${fixture.service.url}/graphql`, { waitUntil: 'load', timeout: STEP_TIMEOUT });
         expect(response?.status()).toBe(200);
 
         // GraphiQL has rendered its query editor, with the playground's default query in it.

@@ -1,11 +1,10 @@
 // The README is the front door: every GraphQL query it shows is run here, in the order it shows them, against
 // an embedded service started as `npm start` would start it, and each answer is checked against what the text
 // around it promises. A query added to the README without an expectation here fails the test.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import type { Database } from '../src/db/client.js';
+import { describe, expect, it } from 'vitest';
+import { embedded } from './support/backends.js';
 import { graphqlBlocks, README } from './support/readme.js';
-import { freshPglite, gql, startTestService, type GraphQLResponse } from './support/service.js';
+import { gql, type GraphQLResponse, withService } from './support/service.js';
 
 type Check = (response: GraphQLResponse) => void;
 
@@ -123,17 +122,7 @@ const EXPECTATIONS: [string, Check][] = [
 ];
 
 describe('README', () => {
-  let database: Database;
-  let service: Service;
-
-  beforeAll(async () => {
-    database = await freshPglite();
-    service = await startTestService(database);
-  });
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
-  });
+  const fixture = withService(embedded);
 
   const blocks = graphqlBlocks(README);
 
@@ -148,7 +137,7 @@ describe('README', () => {
   it('answers every query as the text says, in order', async () => {
     for (const block of blocks) {
       const [, check] = EXPECTATIONS.find(([marker]) => block.includes(marker))!;
-      const response = await gql(service, block);
+      const response = await gql(fixture.service, block);
       check(response);
     }
   });

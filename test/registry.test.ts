@@ -2,10 +2,10 @@
 // idempotent registration, N+1 on change, concurrency, refusals that write nothing, lifecycle, bindings and
 // the mismatch report.
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Service } from '../src/app.js';
-import { queryRows, type Database } from '../src/db/client.js';
-import { backends, codes, gql, registryState, startTestService } from './support/service.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { registryBackends } from './support/backends.js';
+import { codes, gql, registryState, withService } from './support/service.js';
 
 const VERSION_FIELDS = 'ref version status valueType window maxAge aggregation description definitionHash createdAt sunsetAt';
 
@@ -13,38 +13,30 @@ const REGISTER = `mutation ($input: FeatureVersionInput!) {
   registerFeatureVersion(input: $input) { created version { ${VERSION_FIELDS} } }
 }`;
 
-describe.each(backends)('registry on $name', (backend) => {
-  let database: Database;
-  let service: Service;
+describe.each(registryBackends)('registry on $name', (backend) => {
+  const fixture = withService(backend);
 
   /** Runs `request`, expects one error with `code`, and checks that no table changed. */
   async function refused(code: string, request: () => ReturnType<typeof gql>, message?: RegExp) {
-    const before = await registryState(database);
+    const before = await registryState(fixture.database);
     const response = await request();
     expect(codes(response), JSON.stringify(response.errors)).toEqual([code]);
     if (message) expect(response.errors![0]!.message).toMatch(message);
-    expect(await registryState(database)).toEqual(before);
+    expect(await registryState(fixture.database)).toEqual(before);
     return response;
   }
 
   const register = (input: Record<string, unknown>) =>
-    gql(service, REGISTER, {
+    gql(fixture.service, REGISTER, {
       input: { entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '1h', ...input },
     });
 
   beforeAll(async () => {
-    database = await backend.open();
-    service = await startTestService(database);
-    const response = await gql(service, `mutation {
+    const response = await gql(fixture.service, `mutation {
       user: registerEntity(name: "user", keyName: "user_id", description: "a signed-up user") { name }
       item: registerEntity(name: "item", keyName: "item_id") { name }
     }`);
     expect(response.errors).toBeUndefined();
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await database?.close();
   });
 
   describe('registration', () => {
@@ -82,10 +74,10 @@ describe.each(backends)('registry on $name', (backend) => {
     it('says how a new version relates to the live one, and who is pinned to it', async () => {
       const first = await register({ feature: 'compat_feature', valueType: 'INT64', window: '1d' });
       expect(first.data!.registerFeatureVersion).toMatchObject({ created: true });
-      await gql(service, 'mutation { registerConsumer(name: "compat_model", owner: "search") { name } }');
-      await gql(service, 'mutation { bindConsumer(consumer: "compat_model", refs: ["compat_feature@1"]) { name } }');
+      await gql(fixture.service, 'mutation { registerConsumer(name: "compat_model", owner: "search") { name } }');
+      await gql(fixture.service, 'mutation { bindConsumer(consumer: "compat_model", refs: ["compat_feature@1"]) { name } }');
       const ask = (input: Record<string, unknown>) =>
-        gql(service, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) {
+        gql(fixture.service, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) {
           created compatibility reasons comparedWith { ref } pinnedConsumers { name } version { ref } } }`, {
           input: { feature: 'compat_feature', entity: 'user', owner: 'growth', valueType: 'INT64', maxAge: '1h', window: '1d', ...input },
         });
@@ -97,7 +89,7 @@ describe.each(backends)('registry on $name', (backend) => {
       });
       expect((await ask({ window: '7d' })).data!.registerFeatureVersion).toMatchObject({ compatibility: 'BREAKING', reasons: [expect.stringMatching(/window 1d → 7d/)] });
       expect((await ask({ description: 'daily count' })).data!.registerFeatureVersion).toMatchObject({ compatibility: 'COMPATIBLE' });
-      const firstOfItsName = await gql(service, `mutation { registerFeatureVersion(input: { feature: "brand_new", entity: "user", owner: "growth", valueType: BOOL, maxAge: "1h" }) { compatibility comparedWith { ref } } }`);
+      const firstOfItsName = await gql(fixture.service, `mutation { registerFeatureVersion(input: { feature: "brand_new", entity: "user", owner: "growth", valueType: BOOL, maxAge: "1h" }) { compatibility comparedWith { ref } } }`);
       expect(firstOfItsName.data!.registerFeatureVersion).toEqual({ compatibility: null, comparedWith: null });
     });
 
@@ -105,7 +97,7 @@ describe.each(backends)('registry on $name', (backend) => {
       // jsonb hands keys back in its own order (shorter keys first): "source" before "function".
       const aggregation = { function: 'mean', source: 'clicks', metadata: { team: 'growth', owner_note: 'x' } };
       await register({ feature: 'canon_rate', window: '7d', aggregation });
-      const described = await gql(service, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) {
+      const described = await gql(fixture.service, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) {
         created compatibility reasons version { ref aggregation } } }`, {
         input: { feature: 'canon_rate', entity: 'user', owner: 'growth', valueType: 'FLOAT64', maxAge: '60m', window: '168h',
           aggregation: { metadata: { owner_note: 'x', team: 'growth' }, source: 'clicks', function: 'mean' }, description: 'clicks per view' },
@@ -136,7 +128,7 @@ describe.each(backends)('registry on $name', (backend) => {
     it('records who registered what in the audit log', async () => {
       await register({ feature: 'audited_feature' });
       const rows = await queryRows<{ actor: string; action: string; after: { feature: string } }>(
-        database.db,
+        fixture.database.db,
         sql`select actor, action, after from audit_log where target = 'version:audited_feature@1'`,
       );
       expect(rows).toEqual([expect.objectContaining({ actor: 'anonymous', action: 'version.register', after: expect.objectContaining({ feature: 'audited_feature' }) })]);
@@ -165,16 +157,16 @@ describe.each(backends)('registry on $name', (backend) => {
     });
 
     it('refuses bad entities and writes nothing', async () => {
-      await refused('BAD_USER_INPUT', () => gql(service, 'mutation { registerEntity(name: "User", keyName: "id") { name } }'));
-      await refused('BAD_USER_INPUT', () => gql(service, 'mutation { registerEntity(name: "account", keyName: "Account ID") { name } }'));
-      await refused('CONFLICT', () => gql(service, 'mutation { registerEntity(name: "user", keyName: "uid") { name } }'), /key name user_id/);
+      await refused('BAD_USER_INPUT', () => gql(fixture.service, 'mutation { registerEntity(name: "User", keyName: "id") { name } }'));
+      await refused('BAD_USER_INPUT', () => gql(fixture.service, 'mutation { registerEntity(name: "account", keyName: "Account ID") { name } }'));
+      await refused('CONFLICT', () => gql(fixture.service, 'mutation { registerEntity(name: "user", keyName: "uid") { name } }'), /key name user_id/);
     });
   });
 
   describe('lifecycle', () => {
-    const activate = (ref: string) => gql(service, `mutation { activateFeatureVersion(ref: "${ref}", force: true, reason: "validated") { ref status } }`);
+    const activate = (ref: string) => gql(fixture.service, `mutation { activateFeatureVersion(ref: "${ref}", force: true, reason: "validated") { ref status } }`);
     const deprecate = (ref: string, sunsetAt: string) =>
-      gql(service, `mutation { deprecateFeatureVersion(ref: "${ref}", sunsetAt: "${sunsetAt}", reason: "replaced") { ref status sunsetAt } }`);
+      gql(fixture.service, `mutation { deprecateFeatureVersion(ref: "${ref}", sunsetAt: "${sunsetAt}", reason: "replaced") { ref status sunsetAt } }`);
 
     beforeAll(async () => {
       await register({ feature: 'life', window: '1h' });
@@ -194,7 +186,7 @@ describe.each(backends)('registry on $name', (backend) => {
       // A sunset in the past retires it, and RETIRED shows wherever the status is visible.
       const past = new Date(Date.now() - 1000).toISOString();
       expect((await deprecate('life@1', past)).data!.deprecateFeatureVersion.status).toBe('RETIRED');
-      const seen = await gql(service, `{
+      const seen = await gql(fixture.service, `{
         featureVersion(ref: "life@1") { status }
         feature(name: "life") { versions { ref status } }
       }`);
@@ -209,24 +201,24 @@ describe.each(backends)('registry on $name', (backend) => {
       await activate('rollback@2');
       const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
       await deprecate('rollback@1', tomorrow);
-      await gql(service, 'mutation { registerConsumer(name: "rollback_model", owner: "search") { name } }');
+      await gql(fixture.service, 'mutation { registerConsumer(name: "rollback_model", owner: "search") { name } }');
       // A consumer may be pinned to a DEPRECATED version (only DRAFT and RETIRED are refused).
-      const pinned = await gql(service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@1"]) { versions { ref status } } }');
+      const pinned = await gql(fixture.service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@1"]) { versions { ref status } } }');
       expect(pinned.data!.bindConsumer.versions).toEqual([{ ref: 'rollback@1', status: 'DEPRECATED' }]);
-      await gql(service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@2"]) { name } }');
+      await gql(fixture.service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@2"]) { name } }');
 
       const reactivate = (reason?: string) =>
-        gql(service, `mutation ($reason: String) { activateFeatureVersion(ref: "rollback@1", reason: $reason) { ref status sunsetAt } }`, { reason });
+        gql(fixture.service, `mutation ($reason: String) { activateFeatureVersion(ref: "rollback@1", reason: $reason) { ref status sunsetAt } }`, { reason });
       await refused('BAD_USER_INPUT', () => reactivate(), /rollback and needs a reason/);
       await refused('BAD_USER_INPUT', () => reactivate('   '), /needs a reason/);
       const rolledBack = await reactivate('rollback@2 double-counts clicks');
       expect(rolledBack.errors).toBeUndefined();
       expect(rolledBack.data!.activateFeatureVersion).toEqual({ ref: 'rollback@1', status: 'ACTIVE', sunsetAt: null });
-      expect((await gql(service, '{ featureVersion(ref: "rollback@1") { status sunsetAt } }')).data!.featureVersion).toEqual({ status: 'ACTIVE', sunsetAt: null });
+      expect((await gql(fixture.service, '{ featureVersion(ref: "rollback@1") { status sunsetAt } }')).data!.featureVersion).toEqual({ status: 'ACTIVE', sunsetAt: null });
       await refused('CONFLICT', () => reactivate('again'), /only a DRAFT/);
 
       const [audit] = await queryRows<{ action: string; reason: string; before: string; after: string | null }>(
-        database.db,
+        fixture.database.db,
         sql`select action, after->>'reason' as reason, before->>'status' as before, after->>'sunsetAt' as after
             from audit_log where target = 'version:rollback@1' order by id desc limit 1`,
       );
@@ -234,7 +226,7 @@ describe.each(backends)('registry on $name', (backend) => {
 
       // The consumer moves back to the reactivated version; the bad one is deprecated in turn.
       await deprecate('rollback@2', tomorrow);
-      const back = await gql(service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@1"]) { versions { ref status } } }');
+      const back = await gql(fixture.service, 'mutation { bindConsumer(consumer: "rollback_model", refs: ["rollback@1"]) { versions { ref status } } }');
       expect(back.data!.bindConsumer.versions).toEqual([{ ref: 'rollback@1', status: 'ACTIVE' }]);
     });
 
@@ -242,10 +234,10 @@ describe.each(backends)('registry on $name', (backend) => {
       // life@1 was deprecated with a sunset in the past: it is RETIRED.
       await refused(
         'CONFLICT',
-        () => gql(service, 'mutation { activateFeatureVersion(ref: "life@1", reason: "roll back") { status } }'),
+        () => gql(fixture.service, 'mutation { activateFeatureVersion(ref: "life@1", reason: "roll back") { status } }'),
         /RETIRED is final/,
       );
-      await refused('CONFLICT', () => gql(service, 'mutation { activateFeatureVersion(ref: "life@1", force: true, reason: "roll back") { status } }'), /RETIRED is final/);
+      await refused('CONFLICT', () => gql(fixture.service, 'mutation { activateFeatureVersion(ref: "life@1", force: true, reason: "roll back") { status } }'), /RETIRED is final/);
     });
 
     it('refuses unknown and malformed refs and bad times', async () => {
@@ -255,13 +247,13 @@ describe.each(backends)('registry on $name', (backend) => {
       // A malformed time is bad user input, inline or in a variable.
       await refused('BAD_USER_INPUT', () => deprecate('life@3', 'next tuesday'), /sunsetAt is not a valid time/);
       await refused('BAD_USER_INPUT', () =>
-        gql(service, 'mutation ($at: DateTime!) { deprecateFeatureVersion(ref: "life@3", sunsetAt: $at) { ref } }', { at: '2026-02-30T25:00:00Z' }),
+        gql(fixture.service, 'mutation ($at: DateTime!) { deprecateFeatureVersion(ref: "life@3", sunsetAt: $at) { ref } }', { at: '2026-02-30T25:00:00Z' }),
       );
     });
 
     it('audits lifecycle changes with their reason', async () => {
       const rows = await queryRows<{ action: string; reason: string }>(
-        database.db,
+        fixture.database.db,
         sql`select action, after->>'reason' as reason from audit_log where target = 'version:life@2' order by id`,
       );
       expect(rows.map((r) => r.action)).toEqual(['version.register', 'version.activate.forced']);
@@ -271,17 +263,17 @@ describe.each(backends)('registry on $name', (backend) => {
     it('reads the audit log back through the API: newest first, by subject and action, paged, with reasons', async () => {
       const AUDIT = `query ($subject: String, $action: String, $before: DateTime, $limit: Int) {
         auditLog(subject: $subject, action: $action, before: $before, limit: $limit) { at actor action subject before after reason } }`;
-      const life = (await gql(service, AUDIT, { subject: 'life@2' })).data!.auditLog;
+      const life = (await gql(fixture.service, AUDIT, { subject: 'life@2' })).data!.auditLog;
       expect(life.map((e: { action: string }) => e.action)).toEqual(['version.activate.forced', 'version.register']);
       expect(life[0]).toMatchObject({ actor: 'anonymous', subject: 'version:life@2', reason: 'validated', before: { status: 'DRAFT' }, after: { status: 'ACTIVE' } });
       expect(life[1]).toMatchObject({ reason: null, before: null });
-      expect((await gql(service, AUDIT, { subject: 'version:life@2', action: 'version.register' })).data!.auditLog).toHaveLength(1);
-      const newest = (await gql(service, AUDIT, { limit: 1 })).data!.auditLog[0];
-      const older = (await gql(service, AUDIT, { subject: 'life@2', before: life[0].at })).data!.auditLog;
+      expect((await gql(fixture.service, AUDIT, { subject: 'version:life@2', action: 'version.register' })).data!.auditLog).toHaveLength(1);
+      const newest = (await gql(fixture.service, AUDIT, { limit: 1 })).data!.auditLog[0];
+      const older = (await gql(fixture.service, AUDIT, { subject: 'life@2', before: life[0].at })).data!.auditLog;
       expect(older.every((e: { at: string }) => e.at < life[0].at)).toBe(true);
       expect(newest.at >= life[0].at).toBe(true);
       for (const variables of [{ limit: 0 }, { limit: 1001 }, { subject: 'life\u0000@2' }, { action: 'x'.repeat(101) }]) {
-        expect(codes(await gql(service, AUDIT, variables)), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
+        expect(codes(await gql(fixture.service, AUDIT, variables)), JSON.stringify(variables)).toEqual(['BAD_USER_INPUT']);
       }
     });
   });
@@ -292,7 +284,7 @@ describe.each(backends)('registry on $name', (backend) => {
       await register({ feature: 'ctr', window: '7d' });
       await register({ feature: 'basket_size', valueType: 'INT64' });
       await register({ feature: 'old_feature' });
-      const setup = await gql(service, `mutation {
+      const setup = await gql(fixture.service, `mutation {
         p: registerProducer(name: "ctr_pipeline", owner: "growth", description: "hourly batch") { name }
         c: registerConsumer(name: "ranker", owner: "search") { name }
         c2: registerConsumer(name: "recommender", owner: "search") { name }
@@ -301,13 +293,13 @@ describe.each(backends)('registry on $name', (backend) => {
     });
 
     it('binds a producer and a consumer, visible from every side', async () => {
-      const bound = await gql(service, `mutation {
+      const bound = await gql(fixture.service, `mutation {
         bindProducer(producer: "ctr_pipeline", refs: ["ctr@1", "basket_size@1", "ctr@1"]) { name versions { ref } }
         bindConsumer(consumer: "ranker", refs: ["ctr@1", "basket_size@1"]) { name versions { ref } }
       }`);
       expect(bound.errors).toBeUndefined();
       expect(bound.data!.bindProducer.versions.map((v: { ref: string }) => v.ref)).toEqual(['basket_size@1', 'ctr@1']);
-      const seen = await gql(service, `{
+      const seen = await gql(fixture.service, `{
         feature(name: "ctr") { versions { ref producers { name } consumers { name } } }
         consumer(name: "ranker") { owner versions { ref feature { name entity { keyName } } } }
         entity(name: "user") { features { name } }
@@ -319,7 +311,7 @@ describe.each(backends)('registry on $name', (backend) => {
 
     it('refuses bad bindings and writes nothing', async () => {
       const bind = (kind: string, name: string, refs: string[]) =>
-        gql(service, `mutation ($refs: [String!]!) { bind${kind}(${kind.toLowerCase()}: "${name}", refs: $refs) { name } }`, { refs });
+        gql(fixture.service, `mutation ($refs: [String!]!) { bind${kind}(${kind.toLowerCase()}: "${name}", refs: $refs) { name } }`, { refs });
       await refused('CONFLICT', () => bind('Consumer', 'ranker', ['ctr@2']), /DRAFT/);
       await refused('NOT_FOUND', () => bind('Consumer', 'ranker', ['ctr@9']));
       await refused('NOT_FOUND', () => bind('Consumer', 'ranker', ['nonexistent@1']));
@@ -331,37 +323,37 @@ describe.each(backends)('registry on $name', (backend) => {
       // All or nothing: one bad ref among good ones binds none of them.
       await refused('NOT_FOUND', () => bind('Consumer', 'recommender', ['basket_size@1', 'ctr@9']));
 
-      await gql(service, `mutation { deprecateFeatureVersion(ref: "old_feature@1", sunsetAt: "2020-01-01T00:00:00Z") { status } }`);
+      await gql(fixture.service, `mutation { deprecateFeatureVersion(ref: "old_feature@1", sunsetAt: "2020-01-01T00:00:00Z") { status } }`);
       await refused('CONFLICT', () => bind('Consumer', 'recommender', ['old_feature@1']), /RETIRED/);
       await refused('CONFLICT', () => bind('Producer', 'ctr_pipeline', ['old_feature@1']), /RETIRED/);
-      await refused('CONFLICT', () => gql(service, 'mutation { registerConsumer(name: "ranker", owner: "ads") { name } }'), /owned by search/);
-      await refused('CONFLICT', () => gql(service, 'mutation { registerProducer(name: "ctr_pipeline", owner: "ads") { name } }'), /owned by growth/);
+      await refused('CONFLICT', () => gql(fixture.service, 'mutation { registerConsumer(name: "ranker", owner: "ads") { name } }'), /owned by search/);
+      await refused('CONFLICT', () => gql(fixture.service, 'mutation { registerProducer(name: "ctr_pipeline", owner: "ads") { name } }'), /owned by growth/);
       for (const [kind, name, owner] of [
         ['Producer', 'Bad Pipeline', 'growth'],
         ['Producer', 'pipeline', ''],
         ['Consumer', '1model', 'search'],
         ['Consumer', 'model', 'Search Team'],
       ]) {
-        await refused('BAD_USER_INPUT', () => gql(service, `mutation { register${kind}(name: ${JSON.stringify(name)}, owner: ${JSON.stringify(owner)}) { name } }`), /not a valid name/);
+        await refused('BAD_USER_INPUT', () => gql(fixture.service, `mutation { register${kind}(name: ${JSON.stringify(name)}, owner: ${JSON.stringify(owner)}) { name } }`), /not a valid name/);
       }
     });
 
     it('reports a consumer whose version no producer writes, with what producers write now', async () => {
-      expect((await gql(service, '{ bindingMismatches { consumer { name } } }')).data!.bindingMismatches).toEqual([]);
+      expect((await gql(fixture.service, '{ bindingMismatches { consumer { name } } }')).data!.bindingMismatches).toEqual([]);
       // The pipeline moves to ctr@2; the ranker stays on ctr@1.
-      await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@2", force: true, reason: "test") { status } }');
-      await gql(service, 'mutation { bindProducer(producer: "ctr_pipeline", refs: ["ctr@2"]) { name } }');
-      let report = await gql(service, '{ bindingMismatches { consumer { name } pinned { ref } produced { ref } reason } }');
+      await gql(fixture.service, 'mutation { activateFeatureVersion(ref: "ctr@2", force: true, reason: "test") { status } }');
+      await gql(fixture.service, 'mutation { bindProducer(producer: "ctr_pipeline", refs: ["ctr@2"]) { name } }');
+      let report = await gql(fixture.service, '{ bindingMismatches { consumer { name } pinned { ref } produced { ref } reason } }');
       // ctr@1 still has its producer binding: no mismatch yet.
       expect(report.data!.bindingMismatches).toEqual([]);
 
-      await gql(service, 'mutation { registerProducer(name: "ctr_pipeline_v2", owner: "growth") { name } }');
-      await gql(service, 'mutation { bindProducer(producer: "ctr_pipeline_v2", refs: ["ctr@2"]) { name } }');
-      await gql(service, 'mutation { registerConsumer(name: "lagging_model", owner: "search") { name } }');
+      await gql(fixture.service, 'mutation { registerProducer(name: "ctr_pipeline_v2", owner: "growth") { name } }');
+      await gql(fixture.service, 'mutation { bindProducer(producer: "ctr_pipeline_v2", refs: ["ctr@2"]) { name } }');
+      await gql(fixture.service, 'mutation { registerConsumer(name: "lagging_model", owner: "search") { name } }');
       await register({ feature: 'ctr', window: '30d' });
-      await gql(service, 'mutation { activateFeatureVersion(ref: "ctr@3", force: true, reason: "test") { status } }');
-      await gql(service, 'mutation { bindConsumer(consumer: "lagging_model", refs: ["ctr@3"]) { name } }');
-      report = await gql(service, '{ bindingMismatches { consumer { name } pinned { ref } produced { ref } reason } }');
+      await gql(fixture.service, 'mutation { activateFeatureVersion(ref: "ctr@3", force: true, reason: "test") { status } }');
+      await gql(fixture.service, 'mutation { bindConsumer(consumer: "lagging_model", refs: ["ctr@3"]) { name } }');
+      report = await gql(fixture.service, '{ bindingMismatches { consumer { name } pinned { ref } produced { ref } reason } }');
       expect(report.data!.bindingMismatches).toEqual([
         {
           consumer: { name: 'lagging_model' },
@@ -373,12 +365,12 @@ describe.each(backends)('registry on $name', (backend) => {
     });
 
     it('rebinding a consumer replaces its version of the feature, audited', async () => {
-      const rebound = await gql(service, 'mutation { bindConsumer(consumer: "lagging_model", refs: ["ctr@2"]) { versions { ref } } }');
+      const rebound = await gql(fixture.service, 'mutation { bindConsumer(consumer: "lagging_model", refs: ["ctr@2"]) { versions { ref } } }');
       expect(rebound.data!.bindConsumer.versions).toEqual([{ ref: 'ctr@2' }]);
-      const report = await gql(service, '{ bindingMismatches { consumer { name } } }');
+      const report = await gql(fixture.service, '{ bindingMismatches { consumer { name } } }');
       expect(report.data!.bindingMismatches).toEqual([]);
       const [audit] = await queryRows<{ before: string[]; after: string[] }>(
-        database.db,
+        fixture.database.db,
         sql`select before, after from audit_log where target = 'consumer:lagging_model' and action = 'consumer.bind' order by id desc limit 1`,
       );
       expect(audit).toEqual({ before: ['ctr@3'], after: ['ctr@2'] });
@@ -386,15 +378,15 @@ describe.each(backends)('registry on $name', (backend) => {
 
     it('reports consumers pinned to deprecated and retired versions', async () => {
       await register({ feature: 'session_len' });
-      await gql(service, 'mutation { bindConsumer(consumer: "recommender", refs: ["session_len@1"]) { name } }');
+      await gql(fixture.service, 'mutation { bindConsumer(consumer: "recommender", refs: ["session_len@1"]) { name } }');
       const sunset = new Date(Date.now() + 3_600_000).toISOString();
-      await gql(service, `mutation { deprecateFeatureVersion(ref: "session_len@1", sunsetAt: "${sunset}") { status } }`);
-      let report = await gql(service, '{ bindingMismatches { consumer { name } pinned { ref status } reason } }');
+      await gql(fixture.service, `mutation { deprecateFeatureVersion(ref: "session_len@1", sunsetAt: "${sunset}") { status } }`);
+      let report = await gql(fixture.service, '{ bindingMismatches { consumer { name } pinned { ref status } reason } }');
       expect(report.data!.bindingMismatches).toEqual([
         { consumer: { name: 'recommender' }, pinned: { ref: 'session_len@1', status: 'DEPRECATED' }, reason: expect.stringMatching(/deprecated/) },
       ]);
-      await gql(service, 'mutation { deprecateFeatureVersion(ref: "session_len@1", sunsetAt: "2021-01-01T00:00:00Z") { status } }');
-      report = await gql(service, '{ bindingMismatches { pinned { ref status } reason } }');
+      await gql(fixture.service, 'mutation { deprecateFeatureVersion(ref: "session_len@1", sunsetAt: "2021-01-01T00:00:00Z") { status } }');
+      report = await gql(fixture.service, '{ bindingMismatches { pinned { ref status } reason } }');
       expect(report.data!.bindingMismatches).toEqual([{ pinned: { ref: 'session_len@1', status: 'RETIRED' }, reason: expect.stringMatching(/retired/) }]);
     });
   });

@@ -14,10 +14,11 @@ import { EventLag } from '../../src/online/event-lag.js';
 import { OnlineReader } from '../../src/online/reader.js';
 import { ValueWriter } from '../../src/online/writer.js';
 import { ANONYMOUS } from '../../src/core/principal.js';
-import { gqlOk, onlineBackends, startTestService } from './service.js';
+import { backends } from './backends.js';
+import { gqlOk, startTestService } from './service.js';
 
 /** The stores the direct tests run on: embedded PGlite (freshPglite) and the test Redis server. */
-export const directBackends = onlineBackends.filter((b) => b.name === 'embedded PGlite' || b.name === 'Redis');
+export const directBackends = backends.filter((b) => b.name === 'embedded PGlite' || b.name === 'Redis');
 
 export const LIMITS = { maxValuesPerRequest: 1_000, maxEntityKeyBytes: 256, maxWriteBatch: 100, maxFutureSkewMs: 60_000 };
 export const LAG_WINDOW_MS = 5 * 60_000;
@@ -49,7 +50,7 @@ export interface OnlineParts {
   close(): Promise<void>;
 }
 
-export async function openOnlineParts(backend: (typeof onlineBackends)[number]): Promise<OnlineParts> {
+export async function openOnlineParts(backend: (typeof backends)[number]): Promise<OnlineParts> {
   const { database, env } = await backend.open();
   const service = await startTestService(database, env);
   const suffix = randomBytes(4).toString('hex');

@@ -1,78 +1,65 @@
-// Test helpers for running real service instances: a fresh database per suite on each registry backend
-// (the shared PostgreSQL server, or an in-memory PGlite), instances on free ports, and a GraphQL client.
+// Test helpers for running real service instances: a service on a backend for a describe block (withService),
+// instances on free ports, a GraphQL client, and the registry's state.
 import { sql } from 'drizzle-orm';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startService, type Service } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { connectPostgres, openPglite, queryRows, type Database } from '../../src/db/client.js';
-import { migrate } from '../../src/db/migrate.js';
-import { createDatabase } from './servers.js';
-
-export interface Backend {
-  name: 'postgres' | 'pglite';
-  /** A fresh, migrated database of this backend. */
-  open(): Promise<Database>;
-}
-
-/** A fresh, migrated database on the shared PostgreSQL server, and its URL (for a second connection). */
-export async function freshPostgres(): Promise<{ url: string; database: Database }> {
-  const url = await createDatabase(inject('postgresUrl'));
-  const database = await connectPostgres(url);
-  await migrate(database);
-  return { url, database };
-}
-
-export const backends: Backend[] = [
-  {
-    name: 'postgres',
-    open: async () => (await freshPostgres()).database,
-  },
-  {
-    name: 'pglite',
-    open: freshPglite,
-  },
-];
-
-export interface OnlineBackend {
-  name: string;
-  open(): Promise<{ database: Database; env: Record<string, string> }>;
-}
-
-/** Every online store: embedded PGlite, PostgreSQL, Redis, Redis Cluster (each over a fresh registry database). */
-export const onlineBackends: OnlineBackend[] = [
-  {
-    name: 'embedded PGlite',
-    open: async () => {
-      return { database: await freshPglite(), env: {} };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    open: async () => {
-      const { database, url } = await freshPostgres();
-      return { database, env: { DATABASE_URL: url } };
-    },
-  },
-  {
-    name: 'Redis',
-    open: async () => {
-      const { database, url } = await freshPostgres();
-      return { database, env: { DATABASE_URL: url, REDIS_URL: inject('redisUrl') } };
-    },
-  },
-  {
-    name: 'Redis Cluster',
-    open: async () => {
-      const { database, url } = await freshPostgres();
-      return { database, env: { DATABASE_URL: url, REDIS_CLUSTER_NODES: inject('redisClusterNodes').join(',') } };
-    },
-  },
-];
+import { queryRows, type Database } from '../../src/db/client.js';
+import type { OpenedBackend } from './backends.js';
 
 /** A service instance on a free port over `database` (which the caller closes). */
 export function startTestService(database: Database, env: Record<string, string> = {}): Promise<Service> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', AUTH: 'off', ...env });
   return startService(config, { database });
+}
+
+/** What a test reads of its describe block's service: set by the fixture's beforeAll. */
+export interface ServiceFixture {
+  readonly service: Service;
+  readonly database: Database;
+  /** The settings naming the backend's stores (not the fixture's own `env`), for a second instance on them. */
+  readonly env: Record<string, string>;
+}
+
+export interface ServiceOptions {
+  /** Settings on top of the backend's. */
+  env?: Record<string, string>;
+  /** Runs on the fresh database before the service starts: say, to create the API keys it will find. */
+  beforeStart?(database: Database): Promise<void>;
+}
+
+/**
+ * A test service on `backend` for the enclosing describe block: a beforeAll opens a fresh database and starts
+ * the service over it; an afterAll closes the service, then the database. Hooks run in the order they are declared (and afterAll ones in reverse), so a test's own
+ * beforeAll after this one finds the service running, and its own afterAll runs before this one.
+ */
+export function withService(backend: { open(): Promise<OpenedBackend> }, options: ServiceOptions = {}): ServiceFixture {
+  let opened: OpenedBackend | undefined;
+  let service: Service | undefined;
+  beforeAll(async () => {
+    opened = await backend.open();
+    await options.beforeStart?.(opened.database);
+    service = await startTestService(opened.database, { ...opened.env, ...options.env });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await opened?.database.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('withService: the service has not started yet; read it in a test or a later hook');
+    return value;
+  };
+  return {
+    get service() {
+      return started(service);
+    },
+    get database() {
+      return started(opened).database;
+    },
+    get env() {
+      return started(opened).env;
+    },
+  };
 }
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -101,13 +88,6 @@ export async function gqlOk<T = Record<string, any>>(service: { url: string }, q
   const response = await gql<T>(service, query, variables);
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data!;
-}
-
-/** A fresh, migrated in-memory PGlite database. */
-export async function freshPglite(): Promise<Database> {
-  const database = await openPglite();
-  await migrate(database);
-  return database;
 }
 
 /** The codes of a response's errors, in order. */
