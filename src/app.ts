@@ -25,7 +25,7 @@ import { ValueDistributions } from './monitoring/distributions.js';
 import { Alerts } from './monitoring/alerts.js';
 import { createMetrics, createObserverMetrics, registerSourceMetrics } from './monitoring/metrics.js';
 import { StoreErrors, type StoreErrorReport } from './monitoring/store-errors.js';
-import { Validator } from './monitoring/validation.js';
+import { ValidationGate, Validator } from './monitoring/validation.js';
 import { MonitoredVerdicts } from './monitoring/verdicts.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -128,7 +128,7 @@ export async function startService(
     const registry = new Registry(database.db, {
       onChange: () => registryCache.invalidate(),
       lastWrites: () => registryCache.writes.lastWrites(),
-      flushShadowWrites: () => distributions.flush(),
+      activationGate: new ValidationGate(distributions),
     });
     const metrics = createMetrics();
     const storeErrors = new StoreErrors(logger, metrics);
