@@ -21,9 +21,9 @@ import { bindingsOf, featureColumns, isOneOfRefs, PARTY_TABLES, producerBindingF
 
 export class RegistryQueries {
   constructor(
-    protected readonly db: Db,
+    private readonly db: Db,
     /** The clock, so tests can move past a sunset without sleeping. */
-    protected readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date = () => new Date(),
     /** When each producer last wrote each version (without it, no producer has written anything). */
     private readonly lastWrites: () => Promise<LastWrites> = async () => new Map(),
   ) {}
@@ -195,7 +195,7 @@ export class RegistryQueries {
     return mismatches;
   }
 
-  protected toVersion(row: VersionRow): FeatureVersion {
+  private toVersion(row: VersionRow): FeatureVersion {
     return versionFromRow(row, this.now());
   }
 }
