@@ -25,7 +25,7 @@ import { ValueDistributions } from './monitoring/distributions.js';
 import { Alerts } from './monitoring/alerts.js';
 import { createMetrics, createObserverMetrics, registerSourceMetrics } from './monitoring/metrics.js';
 import { StoreErrors, type StoreErrorReport } from './monitoring/store-errors.js';
-import { Validator } from './monitoring/validation.js';
+import { ValidationGate, Validator } from './monitoring/validation.js';
 import { MonitoredVerdicts } from './monitoring/verdicts.js';
 
 /** The running domain of one instance: what the HTTP server serves, and how to stop it. */
@@ -90,7 +90,7 @@ export async function createServices(
   const registry = new Registry(database.db, {
     onChange: () => registryCache.invalidate(),
     lastWrites: () => registryCache.writes.lastWrites(),
-    flushShadowWrites: () => distributions.flush(),
+    activationGate: new ValidationGate(distributions),
   });
   const metrics = createMetrics();
   const storeErrors = new StoreErrors(logger, metrics, config.monitoring.storeErrorSummaryMs);

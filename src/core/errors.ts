@@ -23,7 +23,8 @@ export class CodedError extends Error {
 export const badInput = (message: string, details?: Record<string, unknown>) =>
   new CodedError('BAD_USER_INPUT', message, details);
 export const notFound = (message: string) => new CodedError('NOT_FOUND', message);
-export const conflict = (message: string) => new CodedError('CONFLICT', message);
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new CodedError('CONFLICT', message, details);
 export const forbidden = (message: string) => new CodedError('FORBIDDEN', message);
 
 /**

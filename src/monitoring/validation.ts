@@ -1,18 +1,18 @@
 // Validation of a DRAFT version against history, before it goes live: the values producers shadow-wrote to it
 // must fit its type, and on the entity keys where both have a value its distribution must look like the live
 // version's: PSI on shared bins, mean and standard-deviation shift, null rate and the share of whole numbers
-// (the check that catches integer division in a FLOAT64 feature). The report is stored; activation asks for a
-// passing report newer than the DRAFT's last shadow write.
+// (the check that catches integer division in a FLOAT64 feature). The report is stored; the activation gate
+// (ValidationGate, at the end) admits a DRAFT only with a passing report newer than its last shadow write.
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Principal } from '../core/principal.js';
 import { requireRole } from '../core/principal.js';
-import { queryRows, type Db } from '../db/client.js';
-import { validationReports } from '../db/schema.js';
-import { conflict, notFound } from '../core/errors.js';
+import { queryRows, type Db, type Tx } from '../db/client.js';
+import { shadowWrites, validationReports } from '../db/schema.js';
+import { CodedError, conflict, notFound } from '../core/errors.js';
 import type { OnlineStore } from '../online/store.js';
 import { checkValue } from '../online/values.js';
 import { liveVersion, parseRef, type FeatureVersion, type ValueType } from '../registry/model.js';
-import type { Registry } from '../registry/registry.js';
+import type { ActivationGate, Registry } from '../registry/registry.js';
 import type { ValueDistributions } from './distributions.js';
 import { populationStability } from './drift.js';
 
@@ -209,4 +209,40 @@ function toReport(row: typeof validationReports.$inferSelect): ValidationReport 
     sampleSize: row.sampleSize,
     checks: row.checks as ValidationCheck[],
   };
+}
+
+/**
+ * The registry's activation gate (the port src/registry/activation-gate.ts owns, which says why it is a port):
+ * a DRAFT goes live only with a passing validation report newer than its last shadow write, so that what was
+ * judged is what the producers write. It sits here, beside the validation that writes those reports.
+ */
+export class ValidationGate implements ActivationGate {
+  constructor(private readonly distributions: Pick<ValueDistributions, 'flush'>) {}
+
+  /** Stores the shadow-write samples this instance still buffers, so that the verdict sees every shadow write made before it. */
+  async prepare(ref: string): Promise<void> {
+    await this.distributions.flush().catch((error: unknown) => {
+      throw new CodedError(
+        'UNAVAILABLE',
+        `the shadow writes to ${ref} held by this instance could not be stored (${(error as Error).message}), so its validation cannot be checked against them: retry shortly`,
+      );
+    });
+  }
+
+  /** Throws CONFLICT unless the DRAFT's latest validation report passed and is newer than its last shadow write. */
+  async admit(tx: Tx, ref: string): Promise<void> {
+    const [report] = await tx
+      .select({ passed: validationReports.passed, createdAt: validationReports.createdAt })
+      .from(validationReports)
+      .where(eq(validationReports.ref, ref))
+      .orderBy(desc(validationReports.id))
+      .limit(1);
+    const [shadow] = await tx.select().from(shadowWrites).where(eq(shadowWrites.ref, ref));
+    const advice = 'run validateFeatureVersion after shadow-writing values, or activate with force: true and a reason';
+    if (!report) throw conflict(`${ref} has not been validated: ${advice}`);
+    if (!report.passed) throw conflict(`${ref} failed its last validation (${report.createdAt.toISOString()}): ${advice}`);
+    if (shadow && shadow.lastWriteAt > report.createdAt) {
+      throw conflict(`${ref} was shadow-written after its last validation (${report.createdAt.toISOString()}): validate it again`);
+    }
+  }
 }

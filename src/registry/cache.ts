@@ -17,7 +17,7 @@ import {
   type ProducerBindingRow,
 } from './model.js';
 import { ProducerWrites, type ProducerWritesOptions } from './producer-writes.js';
-import { versionFromRow, type VersionRow } from './registry.js';
+import { producerBindingFromRow, versionFromRow, type VersionRow } from './rows.js';
 
 export interface RegistryCounts {
   features: number;
@@ -47,7 +47,7 @@ export class RegistrySnapshot {
     features: { name: string; entity: string }[];
     producers: Party[];
     consumers: Party[];
-    producerBindings: { producer: string; feature: string; version: number; createdAt: Date }[];
+    producerBindings: (typeof producerBindings.$inferSelect)[];
     consumerBindings: { consumer: string; feature: string; version: number }[];
   }) {
     // Mapped once per snapshot, not per read: the mapping brings the aggregation to canonical form.
@@ -55,10 +55,10 @@ export class RegistrySnapshot {
     for (const f of rows.features) this.entityOfFeature.set(f.name, f.entity);
     for (const p of rows.producers) this.producers.set(p.name, p);
     for (const c of rows.consumers) this.consumers.set(c.name, c);
-    for (const b of rows.producerBindings) {
-      const ref = formatRef(b.feature, b.version);
-      getOrAdd(this.producerRefs, b.producer, () => new Set<string>()).add(ref);
-      this.producerBindings.push({ producer: b.producer, ref, boundAt: b.createdAt });
+    for (const row of rows.producerBindings) {
+      const binding = producerBindingFromRow(row);
+      getOrAdd(this.producerRefs, binding.producer, () => new Set<string>()).add(binding.ref);
+      this.producerBindings.push(binding);
     }
     for (const b of rows.consumerBindings) getOrAdd(this.consumerRefs, b.consumer, () => []).push(formatRef(b.feature, b.version));
   }

@@ -1,7 +1,7 @@
 // A plan as a readable table, for people reviewing it (the CLI prints it; CI reads the JSON actions instead):
 // one row per action with a sign (+ new, - removed, ~ changed), what, which and how; a new version's reasons
 // and the consumers pinned to the live version under it; then what the plan leaves waiting, and its hash.
-import type { From, PlanAction } from './plan.js';
+import type { From, PlanAction } from './plan-actions.js';
 
 const SIGN: Record<PlanAction['action'], string> = {
   registerEntity: '+',

@@ -1,6 +1,6 @@
 // Definitions as code (DESIGN section 7): what applying a manifest would change in the registry (the plan),
 // carrying it out (all or nothing, and only if it is still the plan the caller reviewed), and the registry's
-// state as a manifest (export). The plan is computed here and only here, so the canonical form of a definition
+// state as a manifest (export, in manifest-export.ts). The plan is computed here and only here, so the canonical form of a definition
 // and the rules of what a manifest means live in one place; the command-line tool only shows what this says.
 //
 // What a manifest means:
@@ -16,53 +16,16 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { requireAnyTeamRole, type Principal } from '../core/principal.js';
 import { CodedError, conflict, notFound } from '../core/errors.js';
-import { compareDefinitions, type Compatibility } from './compatibility.js';
-import { sortKeysDeep, type Definition } from './definition.js';
+import { compareDefinitions } from './compatibility.js';
+import { sortKeysDeep } from './definition.js';
 import { entryError, forEntry, parseManifest, type EntityEntry, type EntryRef, type FeatureEntry, type Manifest, type PartyEntry } from './manifest.js';
 import { formatRef, liveVersion, type Entity, type Feature, type FeatureVersion, type Party, type VersionStatus } from './model.js';
+import { exportManifest } from './manifest-export.js';
+import type { DefinitionPlan, From, PlanAction } from './plan-actions.js';
 import { planText } from './plan-text.js';
 import type { Registry } from './registry.js';
 
-/** A field's value now and in the manifest. */
-export type From<T> = { from: T; to: T };
-
-/** One change a plan makes, as JSON: what the plan shows, what its hash covers, and what apply carries out. */
-export type PlanAction =
-  | { action: 'registerEntity'; entity: string; keyName: string; description: string | null; owner?: string }
-  | { action: 'describeEntity'; entity: string; description?: From<string | null>; owner?: From<string | null> }
-  | {
-      action: 'registerVersion';
-      ref: string;
-      feature: string;
-      version: number;
-      /** ACTIVE for a feature's first version, else DRAFT. */
-      status: VersionStatus;
-      entity: string;
-      owner: string;
-      definitionHash: string;
-      definition: Definition;
-      /** Against the live version; null when there is none. */
-      compatibility: Compatibility | null;
-      reasons: string[];
-      comparedWith: string | null;
-      /** Consumers pinned to the live version: the ones a BREAKING change concerns. */
-      pinnedConsumers: string[];
-    }
-  | { action: 'registerProducer' | 'registerConsumer'; name: string; owner: string; description: string | null }
-  | { action: 'describeProducer' | 'describeConsumer'; name: string; description: From<string | null> }
-  | { action: 'bindProducer' | 'unbindProducer'; producer: string; refs: string[] }
-  | { action: 'pinConsumer'; consumer: string; feature: string; from: string | null; to: string };
-
-export interface DefinitionPlan {
-  /** sha256 of the canonical actions: the same registry state and manifest give the same hash. */
-  hash: string;
-  changes: number;
-  actions: PlanAction[];
-  /** What the plan leaves waiting (a DRAFT to activate, consumers that stay), as sentences. */
-  notes: string[];
-  /** The plan as a readable table. */
-  text: string;
-}
+export type { DefinitionPlan, From, PlanAction } from './plan-actions.js';
 
 /** A planned action, the manifest entry it comes from (named when it is refused), and how to carry it out. */
 interface Step {
@@ -103,8 +66,7 @@ export class Definitions {
       const planned = await steps(registry, parsed);
       const plan = planOf(planned);
       if (expectedPlan != null && expectedPlan !== plan.hash) {
-        throw new CodedError(
-          'CONFLICT',
+        throw conflict(
           `the registry changed since the plan was made (reviewed ${expectedPlan.slice(0, 12)}, now ${plan.hash.slice(0, 12)}): nothing was applied; review the new plan and apply it`,
           { expectedPlan, plan: plan.hash },
         );
@@ -121,51 +83,9 @@ export class Definitions {
     });
   }
 
-  /**
-   * The registry as a manifest, so that an existing registry can move into git: every entity; every feature
-   * with a version not RETIRED, as its live version (a newer DRAFT a producer writes instead: a rollout under
-   * way), else its latest; producers with the features they write, consumers with those they read.
-   */
-  async export(): Promise<Record<string, unknown>> {
-    const [entities, features, producers, consumers] = await Promise.all([
-      this.registry.entities(),
-      this.registry.features(),
-      this.registry.parties('producer'),
-      this.registry.parties('consumer'),
-    ]);
-    const [versions, producerVersions, consumerVersions] = await Promise.all([
-      this.registry.versionsOfFeatures(features.map((f) => f.name)),
-      this.registry.versionsOfParties('producer', producers.map((p) => p.name)),
-      this.registry.versionsOfParties('consumer', consumers.map((c) => c.name)),
-    ]);
-    const produced = new Set([...producerVersions.values()].flat().map((v) => v.ref));
-    const exported = new Map<string, FeatureVersion>();
-    for (const feature of features) {
-      const version = exportedVersion(versions.filter((v) => v.feature === feature.name), produced);
-      if (version) exported.set(feature.name, version);
-    }
-    const featuresOf = (bound: FeatureVersion[] | undefined) => [
-      ...new Set((bound ?? []).filter((v) => v.status !== 'RETIRED' && exported.has(v.feature)).map((v) => v.feature)),
-    ];
-    return {
-      entities: entities.map((e) => ({ name: e.name, keyName: e.keyName, ...present({ description: e.description, owner: e.owner }) })),
-      features: features
-        .filter((f) => exported.has(f.name))
-        .map((f) => {
-          const v = exported.get(f.name)!;
-          return {
-            name: f.name,
-            entity: f.entity,
-            owner: f.owner,
-            valueType: v.valueType,
-            ...present({ window: v.window }),
-            maxAge: v.maxAge,
-            ...present({ aggregation: v.aggregation, description: v.description, nullable: v.nullable || null }),
-          };
-        }),
-      producers: producers.map((p) => ({ name: p.name, owner: p.owner, ...present({ description: p.description }), writes: featuresOf(producerVersions.get(p.name)) })),
-      consumers: consumers.map((c) => ({ name: c.name, owner: c.owner, ...present({ description: c.description }), reads: featuresOf(consumerVersions.get(c.name)) })),
-    };
+  /** The registry's current state as a manifest (manifest-export.ts says which version each feature exports as). */
+  export(): Promise<Record<string, unknown>> {
+    return exportManifest(this.registry);
   }
 }
 
@@ -395,17 +315,4 @@ function planOf(planned: Steps): DefinitionPlan {
   const hash = createHash('sha256').update(JSON.stringify(sortKeysDeep(actions))).digest('hex');
   const notes = [...new Set(planned.notes)];
   return { hash, changes: actions.length, actions, notes, text: planText(actions, notes, hash) };
-}
-
-/** A feature's version in an export: see Definitions.export. */
-function exportedVersion(versions: FeatureVersion[], produced: Set<string>): FeatureVersion | undefined {
-  const candidates = versions.filter((v) => v.status !== 'RETIRED');
-  const live = liveVersion(candidates);
-  const rollout = candidates.filter((v) => v.status === 'DRAFT' && v.version > (live?.version ?? 0) && produced.has(v.ref)).at(-1);
-  return rollout ?? live ?? candidates.at(-1);
-}
-
-/** The fields whose value is not null. */
-function present(fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined));
 }
