@@ -17,7 +17,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Authenticator } from './auth/authenticator.js';
 import { hostRefusal } from './http/allowed-hosts.js';
 import type { Config } from './config.js';
-import { CodedError } from './core/errors.js';
+import { CodedError, unavailable } from './core/errors.js';
 import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
 import { compiledGateway } from './graphql/executor.js';
@@ -119,7 +119,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     // Any key will do: metrics name versions and counts, never values, but they are not for the whole network.
     const refused = await deps.authenticator.authenticate(req.headers.authorization).then(
       () => undefined,
-      (error: unknown) => (error instanceof CodedError ? error : undefined) ?? new CodedError('UNAVAILABLE', 'cannot check the API key'),
+      (error: unknown) => (error instanceof CodedError ? error : undefined) ?? unavailable('cannot check the API key'),
     );
     if (refused) {
       res.status(HTTP_STATUS[refused.code] ?? 401).json({ errors: [{ message: refused.message, extensions: { code: refused.code } }] });

@@ -3,9 +3,9 @@
 // that time on every instance. While the database is unreachable, a key seen before keeps its last verdict
 // for up to AUTH_GRACE, so online reads (served by Redis) go on; a key never seen cannot be checked (503).
 import type { Db } from '../db/client.js';
-import { CodedError } from '../core/errors.js';
+import { unauthenticated, unavailable } from '../core/errors.js';
 import { lookUpKey, markKeyUsed, type KeyVerdict } from './keys.js';
-import { ANONYMOUS, unauthenticated, type Principal } from '../core/principal.js';
+import { ANONYMOUS, type Principal } from '../core/principal.js';
 
 /** How long a verdict stands before the database is asked again (the most a revocation waits for). */
 const REMEMBER_MS = 5_000;
@@ -110,5 +110,5 @@ export class Authenticator {
 }
 
 function unreachable(): never {
-  throw new CodedError('UNAVAILABLE', 'cannot check the API key: the registry database is unreachable; retry shortly');
+  throw unavailable('cannot check the API key: the registry database is unreachable; retry shortly');
 }

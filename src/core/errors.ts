@@ -26,6 +26,9 @@ export const notFound = (message: string) => new CodedError('NOT_FOUND', message
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new CodedError('CONFLICT', message, details);
 export const forbidden = (message: string) => new CodedError('FORBIDDEN', message);
+export const unauthenticated = (message: string) => new CodedError('UNAUTHENTICATED', message);
+/** A store the request needs does not answer now: the caller may retry shortly (503). */
+export const unavailable = (message: string) => new CodedError('UNAVAILABLE', message);
 
 /**
  * A service or command-line tool that cannot start: bad configuration, a DATA_DIR another process holds. Not an

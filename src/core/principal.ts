@@ -3,7 +3,7 @@
 // - producer: also writes values for producers its team owns
 // - owner: also registers and changes the features, producers and consumers its team owns
 // - admin: everything, for every team
-import { CodedError, forbidden } from './errors.js';
+import { forbidden } from './errors.js';
 
 export const ROLES = ['reader', 'producer', 'owner', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -66,4 +66,3 @@ export function requireAnyTeamRole(principal: Principal, role: Exclude<Role, 're
   }
 }
 
-export const unauthenticated = (message: string) => new CodedError('UNAUTHENTICATED', message);

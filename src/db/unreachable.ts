@@ -2,7 +2,7 @@
 // to a statement that is wrong. The one place that knows what node-postgres and PGlite throw in that case, so
 // every caller (registry queries, the PostgreSQL online store) answers UNAVAILABLE, which clients may retry,
 // instead of an internal error, which they should not.
-import { CodedError } from '../core/errors.js';
+import { unavailable } from '../core/errors.js';
 
 /** Socket errors of a connection that failed or broke. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -36,4 +36,4 @@ export function isUnreachable(error: unknown): boolean {
 
 /** The error a caller sees when the registry database cannot be reached (the log has the driver's error). */
 export const databaseUnavailable = () =>
-  new CodedError('UNAVAILABLE', 'the registry database is unreachable; retry shortly');
+  unavailable('the registry database is unreachable; retry shortly');

@@ -8,7 +8,7 @@ import type { Principal } from '../core/principal.js';
 import { requireRole } from '../core/principal.js';
 import { queryRows, type Db, type Tx } from '../db/client.js';
 import { shadowWrites, validationReports } from '../db/schema.js';
-import { CodedError, conflict, notFound } from '../core/errors.js';
+import { conflict, notFound, unavailable } from '../core/errors.js';
 import type { OnlineStore } from '../online/store.js';
 import { checkValue } from '../online/values.js';
 import { liveVersion, parseRef, type FeatureVersion, type ValueType } from '../registry/model.js';
@@ -222,8 +222,7 @@ export class ValidationGate implements ActivationGate {
   /** Stores the shadow-write samples this instance still buffers, so that the verdict sees every shadow write made before it. */
   async prepare(ref: string): Promise<void> {
     await this.distributions.flush().catch((error: unknown) => {
-      throw new CodedError(
-        'UNAVAILABLE',
+      throw unavailable(
         `the shadow writes to ${ref} held by this instance could not be stored (${(error as Error).message}), so its validation cannot be checked against them: retry shortly`,
       );
     });

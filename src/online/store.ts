@@ -1,7 +1,7 @@
 // The online store: where the latest value of each (feature version, entity key) lives, and the event-lag
 // counts of each version. One interface, three engines: Redis, Redis Cluster and PostgreSQL (which is also
 // the embedded default on PGlite). One contract test suite (test/online-store.test.ts) runs against each.
-import { CodedError } from '../core/errors.js';
+import { unavailable } from '../core/errors.js';
 import type { ValueKey } from './keys.js';
 
 export interface StoredValue {
@@ -81,7 +81,6 @@ export { LAG_RETENTION_MS, READ_COUNT_RETENTION_MS } from '../core/retention.js'
 
 /** The store could not be reached: reads and writes fail fast with this instead of waiting. */
 export const storeUnavailable = (store: string, cause: unknown) =>
-  new CodedError(
-    'UNAVAILABLE',
+  unavailable(
     `online store ${store} is unavailable (${cause instanceof Error ? cause.message : String(cause)}); the registry still answers, retry the read or write shortly`,
   );

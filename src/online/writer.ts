@@ -4,7 +4,7 @@
 // newer than what is stored (the late-event guard). Every valid row's lag is recorded, late ones included:
 // they are the signal.
 import { requireRole, type Principal } from '../core/principal.js';
-import { badInput, notFound, type ErrorCode } from '../core/errors.js';
+import { badInput, CodedError, notFound, type ErrorCode } from '../core/errors.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef } from '../registry/model.js';
 import { checkName, isName } from '../core/text.js';
@@ -54,14 +54,8 @@ interface Valid {
   draft: boolean;
 }
 
-class RowRejected extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** One row of a batch refused: the batch goes on and the row is reported by its index. */
+class RowRejected extends CodedError {}
 
 /** What the writer is wired to (see ports.ts): the hot set, where applied values go, what it reports. */
 export interface WriterPorts {
