@@ -105,6 +105,7 @@ function corpus(): CorpusRequest[] {
     { name: 'two operations, the second chosen', body: { query: TWO_OPERATIONS, operationName: 'B' }, fast: true },
     { name: 'two operations, none chosen', body: { query: TWO_OPERATIONS }, fast: false },
     { name: 'two operations, an unknown one chosen', body: { query: TWO_OPERATIONS, operationName: 'C' }, fast: false },
+    { name: 'one operation, an unknown name given (never kept, found by the fuzz test)', body: { query: '{ features { name } }', operationName: 'NoSuchOperation' }, fast: false },
     { name: '__typename and introspection', body: { query: '{ __typename __type(name: "ReadFlag") { enumValues { name } } }' }, fast: true },
     { name: 'GET', path: get('{ feature(name: "click_rate_7d") { versions { ref } } }'), fast: true },
     { name: 'GET with variables', path: get(ONLINE, { consumer: 'ranking_model', keys: ['u1'] }), fast: true },

@@ -23,7 +23,10 @@ export function compiledGateway(schema: GraphQLSchema, operations: OperationCach
     if (!compiled) {
       const compiledQuery = compileQuery(schema, document, operationName ?? undefined);
       if (!isCompiledQuery(compiledQuery)) return compiledQuery;
-      operations.set(query, request.operationName, { document, operation, compiled: (compiled = compiledQuery) });
+      compiled = compiledQuery;
+      // No operation: the name the request gave matches none in the document (Apollo leaves saying so to the
+      // executor). Such a request is never kept, so that the fast path only ever holds a chosen operation.
+      if (operation) operations.set(query, request.operationName, { document, operation, compiled });
     }
     return run(compiled, context, request.variables);
   }

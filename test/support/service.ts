@@ -8,8 +8,9 @@ import { queryRows, type Database } from '../../src/db/client.js';
 import type { OpenedBackend } from './backends.js';
 
 /** A service instance on a free port over `database` (which the caller closes). */
+// TEST_LOG_LEVEL=error shows a test service's logs (silent otherwise), to see what an internal error was.
 export function startTestService(database: Database, env: Record<string, string> = {}): Promise<Service> {
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', AUTH: 'off', ...env });
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AUTH: 'off', ...env });
   return startService(config, { database });
 }
 
