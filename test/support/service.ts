@@ -7,8 +7,10 @@ import { loadConfig } from '../../src/config.js';
 import { queryRows, type Database } from '../../src/db/client.js';
 import type { OpenedBackend } from './backends.js';
 
-/** A service instance on a free port over `database` (which the caller closes). */
-// TEST_LOG_LEVEL=error shows a test service's logs (silent otherwise), to see what an internal error was.
+/**
+ * A service instance on a free port over `database` (which the caller closes). Its logs are silent unless
+ * TEST_LOG_LEVEL says otherwise (TEST_LOG_LEVEL=error shows what an internal error was).
+ */
 export function startTestService(database: Database, env: Record<string, string> = {}): Promise<Service> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', AUTH: 'off', ...env });
   return startService(config, { database });
