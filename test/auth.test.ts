@@ -15,6 +15,7 @@ import { connectPostgres, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createDatabase } from './support/servers.js';
 import { freshPglite } from './support/backends.js';
+import { createKeys } from './support/keys.js';
 import { codes, gql, startTestService } from './support/service.js';
 
 const run = promisify(execFile);
@@ -29,15 +30,13 @@ describe('auth in server mode', () => {
     databaseUrl = await createDatabase(inject('postgresUrl'));
     database = await connectPostgres(databaseUrl);
     await migrate(database);
-    for (const [name, team, role] of [
-      ['reader', 'growth', 'reader'],
-      ['growthProducer', 'growth', 'producer'],
-      ['growthOwner', 'growth', 'owner'],
-      ['adsOwner', 'ads', 'owner'],
-      ['searchOwner', 'search', 'owner'],
-    ] as const) {
-      keys[name] = (await createApiKey(database.db, team, role)).key;
-    }
+    await createKeys(database.db, {
+      reader: ['growth', 'reader'],
+      growthProducer: ['growth', 'producer'],
+      growthOwner: ['growth', 'owner'],
+      adsOwner: ['ads', 'owner'],
+      searchOwner: ['search', 'owner'],
+    }, keys);
     // The admin key comes from the command-line tool, as an operator would make it.
     const { stdout } = await run('npx', ['tsx', 'src/cli/keys.ts', 'create', '--team', 'platform', '--role', 'admin'], {
       env: { ...process.env, DATABASE_URL: databaseUrl },

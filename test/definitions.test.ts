@@ -8,9 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApiKey } from '../src/auth/keys.js';
 import { queryRows } from '../src/db/client.js';
 import { registryBackends } from './support/backends.js';
+import { createKeys } from './support/keys.js';
 import { codes, gql, gqlOk, registryState, startTestService, withService } from './support/service.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -342,13 +342,11 @@ describe.each(registryBackends)('definitions as code with auth on, on $name', (b
   const fixture = withService(backend, {
     env: { AUTH: 'on' },
     async beforeStart(database) {
-      for (const [name, team, role] of [
-        ['admin', 'platform', 'admin'],
-        ['growth', 'growth', 'owner'],
-        ['reader', 'growth', 'reader'],
-      ] as const) {
-        keys[name] = (await createApiKey(database.db, team, role)).key;
-      }
+      await createKeys(database.db, {
+        admin: ['platform', 'admin'],
+        growth: ['growth', 'owner'],
+        reader: ['growth', 'reader'],
+      }, keys);
     },
   });
 

@@ -2,10 +2,10 @@
 // (a rebind through one reaches the other's cache), and who may write as which producer.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
-import { createApiKey } from '../src/auth/keys.js';
 import { connectPostgres, type Database } from '../src/db/client.js';
 import { startRedis, type RedisServer } from './support/servers.js';
 import { freshPostgres } from './support/backends.js';
+import { createKeys } from './support/keys.js';
 import { codes, gql, startTestService } from './support/service.js';
 
 const SETUP = `mutation {
@@ -112,14 +112,12 @@ describe('who may write', () => {
   beforeAll(async () => {
     const pg = await freshPostgres();
     database = pg.database;
-    for (const [name, team, role] of [
-      ['admin', 'platform', 'admin'],
-      ['growthProducer', 'growth', 'producer'],
-      ['adsProducer', 'ads', 'producer'],
-      ['growthReader', 'growth', 'reader'],
-    ] as const) {
-      keys[name] = (await createApiKey(database.db, team, role)).key;
-    }
+    await createKeys(database.db, {
+      admin: ['platform', 'admin'],
+      growthProducer: ['growth', 'producer'],
+      adsProducer: ['ads', 'producer'],
+      growthReader: ['growth', 'reader'],
+    }, keys);
     service = await startTestService(database, { DATABASE_URL: pg.url, AUTH: 'on' });
     expect((await gql(service, SETUP, undefined, keys.admin)).errors).toBeUndefined();
   });

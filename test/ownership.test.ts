@@ -12,6 +12,7 @@ import { createApiKey } from '../src/auth/keys.js';
 import { openPglite, queryRows } from '../src/db/client.js';
 import { migrate, migrationsFolder } from '../src/db/migrate.js';
 import { registryBackends } from './support/backends.js';
+import { createKeys } from './support/keys.js';
 import { codes, gql, startTestService, withService } from './support/service.js';
 
 describe.each(registryBackends)('ownership on $name', (backend) => {
@@ -19,15 +20,13 @@ describe.each(registryBackends)('ownership on $name', (backend) => {
   const fixture = withService(backend, {
     env: { AUTH: 'on' },
     async beforeStart(database) {
-      for (const [name, team, role] of [
-        ['admin', 'platform', 'admin'],
-        ['growthOwner', 'growth', 'owner'],
-        ['growthProducer', 'growth', 'producer'],
-        ['searchOwner', 'search', 'owner'],
-        ['adsOwner', 'ads', 'owner'],
-      ] as const) {
-        keys[name] = (await createApiKey(database.db, team, role)).key;
-      }
+      await createKeys(database.db, {
+        admin: ['platform', 'admin'],
+        growthOwner: ['growth', 'owner'],
+        growthProducer: ['growth', 'producer'],
+        searchOwner: ['search', 'owner'],
+        adsOwner: ['ads', 'owner'],
+      }, keys);
     },
   });
 
