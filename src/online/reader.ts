@@ -30,8 +30,8 @@ export interface OnlineValue {
   version: number;
   value: unknown;
   /**
-   * Epoch milliseconds: the read path builds no Date per value. The DateTime scalar builds one for each value
-   * whose eventTime a response selects, to format it.
+   * Epoch milliseconds: the read path builds no Date per value, and the DateTime scalar formats it without one
+   * (core/rfc3339.ts), only for the values whose eventTime a response selects.
    */
   eventTime: number | null;
   ageMs: number | null;
@@ -101,6 +101,7 @@ export class OnlineReader {
   private readonly cache: HotValueCache;
   private readonly verdicts: VersionVerdicts;
   private readonly observer: OnlineObserver;
+  private readonly maxAgeByText = new Map<string, number>();
 
   constructor(
     private readonly store: OnlineStore,
@@ -139,13 +140,17 @@ export class OnlineReader {
     const started = performance.now();
     const fetched = await this.store.read(misses.map((i) => keys[i]!));
     this.observer.storeCall('read', (performance.now() - started) / 1000);
-    misses.forEach((i, j) => {
-      const key = keys[i]!;
+    // Nothing hot (most of the time): no key is named for the hot set, which would build a string per value.
+    const anyHot = this.hotSet.anyHot;
+    for (let j = 0; j < misses.length; j++) {
+      const i = misses[j]!;
       const stored = fetched[j]!;
       loaded[i] = { stored, servedFrom: stored?.replica ? 'REPLICA' : 'STORE' };
+      if (!anyHot) continue;
+      const key = keys[i]!;
       const entityKey = entityKeyOf(key);
       if (this.hotSet.isHot(entityKey)) this.cache.set(entityKey, key.ref, stored, now, key.cacheForMs);
-    });
+    }
     return loaded;
   }
 
@@ -197,6 +202,16 @@ export class OnlineReader {
     return this.read([plan], [plan.entity], rows, batch, now.getTime());
   }
 
+  /**
+   * A version's maxAge in milliseconds, parsed once per spelling rather than per read: versions are immutable,
+   * and the spellings in use are as few as the versions registered.
+   */
+  private maxAgeMs(maxAge: string): number {
+    let ms = this.maxAgeByText.get(maxAge);
+    if (ms === undefined) this.maxAgeByText.set(maxAge, (ms = parseDuration(maxAge, 'maxAge')));
+    return ms;
+  }
+
   /** Counts a read's values against the request's limit, before anything is loaded. */
   private count(batch: ValueBatch, values: number): void {
     batch.values += values;
@@ -209,7 +224,7 @@ export class OnlineReader {
    */
   private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, mismatched: boolean): Promise<ReadPlan> {
     const serve = version.status !== 'RETIRED';
-    const maxAgeMs = parseDuration(version.maxAge, 'maxAge');
+    const maxAgeMs = this.maxAgeMs(version.maxAge);
     const [lagging, drifting] = serve ? await Promise.all([this.verdicts.isLagging(version), this.verdicts.isDrifting(version)]) : [false, false];
     const flags = versionFlags({ mismatched, status: version.status, lagging, drifting });
     return {
