@@ -1,7 +1,7 @@
 // checkValue, directly: what a value of each type may be, the form it is stored in, and the problem it names
 // when it does not fit. The write path rejects a row with this problem; the read path flags TYPE_MISMATCH.
 import { describe, expect, it } from 'vitest';
-import { checkValue, MAX_LIST_LENGTH, MAX_STRING_LENGTH } from '../src/online/values.js';
+import { checkValue, fitsType, MAX_LIST_LENGTH, MAX_STRING_LENGTH } from '../src/online/values.js';
 
 const ok = (value: unknown) => ({ ok: true, value });
 const problem = (text: string | RegExp) => ({ ok: false, problem: typeof text === 'string' ? text : expect.stringMatching(text) });
@@ -56,5 +56,16 @@ describe('checkValue', () => {
     expect(checkValue('STRING_LIST', false, 'a')).toEqual(problem('expected a list for STRING_LIST, got the string "a"'));
     expect(checkValue('FLOAT64_LIST', false, new Array(MAX_LIST_LENGTH).fill(0))).toMatchObject({ ok: true });
     expect(checkValue('FLOAT64_LIST', false, new Array(MAX_LIST_LENGTH + 1).fill(0))).toEqual(problem(`list longer than ${MAX_LIST_LENGTH} items`));
+  });
+});
+
+describe('fitsType', () => {
+  it("gives checkValue's verdict for every type on values as JSON.parse reads them back", () => {
+    const readBack = [null, 0, -1.5, 42, 2 ** 53, 2 ** 60, 1e308, true, false, '', 'x', '17', '9223372036854775807', '9223372036854775808', 'a\u0000b', [], [1, 2.5], ['a'], [1, 'a'], {}, { a: 1 }];
+    for (const type of ['INT64', 'FLOAT64', 'BOOL', 'STRING', 'FLOAT64_LIST', 'STRING_LIST'] as const) {
+      for (const nullable of [true, false]) {
+        for (const value of readBack) expect([type, nullable, value, fitsType(type, nullable, value)]).toEqual([type, nullable, value, checkValue(type, nullable, value).ok]);
+      }
+    }
   });
 });

@@ -3,15 +3,17 @@
 // (the domain checks every time it receives, and says which field was wrong).
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { formatEpochMs } from '../core/rfc3339.js';
 
 const invalid = () => new Date(Number.NaN);
 
 export const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: DateTimeResolver.description,
-  // Dates from the registry; epoch milliseconds from online values, whose Date is built here, and only for the
-  // values whose eventTime a response selects.
-  serialize: (value) => (value instanceof Date ? value : new Date(value as number)).toISOString(),
+  // Dates from the registry; epoch milliseconds from online values, formatted without a Date (rfc3339.ts), and
+  // only for the values whose eventTime a response selects.
+  serialize: (value) =>
+    typeof value === 'number' ? formatEpochMs(value) : (value instanceof Date ? value : new Date(value as number)).toISOString(),
   parseValue: (value) => {
     try {
       return DateTimeResolver.parseValue(value) as Date;

@@ -79,24 +79,22 @@ export class PostgresOnlineStore implements OnlineStore {
 
   private async readSlice(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
     if (keys.length === 0) return [];
+    // Each row says which requested key it answers (its ordinality), so replies go back in order without a
+    // key string built per row and per key.
     const rows = await this.run(() =>
-      queryRows<{ entity: string; entity_key: string; ref: string; value: string; event_time: string | number; ingest_time: string | number }>(
+      queryRows<{ at: string | number; value: string; event_time: string | number; ingest_time: string | number }>(
         this.database.db,
-        sql`select v.entity, v.entity_key, v.ref, v.value, v.event_time, v.ingest_time
+        sql`select k.at, v.value, v.event_time, v.ingest_time
             from unnest(${textArray(keys.map((k) => k.entity))}, ${textArray(keys.map((k) => k.entityKey))}, ${textArray(keys.map((k) => k.ref))})
-              as k(entity, entity_key, ref)
+              with ordinality as k(entity, entity_key, ref, at)
             join online_values v on v.entity = k.entity and v.entity_key = k.entity_key and v.ref = k.ref`,
       ),
     );
-    const found = new Map<string, StoredValue>();
+    const values = new Array<StoredValue | null>(keys.length).fill(null);
     for (const r of rows) {
-      found.set(valueKeyId({ entity: r.entity, entityKey: r.entity_key, ref: r.ref }), {
-        value: r.value,
-        eventTime: Number(r.event_time),
-        ingestTime: Number(r.ingest_time),
-      });
+      values[Number(r.at) - 1] = { value: r.value, eventTime: Number(r.event_time), ingestTime: Number(r.ingest_time) };
     }
-    return keys.map((k) => found.get(valueKeyId(k)) ?? null);
+    return values;
   }
 
   async lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>> {

@@ -1,6 +1,6 @@
 // Online reads: the consumer's pinned versions (from the in-process registry cache), each requested row's
 // stored values, each key read as the entity it was sent for (rows.ts), gathered into one batch per request
-// (the request's ValueBatch, a DataLoader the GraphQL layer builds over loadValues) and read in one round
+// (the request's ValueBatch, which the GraphQL layer builds over loadValues) and read in one round
 // trip per store node (a read of more than 5,000 values in slices of 5,000, so that it never holds the event
 // loop for long), and the flags that make a feature store's quiet failures visible in the response itself.
 import { badInput, notFound, type CodedError } from '../core/errors.js';
@@ -14,7 +14,7 @@ import { entityKeyOf } from './keys.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import type { HotSet, HotValueCache, LoadedValue, ReadKey, ServedFrom, ValueBatch, VersionVerdicts } from './ports.js';
 import type { OnlineStore } from './store.js';
-import { checkValue } from './values.js';
+import { fitsType } from './values.js';
 import { checkExpectations, unmetExpectations, type ExpectedDefinition, type ReadWarning } from './expectations.js';
 import { checkSentRows, entitiesOf, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
 
@@ -30,8 +30,8 @@ export interface OnlineValue {
   version: number;
   value: unknown;
   /**
-   * Epoch milliseconds: the read path builds no Date per value. The DateTime scalar builds one for each value
-   * whose eventTime a response selects, to format it.
+   * Epoch milliseconds: the read path builds no Date per value, and the DateTime scalar formats it without one
+   * (core/rfc3339.ts), only for the values whose eventTime a response selects.
    */
   eventTime: number | null;
   ageMs: number | null;
@@ -101,6 +101,7 @@ export class OnlineReader {
   private readonly cache: HotValueCache;
   private readonly verdicts: VersionVerdicts;
   private readonly observer: OnlineObserver;
+  private readonly maxAgeByText = new Map<string, number>();
 
   constructor(
     private readonly store: OnlineStore,
@@ -139,13 +140,17 @@ export class OnlineReader {
     const started = performance.now();
     const fetched = await this.store.read(misses.map((i) => keys[i]!));
     this.observer.storeCall('read', (performance.now() - started) / 1000);
-    misses.forEach((i, j) => {
-      const key = keys[i]!;
+    // Nothing hot (most of the time): no key is named for the hot set, which would build a string per value.
+    const anyHot = this.hotSet.anyHot;
+    for (let j = 0; j < misses.length; j++) {
+      const i = misses[j]!;
       const stored = fetched[j]!;
       loaded[i] = { stored, servedFrom: stored?.replica ? 'REPLICA' : 'STORE' };
+      if (!anyHot) continue;
+      const key = keys[i]!;
       const entityKey = entityKeyOf(key);
       if (this.hotSet.isHot(entityKey)) this.cache.set(entityKey, key.ref, stored, now, key.cacheForMs);
-    });
+    }
     return loaded;
   }
 
@@ -197,6 +202,16 @@ export class OnlineReader {
     return this.read([plan], [plan.entity], rows, batch, now.getTime());
   }
 
+  /**
+   * A version's maxAge in milliseconds, parsed once per spelling rather than per read: versions are immutable,
+   * and the spellings in use are as few as the versions registered.
+   */
+  private maxAgeMs(maxAge: string): number {
+    let ms = this.maxAgeByText.get(maxAge);
+    if (ms === undefined) this.maxAgeByText.set(maxAge, (ms = parseDuration(maxAge, 'maxAge')));
+    return ms;
+  }
+
   /** Counts a read's values against the request's limit, before anything is loaded. */
   private count(batch: ValueBatch, values: number): void {
     batch.values += values;
@@ -209,7 +224,7 @@ export class OnlineReader {
    */
   private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, mismatched: boolean): Promise<ReadPlan> {
     const serve = version.status !== 'RETIRED';
-    const maxAgeMs = parseDuration(version.maxAge, 'maxAge');
+    const maxAgeMs = this.maxAgeMs(version.maxAge);
     const [lagging, drifting] = serve ? await Promise.all([this.verdicts.isLagging(version), this.verdicts.isDrifting(version)]) : [false, false];
     const flags = versionFlags({ mismatched, status: version.status, lagging, drifting });
     return {
@@ -236,29 +251,29 @@ export class OnlineReader {
       served.map(({ plan, entity }) => ({ entity: plan.entity, entityKey: row.byEntity[entity]!, ref: plan.version.ref, cacheForMs: plan.cacheForMs })),
     );
     const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => batch.loadMany(slice));
-    const counts = new Map<ReadFlag, number>();
-    const perVersion = new Map<string, number>();
+    // Flags counted per plan (its index), so that counting builds no string per flagged value.
+    const perPlan = plans.map(() => new Map<ReadFlag, number>());
     let next = 0;
     const rows = keyed.map(({ entityKey, keys }) => ({
       entityKey,
       keys,
-      features: plans.map((plan) => {
+      features: plans.map((plan, p) => {
         const one = plan.serve ? loaded[next++]! : null;
         if (one instanceof Error) throw one;
         const value = this.value(plan, one, now);
         this.served[value.servedFrom]++;
-        for (const flag of value.flags) {
-          counts.set(flag, (counts.get(flag) ?? 0) + 1);
-          const key = `${plan.version.ref}\u0000${flag}`;
-          perVersion.set(key, (perVersion.get(key) ?? 0) + 1);
-        }
+        const counts = perPlan[p]!;
+        for (const flag of value.flags) counts.set(flag, (counts.get(flag) ?? 0) + 1);
         return value;
       }),
     }));
-    for (const [key, count] of perVersion) {
-      const [ref, flag] = key.split('\u0000') as [string, ReadFlag];
-      this.observer.flagged(ref, flag, count);
-    }
+    const counts = new Map<ReadFlag, number>();
+    perPlan.forEach((flagged, p) => {
+      for (const [flag, count] of flagged) {
+        counts.set(flag, (counts.get(flag) ?? 0) + count);
+        this.observer.flagged(plans[p]!.version.ref, flag, count);
+      }
+    });
     return { rows, warnings: [], flagCounts: inFlagOrder(counts) };
   }
 
@@ -285,7 +300,7 @@ export class OnlineReader {
     let value: unknown;
     try {
       value = JSON.parse(stored.value);
-      if (!checkValue(version.valueType, version.nullable, value).ok) flags = withTypeMismatch(flags);
+      if (!fitsType(version.valueType, version.nullable, value)) flags = withTypeMismatch(flags);
     } catch {
       value = stored.value;
       flags = withTypeMismatch(flags);

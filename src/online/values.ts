@@ -33,7 +33,7 @@ export function checkValue(valueType: ValueType, nullable: boolean, value: unkno
     case 'FLOAT64':
       return isFiniteNumber(value) ? { ok: true, value } : { ok: false, problem: `expected a finite number for FLOAT64, got ${describe(value)}` };
     case 'BOOL':
-      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, problem: `expected true or false for BOOL, got ${describe(value)}` };
+      return isBool(value) ? { ok: true, value } : { ok: false, problem: `expected true or false for BOOL, got ${describe(value)}` };
     case 'STRING':
       return checkString(value, 'STRING');
     case 'FLOAT64_LIST':
@@ -41,6 +41,19 @@ export function checkValue(valueType: ValueType, nullable: boolean, value: unkno
     case 'STRING_LIST':
       return checkList(value, 'STRING_LIST', (item) => typeof item === 'string' && textProblem(item, STRING_VALUE_RULES) === undefined);
   }
+}
+
+/**
+ * Whether a value read back still fits its version's type: checkValue's verdict (TYPE_MISMATCH when not),
+ * decided without building one for the types nearly every read serves (a read of a thousand values would
+ * otherwise build a thousand verdicts to look at `ok` once).
+ */
+export function fitsType(valueType: ValueType, nullable: boolean, value: unknown): boolean {
+  if (value === null) return nullable;
+  if (valueType === 'FLOAT64') return isFiniteNumber(value);
+  if (valueType === 'BOOL') return isBool(value);
+  if (valueType === 'INT64' && typeof value === 'number') return Number.isSafeInteger(value);
+  return checkValue(valueType, nullable, value).ok;
 }
 
 function checkInt64(value: unknown): ValueCheck {
@@ -81,6 +94,7 @@ function checkList(value: unknown, type: string, itemOk: (item: unknown) => bool
 }
 
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isBool = (value: unknown): value is boolean => typeof value === 'boolean';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -64,11 +64,30 @@ export const eventTimeText = (raw: string): string => raw.slice(0, raw.indexOf('
 export function decodeValue(raw: string, store: string, hash: string, ref: string): StoredValue {
   const first = raw.indexOf('|');
   const second = first < 0 ? -1 : raw.indexOf('|', first + 1);
-  const eventTime = Number(raw.slice(0, first));
-  const ingestTime = Number(raw.slice(first + 1, second));
+  const eventTime = integerAt(raw, 0, first);
+  const ingestTime = integerAt(raw, first + 1, second);
   if (second < 0 || first === 0 || second === first + 1 || !Number.isFinite(eventTime) || !Number.isFinite(ingestTime)) {
     // Not written by this store (someone wrote around it): say so rather than guess times.
     throw new Error(`online store ${store}: ${hash} field ${ref} does not hold <eventTime>|<ingestTime>|<value>`);
   }
   return { value: raw.slice(second + 1), eventTime, ingestTime };
+}
+
+/**
+ * `Number(text.slice(start, end))`, without the slice for the plain decimal integers this store writes (a
+ * read decodes two times per value, a thousand values a request); anything else goes through Number itself.
+ * At most 15 digits: exact in a double, as every epoch millisecond is.
+ */
+function integerAt(text: string, start: number, end: number): number {
+  let at = start;
+  const negative = text.charCodeAt(at) === 45; // '-'
+  if (negative) at++;
+  if (at >= end || end - at > 15) return Number(text.slice(start, end));
+  let n = 0;
+  for (; at < end; at++) {
+    const digit = text.charCodeAt(at) - 48; // '0'
+    if (digit < 0 || digit > 9) return Number(text.slice(start, end));
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
 }

@@ -138,11 +138,18 @@ export class RedisOnlineStore implements OnlineStore {
     const hashes = new Map<string, HashRead>();
     const readOf = new Array<HashRead>(keys.length);
     const fieldOf = new Array<number>(keys.length);
+    // A read asks for the features of a key one after another: the key before names the same hash, and is
+    // the only one to compare with, so that a hash key is built once per run of keys rather than once per value.
+    let read: HashRead | undefined;
+    let previous: ValueKey | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const hash = valueHashKey(key);
-      let read = hashes.get(hash);
-      if (!read) hashes.set(hash, (read = new HashRead(hash)));
+      if (!read || key.entityKey !== previous!.entityKey || key.entity !== previous!.entity) {
+        const hash = valueHashKey(key);
+        read = hashes.get(hash);
+        if (!read) hashes.set(hash, (read = new HashRead(hash)));
+      }
+      previous = key;
       readOf[i] = read;
       fieldOf[i] = read.field(key.ref);
     }
