@@ -52,55 +52,35 @@ export function createRegistryLoaders(registry: Registry) {
 
 export type RegistryLoaders = ReturnType<typeof createRegistryLoaders>;
 
-/** Keys one store read takes at most; the per-request value limit keeps a request's batches far below it. */
-const MAX_BATCH_KEYS = 100_000;
-
-/** Keys asked for in one turn, read together. */
-interface PendingBatch {
-  keys: number;
-  asks: { keys: readonly ReadKey[]; resolve: (values: (LoadedValue | Error)[]) => void }[];
-}
-
 /**
- * One request's value batch over the reader: every loadMany of one turn (each alias, each read of the
- * request) goes into one loadValues call, scheduled as DataLoader schedules its batches (after the promise
- * jobs of the turn), so a request still reads all its values in one round trip per store node. Unlike a
- * DataLoader it keeps no promise, cache entry or key string per value: a read asks for a thousand values at
- * a time, and the stores already read a key asked for twice once (one HMGET field, one SQL row per key).
+ * One request's value batch over the reader, a DataLoader whose keys are whole asks (the keys of one read
+ * field, a thousand values at a time), not single values: every ask of one turn (each alias, each read of the
+ * request) goes into one loadValues call, so a request still reads all its values in one round trip per store
+ * node, while no promise, cache entry or key string is made per value. Nothing is cached (an ask is a fresh
+ * array each time), and the stores already read a key asked for twice once (one HMGET field, one SQL row).
  */
 export class ValueLoader implements ValueBatch {
   values = 0;
-  private pending?: PendingBatch;
+  private readonly asks: DataLoader<readonly ReadKey[], (LoadedValue | Error)[]>;
 
-  constructor(private readonly load: (keys: readonly ReadKey[]) => Promise<LoadedValue[]>) {}
-
-  loadMany(keys: readonly ReadKey[]): Promise<(LoadedValue | Error)[]> {
-    return new Promise((resolve) => {
-      let batch = this.pending;
-      if (!batch || batch.keys + keys.length > MAX_BATCH_KEYS) {
-        const next: PendingBatch = (batch = this.pending = { keys: 0, asks: [] });
-        void Promise.resolve().then(() => process.nextTick(() => this.dispatch(next)));
-      }
-      batch.keys += keys.length;
-      batch.asks.push({ keys, resolve });
-    });
+  constructor(load: (keys: readonly ReadKey[]) => Promise<LoadedValue[]>) {
+    this.asks = new DataLoader(
+      async (asks) => {
+        const values = await load(asks.length === 1 ? asks[0]! : asks.flat());
+        if (asks.length === 1) return [values];
+        let at = 0;
+        return asks.map((ask) => values.slice(at, (at += ask.length)));
+      },
+      { cache: false },
+    );
   }
 
-  /** Reads a batch's keys in one call and hands each ask its values (or, if the read failed, its error for each). */
-  private dispatch(batch: PendingBatch): void {
-    if (this.pending === batch) this.pending = undefined;
-    const { asks } = batch;
-    const keys = asks.length === 1 ? asks[0]!.keys : asks.flatMap((ask) => ask.keys);
-    this.load(keys).then(
-      (values) => {
-        let at = 0;
-        for (const ask of asks) ask.resolve(asks.length === 1 ? values : values.slice(at, (at += ask.keys.length)));
-      },
-      (error: unknown) => {
-        const failed = error instanceof Error ? error : new Error(String(error));
-        for (const ask of asks) ask.resolve(ask.keys.map(() => failed));
-      },
-    );
+  /** The values of `keys`, in order; if the read failed, its error in place of each. */
+  loadMany(keys: readonly ReadKey[]): Promise<(LoadedValue | Error)[]> {
+    return this.asks.load(keys).catch((error: unknown) => {
+      const failed = error instanceof Error ? error : new Error(String(error));
+      return keys.map(() => failed);
+    });
   }
 }
 
