@@ -14,7 +14,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
-  isInputObjectType,
+  GraphQLInputObjectType,
   isListType,
   Kind,
   SchemaMetaFieldDef,
@@ -27,6 +27,7 @@ import {
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
+  type GraphQLNamedOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -118,6 +119,30 @@ export async function checkRequestLimits(
   }
 }
 
+/** What pricing reads of a field definition: the same for every request, so found once per field. */
+interface FieldFacts {
+  /** `Type.field`, as ONLINE_READS and REGISTRY_LISTS name it. */
+  coordinate: string;
+  type: GraphQLNamedOutputType;
+  list: boolean;
+}
+
+const fieldFacts = new WeakMap<GraphQLField<unknown, unknown>, FieldFacts>();
+
+/**
+ * Each field definition belongs to one type, so its facts can be kept on it; the meta fields (__typename) are
+ * shared by every type and are not kept. Kept, too, because graphql's getNamedType and isListType check the
+ * realm of every type they are not (outside NODE_ENV=production), which cost more than the whole price walk.
+ */
+function factsOf(parent: GraphQLCompositeType, definition: GraphQLField<unknown, unknown>): FieldFacts {
+  let facts = fieldFacts.get(definition);
+  if (!facts) {
+    facts = { coordinate: `${parent.name}.${definition.name}`, type: getNamedType(definition.type), list: isListType(getNullableType(definition.type)) };
+    if (!definition.name.startsWith('__')) fieldFacts.set(definition, facts);
+  }
+  return facts;
+}
+
 interface Price {
   cost: number;
   /** Online values the selection would load. */
@@ -206,8 +231,7 @@ class Pricing {
   private field(node: FieldNode, parent: GraphQLCompositeType, sizes: ReadSizes | undefined): Price {
     const definition = this.fieldDefinition(parent, node.name.value);
     if (!definition) return { cost: 1, values: 0 };
-    const coordinate = `${parent.name}.${definition.name}`;
-    const type = getNamedType(definition.type);
+    const { coordinate, type, list } = factsOf(parent, definition);
     if (ONLINE_READS.has(coordinate)) {
       const keys = this.listLength(node, 'entityKeys') ?? this.listLength(node, 'rows') ?? 0;
       const subset = this.listLength(node, 'features');
@@ -219,7 +243,7 @@ class Pricing {
     }
     if (!node.selectionSet || !('getFields' in type)) return { cost: 1, values: 0 };
     const children = this.selection(node.selectionSet, type, sizes);
-    const size = isListType(getNullableType(definition.type)) ? this.listSize(node, coordinate, sizes) : 1;
+    const size = list ? this.listSize(node, coordinate, sizes) : 1;
     return { cost: 1 + size * children.cost, values: size * children.values };
   }
 
@@ -243,7 +267,7 @@ class Pricing {
 
   private compositeType(name: string): GraphQLCompositeType | undefined {
     const type = this.schema.getType(name);
-    return type && 'getFields' in type && !isInputObjectType(type) ? (type as GraphQLCompositeType) : undefined;
+    return type && 'getFields' in type && !(type instanceof GraphQLInputObjectType) ? (type as GraphQLCompositeType) : undefined;
   }
 
   /** @skip(if: true) and @include(if: false) leave a selection out, with literal or variable conditions. */
