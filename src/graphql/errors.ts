@@ -22,6 +22,11 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   UNAVAILABLE: 503,
 };
 
+/** An error raised before execution (a request limit): it carries the HTTP status Apollo answers with. */
+export function requestError(code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: HTTP_STATUS[code] ?? 400 } } });
+}
+
 /** Apollo's request errors that come without a code, by message. */
 const APOLLO_UNCODED: Readonly<Record<string, string>> = {
   'provided sha does not match query': 'PERSISTED_QUERY_HASH_MISMATCH',

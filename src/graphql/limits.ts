@@ -2,10 +2,11 @@
 // known and before anything runs: the length of every list the request passes, the online values it would load
 // and its cost. Query size, parser tokens and depth are refused earlier (server.ts, depth.ts).
 //
-// Nothing here is remembered between requests: a cost depends on the text, the operation, the variables that
+// No verdict is remembered between requests: a cost depends on the text, the operation, the variables that
 // @skip/@include read, every list length and the consumers' pins, and a cache keyed by less than all of that
-// let a query primed with @skip(if: true) run unpriced with `false`. The walks are linear in the document and
-// in the lists passed, so computing them every time costs microseconds.
+// let a query primed with @skip(if: true) run unpriced with `false`. What is kept is only what the document
+// alone decides: where its lists sit (list-lengths.ts, once per operation); the price walk is linear in the
+// document, with no TypeInfo, and runs every time.
 // Hand-written rather than graphql-query-complexity: the price of a read depends on the consumer's pins and on
 // list lengths passed in variables, and the fields a request may not price by default lists (REGISTRY_LISTS)
 // depend on what the registry holds; that library's estimators would take the same code as callbacks.
@@ -13,25 +14,20 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
-  GraphQLError,
-  isInputObjectType,
+  GraphQLInputObjectType,
   isListType,
   Kind,
   SchemaMetaFieldDef,
-  TypeInfo,
   TypeMetaFieldDef,
   TypeNameMetaFieldDef,
-  typeFromAST,
   valueFromASTUntyped,
-  visit,
-  visitWithTypeInfo,
   type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
-  type GraphQLInputType,
+  type GraphQLNamedOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -39,14 +35,11 @@ import {
 } from 'graphql';
 import { tooManyValues } from '../online/reader.js';
 import type { RegistryCounts } from '../registry/cache.js';
-import { HTTP_STATUS } from './errors.js';
+import { requestError } from './errors.js';
+import { checkListLengths, listSitesOf, type ListLimits } from './list-lengths.js';
 
 /** The settings these checks enforce (MAX_LIST_LENGTH, MAX_WRITE_BATCH, MAX_VALUES_PER_REQUEST, MAX_QUERY_COST). */
-export interface RequestLimits {
-  /** Longest list a request may pass in any argument (entity keys, refs). */
-  maxListLength: number;
-  /** Most rows one writeFeatureValues may carry. */
-  maxWriteBatch: number;
+export interface RequestLimits extends ListLimits {
   /** Most online values one request may load, over all its fields together. */
   maxValuesPerRequest: number;
   maxQueryCost: number;
@@ -61,9 +54,6 @@ export interface RegistrySizes {
 
 /** How many items a list field is assumed to return when nothing in the request says how many. */
 const ASSUMED_LIST_SIZE = 10;
-
-/** The list type whose items are write rows: it may be as long as a write batch; every other list is shorter. */
-const WRITE_ROW_TYPE = 'FeatureValueInput';
 
 /** The fields that read online values; they load keys × (pinned versions, or one version) values. */
 const ONLINE_READS = new Set(['Query.onlineFeatures', 'Query.featureValues']);
@@ -85,11 +75,6 @@ const PINNED_READ = 'Query.onlineFeatures';
 
 /** Whether pricing a field needs the registry snapshot. */
 const needsRegistry = (coordinate: string) => coordinate === PINNED_READ || coordinate in REGISTRY_LISTS;
-
-/** An error raised before execution: it carries the HTTP status Apollo answers with. */
-function requestError(code: string, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: HTTP_STATUS[code] ?? 400 } } });
-}
 
 export function limitsPlugin(schema: GraphQLSchema, limits: RequestLimits, registry: { snapshot(): Promise<RegistrySizes> }): ApolloServerPlugin {
   return {
@@ -116,7 +101,9 @@ export async function checkRequestLimits(
   operation: OperationDefinitionNode,
   variables: Variables,
 ): Promise<void> {
-  const { sizedByRegistry } = checkListLengths(schema, document, operation, variables, limits);
+  const sites = listSitesOf(schema, document, operation, needsRegistry);
+  checkListLengths(sites, variables, limits);
+  const { sizedByRegistry } = sites;
   const sizes = sizedByRegistry ? await registry.snapshot() : undefined;
   const price = new Pricing(schema, document, operation, variables, sizes).price();
   if (price.values > limits.maxValuesPerRequest) {
@@ -132,122 +119,28 @@ export async function checkRequestLimits(
   }
 }
 
-/**
- * Refuses any list longer than its limit (write rows: maxWriteBatch; any other list: maxListLength), wherever
- * the request passes it: an argument, a list inside an input object, a variable, a variable's default. The
- * whole operation is walked, skipped fields and directive arguments included, because a list is coerced (and
- * paid for) whatever @skip/@include say. Each variable is walked once however often it is used.
- */
-function checkListLengths(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  variables: Variables,
-  limits: RequestLimits,
-): { sizedByRegistry: boolean } {
-  const walked = new Set<string>();
-  let sizedByRegistry = false;
-
-  const refuse = (length: number, limit: number, what: string) => {
-    throw requestError(
-      'BAD_USER_INPUT',
-      `${what} has ${length} items; at most ${limit} are allowed per request: split it into several requests`,
-      { length, limit },
-    );
-  };
-  const limitOf = (listType: GraphQLInputType) => (getNamedType(listType).name === WRITE_ROW_TYPE ? limits.maxWriteBatch : limits.maxListLength);
-
-  // A value given in JSON (a variable): lists are arrays, input objects are objects.
-  const checkVariable = (value: unknown, type: GraphQLInputType, path: string, site: string): void => {
-    const nullable = getNullableType(type);
-    if (isListType(nullable)) {
-      const itemType = nullable.ofType as GraphQLInputType;
-      if (!Array.isArray(value)) return checkVariable(value, itemType, path, site);
-      if (value.length > limitOf(nullable)) refuse(value.length, limitOf(nullable), `${path}${site}`);
-      if (holdsLists(itemType)) value.forEach((item, i) => checkVariable(item, itemType, `${path}[${i}]`, site));
-    } else if (holdsLists(nullable) && isInputObjectType(nullable) && typeof value === 'object' && value !== null) {
-      // for…in rather than Object.entries: no pair array per field of every row of a `rows` read.
-      const fields = nullable.getFields();
-      for (const name in value) {
-        const field = fields[name];
-        if (field && Object.hasOwn(value, name)) checkVariable((value as Record<string, unknown>)[name], field.type, `${path}.${name}`, site);
-      }
-    }
-  };
-
-  // A value written in the query text; variables inside it are walked as JSON, once each.
-  const checkLiteral = (value: ValueNode, type: GraphQLInputType, path: string, site: string): void => {
-    if (value.kind === Kind.VARIABLE) {
-      const name = value.name.value;
-      if (walked.has(name)) return;
-      walked.add(name);
-      return checkVariable(variables[name], type, path, site);
-    }
-    const nullable = getNullableType(type);
-    if (isListType(nullable)) {
-      const itemType = nullable.ofType as GraphQLInputType;
-      if (value.kind !== Kind.LIST) return checkLiteral(value, itemType, path, site);
-      if (value.values.length > limitOf(nullable)) refuse(value.values.length, limitOf(nullable), `${path}${site}`);
-      // Variables inside the items are walked even when the item type holds no list: the variable may be a list.
-      value.values.forEach((item, i) => checkLiteral(item, itemType, `${path}[${i}]`, site));
-    } else if (isInputObjectType(nullable) && value.kind === Kind.OBJECT) {
-      const fields = nullable.getFields();
-      for (const field of value.fields) {
-        const definition = fields[field.name.value];
-        if (definition) checkLiteral(field.value, definition.type, `${path}.${field.name.value}`, site);
-      }
-    }
-  };
-
-  const typeInfo = new TypeInfo(schema);
-  const visitor = visitWithTypeInfo(typeInfo, {
-    // Variable definitions come last (below): a variable is named after the argument it is passed as.
-    VariableDefinition: () => false,
-    // The same walk notes whether the price will need the registry snapshot.
-    Field() {
-      const field = typeInfo.getFieldDef();
-      const parent = typeInfo.getParentType();
-      if (field && parent && needsRegistry(`${parent.name}.${field.name}`)) sizedByRegistry = true;
-    },
-    Argument(node) {
-      const type = typeInfo.getInputType();
-      const directive = typeInfo.getDirective();
-      const field = typeInfo.getFieldDef();
-      if (type) checkLiteral(node.value, type, `argument ${node.name.value}`, ` of ${directive ? `@${directive.name}` : field?.name}`);
-    },
-  });
-  visit(operation, visitor);
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
-  }
-  for (const definition of operation.variableDefinitions ?? []) {
-    const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
-    if (!type) continue;
-    const name = definition.variable.name.value;
-    if (definition.defaultValue) checkLiteral(definition.defaultValue, type, `default of $${name}`, '');
-    checkLiteral(definition.variable, type, `variable $${name}`, '');
-  }
-  return { sizedByRegistry };
+/** What pricing reads of a field definition: the same for every request, so found once per field. */
+interface FieldFacts {
+  /** `Type.field`, as ONLINE_READS and REGISTRY_LISTS name it. */
+  coordinate: string;
+  type: GraphQLNamedOutputType;
+  list: boolean;
 }
 
-const listHolders = new WeakMap<GraphQLInputType, boolean>();
+const fieldFacts = new WeakMap<GraphQLField<unknown, unknown>, FieldFacts>();
 
 /**
- * Whether a value of `type` can contain a list: a list, or an input object with such a field. Rows of a write
- * (FeatureValueInput: scalars and JSON) hold none, so a 10,000-row batch costs one length check, not a walk.
+ * Each field definition belongs to one type, so its facts can be kept on it; the meta fields (__typename) are
+ * shared by every type and are not kept. Kept, too, because graphql's getNamedType and isListType check the
+ * realm of every type they are not (outside NODE_ENV=production), which cost more than the whole price walk.
  */
-function holdsLists(type: GraphQLInputType): boolean {
-  const nullable = getNullableType(type);
-  if (isListType(nullable)) return true;
-  if (!isInputObjectType(nullable)) return false;
-  let holds = listHolders.get(nullable);
-  if (holds === undefined) {
-    // Input objects may refer to themselves: assume none while looking.
-    listHolders.set(nullable, false);
-    holds = Object.values(nullable.getFields()).some((field) => holdsLists(field.type));
-    listHolders.set(nullable, holds);
+function factsOf(parent: GraphQLCompositeType, definition: GraphQLField<unknown, unknown>): FieldFacts {
+  let facts = fieldFacts.get(definition);
+  if (!facts) {
+    facts = { coordinate: `${parent.name}.${definition.name}`, type: getNamedType(definition.type), list: isListType(getNullableType(definition.type)) };
+    if (!definition.name.startsWith('__')) fieldFacts.set(definition, facts);
   }
-  return holds;
+  return facts;
 }
 
 interface Price {
@@ -338,8 +231,7 @@ class Pricing {
   private field(node: FieldNode, parent: GraphQLCompositeType, sizes: ReadSizes | undefined): Price {
     const definition = this.fieldDefinition(parent, node.name.value);
     if (!definition) return { cost: 1, values: 0 };
-    const coordinate = `${parent.name}.${definition.name}`;
-    const type = getNamedType(definition.type);
+    const { coordinate, type, list } = factsOf(parent, definition);
     if (ONLINE_READS.has(coordinate)) {
       const keys = this.listLength(node, 'entityKeys') ?? this.listLength(node, 'rows') ?? 0;
       const subset = this.listLength(node, 'features');
@@ -351,7 +243,7 @@ class Pricing {
     }
     if (!node.selectionSet || !('getFields' in type)) return { cost: 1, values: 0 };
     const children = this.selection(node.selectionSet, type, sizes);
-    const size = isListType(getNullableType(definition.type)) ? this.listSize(node, coordinate, sizes) : 1;
+    const size = list ? this.listSize(node, coordinate, sizes) : 1;
     return { cost: 1 + size * children.cost, values: size * children.values };
   }
 
@@ -375,7 +267,7 @@ class Pricing {
 
   private compositeType(name: string): GraphQLCompositeType | undefined {
     const type = this.schema.getType(name);
-    return type && 'getFields' in type && !isInputObjectType(type) ? (type as GraphQLCompositeType) : undefined;
+    return type && 'getFields' in type && !(type instanceof GraphQLInputObjectType) ? (type as GraphQLCompositeType) : undefined;
   }
 
   /** @skip(if: true) and @include(if: false) leave a selection out, with literal or variable conditions. */
