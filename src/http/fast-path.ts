@@ -10,7 +10,7 @@
 import type http from 'node:http';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { Counter, type Registry as PromRegistry } from 'prom-client';
+import { Counter, type Registry as MetricsRegistry } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.js';
 import { hostRefusal, type HostPolicy } from './allowed-hosts.js';
 import { checkRequestLimits, type RequestLimits } from '../graphql/limits.js';
@@ -31,7 +31,7 @@ export interface FastPathDeps {
   hostPolicy: HostPolicy;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   logger: Logger;
-  metrics: PromRegistry;
+  metrics: MetricsRegistry;
 }
 
 /** One GraphQL request as the client sent it (POST body or GET parameters). */

@@ -1,7 +1,8 @@
 // Prometheus metrics on /metrics (prom-client). Figures are read from the domain objects when Prometheus scrapes,
 // so the read and write paths pay nothing for them. Labels are bounded: store shards and served-from sources,
 // never an entity key.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// prom-client's Registry is called MetricsRegistry here: `Registry` is the domain's feature registry.
+import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import type { OnlineObserver } from '../online/observer.js';
 import type { Alerts } from './alerts.js';
 import type { HotEntityCache } from '../hotkeys/cache.js';
@@ -21,7 +22,7 @@ export interface MetricSources {
  * The metrics the online paths report as they work (read flags, event lag, write outcomes, store latency),
  * created before the paths so that they can be handed the observer. Labels: version refs, flags, operations.
  */
-export function createObserverMetrics(registry: Registry): OnlineObserver {
+export function createObserverMetrics(registry: MetricsRegistry): OnlineObserver {
   const flags = new Counter({ name: 'feature_registry_read_flags_total', help: 'Flags set on online values served, by version and flag', labelNames: ['ref', 'flag'], registers: [registry] });
   const lag = new Histogram({
     name: 'feature_registry_event_lag_seconds',
@@ -54,7 +55,7 @@ export function createObserverMetrics(registry: Registry): OnlineObserver {
  * A counter that mirrors a running total kept elsewhere: on each scrape it adds what the total grew by, so
  * Prometheus sees a proper counter.
  */
-function mirroredCounter(registry: Registry, name: string, help: string, labelNames: string[], read: () => Iterable<[Record<string, string>, number]>) {
+function mirroredCounter(registry: MetricsRegistry, name: string, help: string, labelNames: string[], read: () => Iterable<[Record<string, string>, number]>) {
   const seen = new Map<string, number>();
   return new Counter({
     name,
@@ -72,14 +73,14 @@ function mirroredCounter(registry: Registry, name: string, help: string, labelNa
   });
 }
 
-export function createMetrics(): Registry {
-  const registry = new Registry();
+export function createMetrics(): MetricsRegistry {
+  const registry = new MetricsRegistry();
   collectDefaultMetrics({ register: registry });
   return registry;
 }
 
 /** The figures read from the domain when Prometheus scrapes. */
-export function registerSourceMetrics(registry: Registry, { store, hotKeys, cache, reader, alerts }: MetricSources): void {
+export function registerSourceMetrics(registry: MetricsRegistry, { store, hotKeys, cache, reader, alerts }: MetricSources): void {
   /** A gauge set from the domain at each scrape: one value, or one per version ref. */
   const gauge = (name: string, help: string, read: () => number | Iterable<[string, number]>) =>
     new Gauge({

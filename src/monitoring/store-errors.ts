@@ -3,7 +3,7 @@
 // store is down: the first error of a spell in full, then one summary line per interval with the count by
 // operation, until an interval passes without error (the next error then starts a new spell).
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry as MetricsRegistry } from 'prom-client';
 
 /** The `store` label: which backing store failed. */
 export type StoreKind = 'database' | 'online';
@@ -23,7 +23,7 @@ export class StoreErrors {
 
   constructor(
     private readonly logger: Logger,
-    registry: Registry,
+    registry: MetricsRegistry,
     private readonly summaryMs: number,
   ) {
     this.errors = new Counter({
