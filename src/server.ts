@@ -28,7 +28,7 @@ import { OperationCache } from './graphql/operation-cache.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
 import { FastPath } from './http/fast-path.js';
-import { MAX_BODY, readJsonBody } from './http/json-body.js';
+import { readJsonBody, requestFailure } from './http/json-body.js';
 import { requestContext } from './http/request-context.js';
 
 export const schemaPath = new URL('../schema.graphql', import.meta.url);
@@ -153,16 +153,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     }),
   );
   app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = (error as { status?: number }).status ?? 500;
+    const { status, body } = requestFailure(error);
     if (status >= 500) logger.error({ err: error }, 'request failed');
-    res.status(status).json({
-      errors: [
-        {
-          message: status === 413 ? `request body larger than ${MAX_BODY}` : status < 500 ? String((error as Error).message) : 'internal error',
-          extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' },
-        },
-      ],
-    });
+    res.status(status).json(body);
   });
 
   let metricsServer: http.Server | undefined;

@@ -18,7 +18,7 @@ import type { Principal } from '../core/principal.js';
 import type { Services } from '../graphql/context.js';
 import { run } from '../graphql/executor.js';
 import type { CachedOperation, OperationCache } from '../graphql/operation-cache.js';
-import { jsonBodyOf } from './json-body.js';
+import { jsonBodyOf, requestFailure } from './json-body.js';
 import { requestContext } from './request-context.js';
 import { responseBody } from './response-body.js';
 
@@ -164,8 +164,9 @@ export class FastPath {
       res.destroy();
       return;
     }
-    const body = JSON.stringify({ errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-    res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    const { status, body: failure } = requestFailure(error, 500);
+    const body = JSON.stringify(failure);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
 }

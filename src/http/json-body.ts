@@ -24,6 +24,17 @@ export function readJsonBody(req: BodyRequest, res: http.ServerResponse, next: (
   });
 }
 
+/**
+ * The answer to a request that failed outside GraphQL execution: a body refused by the parser (its status
+ * from body-parser: 413 too large, 400 malformed) or an internal failure (500, logged by the caller). Express's
+ * error handler and the fast path both answer with it.
+ */
+export function requestFailure(error: unknown, status = (error as { status?: number }).status ?? 500): { status: number; body: { errors: { message: string; extensions: { code: string } }[] } } {
+  const message = status === 413 ? `request body larger than ${MAX_BODY}` : status < 500 ? String((error as Error).message) : 'internal error';
+  const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+  return { status, body: { errors: [{ message, extensions: { code } }] } };
+}
+
 /** The parsed body, or undefined when reading it failed (the error is Express's to answer). */
 export function jsonBodyOf(req: http.IncomingMessage, res: http.ServerResponse): Promise<{ body: unknown } | undefined> {
   return new Promise((resolve) => {
