@@ -183,6 +183,19 @@ describe.each(stores)('OnlineStore contract: $name', (factory) => {
     expect(await store.read([])).toEqual([]);
   });
 
+  it('reads 1,200 features of one key and of three keys in one read (more than one script HMGET of fields)', async () => {
+    const entity = unique('e');
+    const refs = Array.from({ length: 1_200 }, (_, i) => `${unique('f')}_${i}@1`);
+    const writes: ValueWrite[] = ['a', 'b'].flatMap((entityKey) =>
+      refs.map((ref, i) => ({ entity, entityKey, ref, value: String(i), eventTime: 1_000 + i, ingestTime: 2_000 + i })),
+    );
+    expect((await store.write(writes, [])).every(Boolean)).toBe(true);
+    const keys: ValueKey[] = ['a', 'nobody', 'b'].flatMap((entityKey) => refs.map((ref) => ({ entity, entityKey, ref })));
+    const read = await store.read(keys);
+    expect(read.map((v) => v?.value ?? null)).toEqual([...refs.map((_, i) => String(i)), ...refs.map(() => null), ...refs.map((_, i) => String(i))]);
+    expect(read[1_199]).toEqual({ value: '1199', eventTime: 2_199, ingestTime: 3_199 });
+  });
+
   it('keeps keys of two entities with the same entity key apart', async () => {
     const [user, item] = [unique('user'), unique('item')];
     const ref = `${unique('f')}@1`;
@@ -470,6 +483,31 @@ describe('RedisOnlineStore', () => {
     expect(ttl).toBeLessThanOrEqual(LAG_RETENTION_MS);
   });
 
+  it('reads values written around the store: an RS (0x1E) in one is read as written, an empty one is refused', async () => {
+    // The read joins a node's values with RS (hash-reads.ts), which the store never writes; a value holding one
+    // makes the joined reply split wrongly, and the read falls back to an HMGET per hash.
+    const store = RedisOnlineStore.standalone(inject('redisUrl'), DEFAULT_COMMAND_TIMEOUT_MS);
+    closeLater.push(store);
+    await store.ready(READY_MS);
+    const raw = new Redis(inject('redisUrl'));
+    closeLater.push({ close: async () => void raw.disconnect() });
+    const entity = unique('e');
+    const [ref, other] = [`${unique('f')}@1`, `${unique('f')}@1`];
+    await store.write([{ entity, entityKey: 'ok', ref, value: '1', eventTime: 1, ingestTime: 2 }], []);
+    await raw.hset(`fr:{${entity}:odd}`, ref, '5|6|"a\x1eb\x1e"', other, '7|8|null');
+    const keys = (entityKey: string) => [{ entity, entityKey, ref }, { entity, entityKey, ref: other }];
+    expect(await store.read([...keys('ok'), ...keys('odd'), ...keys('none')])).toEqual([
+      { value: '1', eventTime: 1, ingestTime: 2 },
+      null,
+      { value: '"a\x1eb\x1e"', eventTime: 5, ingestTime: 6 },
+      { value: 'null', eventTime: 7, ingestTime: 8 },
+      null,
+      null,
+    ]);
+    await raw.hset(`fr:{${entity}:empty}`, ref, '');
+    await expect(store.read(keys('empty'))).rejects.toThrow(/does not hold <eventTime>\|<ingestTime>\|<value>/);
+  });
+
   it('names the store without credentials', () => {
     const store = RedisOnlineStore.standalone('redis://user:secret@127.0.0.1:1', DEFAULT_COMMAND_TIMEOUT_MS);
     closeLater.push(store);
@@ -526,6 +564,34 @@ describe('RedisOnlineStore', () => {
     const applied = await withMoved(3);
     expect(applied.every(Boolean)).toBe(true);
     expect((await store.read([moved, ...keys])).map((v) => v?.value)).toEqual(Array(keys.length + 1).fill('3'));
+
+    // A read meets a moved slot too: the key that moved is not the first of its node's call (hash-reads.ts), so
+    // the node answers "non local key" rather than MOVED; the call fails as UNAVAILABLE and the next succeeds.
+    const second = { entity, entityKey: 'moved-too', ref };
+    await store.write([{ ...second, value: '4', eventTime: 4, ingestTime: 4 }], []);
+    const secondSlot = slotOf(`fr:{${entity}:moved-too}`);
+    const secondRanges = await raws[0]!.cluster('SLOTS');
+    const secondOwner = secondRanges.find(([from, to]) => secondSlot >= from && secondSlot <= to)![2]![2];
+    const target = ids.find((id) => id !== secondOwner)!;
+    const ownerRaw = raws[ids.indexOf(secondOwner)]!;
+    const targetRaw = raws[ids.indexOf(target)]!;
+    // Migrate the slot with its key, as redis-cli --cluster reshard would.
+    const targetPort = Number(cluster.nodes[ids.indexOf(target)]!.split(':')[1]);
+    await targetRaw.cluster('SETSLOT', secondSlot, 'IMPORTING', secondOwner);
+    await ownerRaw.cluster('SETSLOT', secondSlot, 'MIGRATING', target);
+    await ownerRaw.migrate('127.0.0.1', targetPort, '', 0, 5_000, 'KEYS', `fr:{${entity}:moved-too}`);
+    for (const raw of raws) await raw.cluster('SETSLOT', secondSlot, 'NODE', target);
+    const sameNodeFirst = keys.filter((key) => {
+      const s = slotOf(`fr:{${entity}:${key.entityKey}}`);
+      return secondRanges.find(([from, to]) => s >= from && s <= to)![2]![2] === secondOwner;
+    });
+    expect(sameNodeFirst.length).toBeGreaterThan(0);
+    const firstRead = await store.read([...sameNodeFirst, second]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (firstRead !== undefined) expect(firstRead).toMatchObject({ code: 'UNAVAILABLE' });
+    expect((await store.read([...sameNodeFirst, second])).map((v) => v?.value)).toEqual([...sameNodeFirst.map(() => '3'), '4']);
   });
 
   describe('while Redis is down', () => {

@@ -57,7 +57,7 @@ export type RegistryLoaders = ReturnType<typeof createRegistryLoaders>;
  * field, a thousand values at a time), not single values: every ask of one turn (each alias, each read of the
  * request) goes into one loadValues call, so a request still reads all its values in one round trip per store
  * node, while no promise, cache entry or key string is made per value. Nothing is cached (an ask is a fresh
- * array each time), and the stores already read a key asked for twice once (one HMGET field, one SQL row).
+ * array each time), and the stores already read a key asked for twice once (one hash field, one SQL row).
  */
 export class ValueLoader implements ValueBatch {
   values = 0;

@@ -11,8 +11,13 @@
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** Two independent 32-bit hashes of a string (FNV-1a with two seeds). */
-function hashPair(key: string): [number, number] {
+/**
+ * Two independent 32-bit hashes of a string (FNV-1a with two seeds), left in hash1 and hash2: every key of
+ * every read is hashed, and returning them as a pair allocated an array per key.
+ */
+let hash1 = 0;
+let hash2 = 0;
+function hashPair(key: string): void {
   let h1 = FNV_OFFSET;
   let h2 = FNV_OFFSET ^ 0x5bd1e995;
   for (let i = 0; i < key.length; i++) {
@@ -20,7 +25,8 @@ function hashPair(key: string): [number, number] {
     h1 = Math.imul(h1 ^ c, FNV_PRIME);
     h2 = Math.imul(h2 ^ c, 0x01000197);
   }
-  return [h1 >>> 0, (h2 >>> 0) | 1];
+  hash1 = h1 >>> 0;
+  hash2 = (h2 >>> 0) | 1;
 }
 
 export class CountMinSketch {
@@ -36,7 +42,9 @@ export class CountMinSketch {
 
   /** Adds `count` to `key` and returns its new estimate. */
   add(key: string, count = 1): number {
-    const [h1, h2] = hashPair(key);
+    hashPair(key);
+    const h1 = hash1;
+    const h2 = hash2;
     let estimate = Number.MAX_SAFE_INTEGER;
     for (let row = 0; row < this.depth; row++) {
       // Double hashing: row i uses h1 + i·h2, as good as independent hashes for a Count-Min sketch.
@@ -49,7 +57,9 @@ export class CountMinSketch {
   }
 
   estimate(key: string): number {
-    const [h1, h2] = hashPair(key);
+    hashPair(key);
+    const h1 = hash1;
+    const h2 = hash2;
     let estimate = Number.MAX_SAFE_INTEGER;
     for (let row = 0; row < this.depth; row++) {
       const value = this.counts[row * this.width + (((h1 + row * h2) >>> 0) % this.width)]!;

@@ -3,7 +3,7 @@
 // busy read path asks for them constantly, so each verdict is remembered for a while per version and shared
 // by every read meanwhile.
 import type { EventLag } from '../online/event-lag.js';
-import type { VersionVerdicts } from '../online/ports.js';
+import type { SettledVerdicts, VersionVerdicts } from '../online/ports.js';
 import type { FeatureVersion } from '../registry/model.js';
 import type { ValueDistributions } from './distributions.js';
 
@@ -17,7 +17,7 @@ export const DRIFT_VERDICT_TTL_MS = 30_000;
  * share the pending answer; a failed one is forgotten at once, so that the next read asks again.
  */
 export class RememberedVerdicts<K> {
-  private readonly verdicts = new Map<string, { verdict: Promise<boolean>; until: number }>();
+  private readonly verdicts = new Map<string, { verdict: Promise<boolean>; until: number; settled?: boolean }>();
 
   constructor(
     private readonly ttlMs: number,
@@ -31,11 +31,29 @@ export class RememberedVerdicts<K> {
     const remembered = this.verdicts.get(id);
     if (remembered && remembered.until > now) return remembered.verdict;
     const verdict = this.ask(key);
-    this.verdicts.set(id, { verdict, until: now + this.ttlMs });
-    verdict.catch(() => this.verdicts.delete(id));
+    const remembering: { verdict: Promise<boolean>; until: number; settled?: boolean } = { verdict, until: now + this.ttlMs };
+    this.verdicts.set(id, remembering);
+    verdict.then(
+      (settled) => (remembering.settled = settled),
+      () => this.verdicts.delete(id),
+    );
     return verdict;
   }
+
+  /** The verdict on `id` if it is remembered, answered and fresh; undefined if it must be asked (get). */
+  settled(id: string): boolean | undefined {
+    const remembered = this.verdicts.get(id);
+    return remembered && remembered.until > this.now() ? remembered.settled : undefined;
+  }
 }
+
+/** The four answers settled() can give, shared: a read asks for them for every version it reads. */
+const SETTLED: readonly SettledVerdicts[] = [
+  { lagging: false, drifting: false },
+  { lagging: true, drifting: false },
+  { lagging: false, drifting: true },
+  { lagging: true, drifting: true },
+];
 
 /** The read path's version verdicts, from event lag and value distributions. */
 export class MonitoredVerdicts implements VersionVerdicts {
@@ -53,5 +71,11 @@ export class MonitoredVerdicts implements VersionVerdicts {
 
   isDrifting(version: FeatureVersion): Promise<boolean> {
     return this.drifting.get(version.ref, version);
+  }
+
+  settled(version: FeatureVersion): SettledVerdicts | undefined {
+    const lagging = this.lagging.settled(version.ref);
+    const drifting = lagging === undefined ? undefined : this.drifting.settled(version.ref);
+    return drifting === undefined ? undefined : SETTLED[(lagging ? 1 : 0) + (drifting ? 2 : 0)];
   }
 }

@@ -36,6 +36,28 @@ export function versionFlags({ mismatched, status, lagging, drifting }: VersionS
   return flags;
 }
 
+/** The flags of a version's values: as they are, and with MISSING or STALE in front (both come first in READ_FLAGS). */
+export interface VersionFlagSet {
+  readonly present: ReadFlag[];
+  readonly missing: ReadFlag[];
+  readonly stale: ReadFlag[];
+}
+
+/** One set per combination of version state (32 at most), built once and shared: never change one. */
+const FLAG_SETS = new Map<number, VersionFlagSet>();
+
+/** versionFlags, with MISSING and STALE, for every value of a version in `state`: shared arrays, built once. */
+export function versionFlagSet(state: VersionState): VersionFlagSet {
+  const { mismatched, status, lagging, drifting } = state;
+  const id = (mismatched ? 1 : 0) | (status === 'DEPRECATED' ? 2 : 0) | (status === 'RETIRED' ? 4 : 0) | (lagging ? 8 : 0) | (drifting ? 16 : 0);
+  let set = FLAG_SETS.get(id);
+  if (!set) {
+    const present = versionFlags(state);
+    FLAG_SETS.set(id, (set = { present, missing: ['MISSING', ...present], stale: ['STALE', ...present] }));
+  }
+  return set;
+}
+
 /** Adds TYPE_MISMATCH in its READ_FLAGS place: after every version flag but DRIFT. */
 export function withTypeMismatch(flags: ReadFlag[]): ReadFlag[] {
   return flags.at(-1) === 'DRIFT' ? [...flags.slice(0, -1), 'TYPE_MISMATCH', 'DRIFT'] : [...flags, 'TYPE_MISMATCH'];

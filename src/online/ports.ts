@@ -40,6 +40,16 @@ export interface VersionVerdicts {
   isLagging(version: FeatureVersion): Promise<boolean>;
   /** Whether the version's recent values drift from its reference distribution. */
   isDrifting(version: FeatureVersion): Promise<boolean>;
+  /**
+   * Both verdicts at once when both are known and fresh, else undefined (then ask the two above): most reads
+   * find them known, and plan their versions without a promise each.
+   */
+  settled(version: FeatureVersion): SettledVerdicts | undefined;
+}
+
+export interface SettledVerdicts {
+  readonly lagging: boolean;
+  readonly drifting: boolean;
 }
 
 /** A value to load, and how long it may be served from the hot-entity cache. */

@@ -9,10 +9,10 @@ import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef, type FeatureVersion } from '../registry/model.js';
 import { checkName } from '../core/text.js';
 import { parseDuration } from '../core/durations.js';
-import { inFlagOrder, versionFlags, withTypeMismatch, type ReadFlag } from './flags.js';
+import { inFlagOrder, versionFlagSet, withTypeMismatch, type ReadFlag } from './flags.js';
 import { entityKeyOf } from './keys.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
-import type { HotSet, HotValueCache, LoadedValue, ReadKey, ServedFrom, ValueBatch, VersionVerdicts } from './ports.js';
+import type { HotSet, HotValueCache, LoadedValue, ReadKey, ServedFrom, SettledVerdicts, ValueBatch, VersionVerdicts } from './ports.js';
 import type { OnlineStore } from './store.js';
 import { fitsType } from './values.js';
 import { checkExpectations, unmetExpectations, type ExpectedDefinition, type ReadWarning } from './expectations.js';
@@ -63,7 +63,7 @@ export const tooManyValues = (values: number, maxValues: number): CodedError =>
     { values, maxValues },
   );
 
-/** What a read knows about one version before it looks at any value. */
+/** What a read knows about one version before it looks at any value; reused by every read while it holds. */
 interface ReadPlan {
   version: FeatureVersion;
   entity: string;
@@ -72,7 +72,7 @@ interface ReadPlan {
   cacheForMs: number;
   /** Flags every value of this version gets (mismatch, deprecated, retired, lagging, drift), in READ_FLAGS order. */
   versionFlags: ReadFlag[];
-  /** The same with MISSING, or with STALE, in front (both come first in READ_FLAGS). */
+  /** The same with MISSING, or with STALE, in front (both come first in READ_FLAGS). Shared arrays: never change one. */
   missingFlags: ReadFlag[];
   staleFlags: ReadFlag[];
   /** RETIRED versions are not served: their values are not even read. */
@@ -102,6 +102,8 @@ export class OnlineReader {
   private readonly verdicts: VersionVerdicts;
   private readonly observer: OnlineObserver;
   private readonly maxAgeByText = new Map<string, number>();
+  /** The last plan of each version read, by ref: the next read reuses it while nothing it says has changed. */
+  private readonly plans = new Map<string, ReadPlan>();
 
   constructor(
     private readonly store: OnlineStore,
@@ -176,11 +178,13 @@ export class OnlineReader {
     // Who still writes what: one answer for every pin of the read.
     const writes = await this.registryCache.writes.lastWrites();
     const mismatched = (pin: FeatureVersion) => unmet.has(pin.feature) || snapshot.production(pin.feature, writes, now)?.mismatch(pin) != null;
-    // A plan may query lag and drift (their verdicts are cached for a while): a few versions at a time.
-    const plans = await inSlices(pins, VERSIONS_PER_SLICE, (slice) =>
-      Promise.all(slice.map((version) => this.plan(snapshot, version, now, mismatched(version)))),
-    );
+    // Most reads find every verdict known (they are remembered for a while) and plan at once; otherwise a plan
+    // may query lag and drift: a few versions at a time.
+    const plans =
+      this.plansNow(snapshot, pins, mismatched) ??
+      (await inSlices(pins, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map((version) => this.plan(snapshot, version, mismatched(version))))));
     const result = await this.read(plans, entities.map((e) => e.entity), rows, batch, now.getTime());
+    if (unmet.size === 0) return result;
     // Said for the features this read returns, and for those the consumer no longer reads at all.
     const read = new Set(pins.map((pin) => pin.feature));
     const pinned = new Set(allPins.map((pin) => pin.feature));
@@ -197,7 +201,7 @@ export class OnlineReader {
     const version = snapshot.version(ref, now);
     if (!version) throw notFound(`feature version ${ref} is not registered`);
     this.count(batch, entityKeys.length);
-    const plan = await this.plan(snapshot, version, now, false);
+    const plan = await this.plan(snapshot, version, false);
     const rows = keyRows(sent, [{ entity: plan.entity, features: [version.feature] }], false);
     return this.read([plan], [plan.entity], rows, batch, now.getTime());
   }
@@ -218,25 +222,47 @@ export class OnlineReader {
     if (batch.values > this.limits.maxValuesPerRequest) throw tooManyValues(batch.values, this.limits.maxValuesPerRequest);
   }
 
+  /** Every pin's plan, when every verdict they need is known; undefined when one must be asked (plan()). */
+  private plansNow(snapshot: RegistrySnapshot, pins: readonly FeatureVersion[], mismatched: (pin: FeatureVersion) => boolean): ReadPlan[] | undefined {
+    const plans = new Array<ReadPlan>(pins.length);
+    for (let i = 0; i < pins.length; i++) {
+      const version = pins[i]!;
+      const verdicts = version.status === 'RETIRED' ? NOT_JUDGED : this.verdicts.settled(version);
+      if (!verdicts) return undefined;
+      plans[i] = this.planOf(snapshot, version, mismatched(version), verdicts);
+    }
+    return plans;
+  }
+
   /**
    * mismatched: a consumer's pin nobody produces while another version is, or another definition than the one
    * the client expects (see expectations.ts); never for a read without a consumer.
    */
-  private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, now: Date, mismatched: boolean): Promise<ReadPlan> {
-    const serve = version.status !== 'RETIRED';
+  private async plan(snapshot: RegistrySnapshot, version: FeatureVersion, mismatched: boolean): Promise<ReadPlan> {
+    if (version.status === 'RETIRED') return this.planOf(snapshot, version, mismatched, NOT_JUDGED);
+    const [lagging, drifting] = await Promise.all([this.verdicts.isLagging(version), this.verdicts.isDrifting(version)]);
+    return this.planOf(snapshot, version, mismatched, { lagging, drifting });
+  }
+
+  /** The version's plan: the one of the last read while it still holds (same version, entity and flags), else a new one. */
+  private planOf(snapshot: RegistrySnapshot, version: FeatureVersion, mismatched: boolean, { lagging, drifting }: SettledVerdicts): ReadPlan {
+    const entity = snapshot.entityOf(version.feature)!;
+    const flags = versionFlagSet({ mismatched, status: version.status, lagging, drifting });
+    const last = this.plans.get(version.ref);
+    if (last && last.version === version && last.entity === entity && last.versionFlags === flags.present) return last;
     const maxAgeMs = this.maxAgeMs(version.maxAge);
-    const [lagging, drifting] = serve ? await Promise.all([this.verdicts.isLagging(version), this.verdicts.isDrifting(version)]) : [false, false];
-    const flags = versionFlags({ mismatched, status: version.status, lagging, drifting });
-    return {
+    const plan: ReadPlan = {
       version,
-      entity: snapshot.entityOf(version.feature)!,
+      entity,
       maxAgeMs,
       cacheForMs: this.cache.boundFor(maxAgeMs),
-      versionFlags: flags,
-      missingFlags: ['MISSING', ...flags],
-      staleFlags: ['STALE', ...flags],
-      serve,
+      versionFlags: flags.present,
+      missingFlags: flags.missing,
+      staleFlags: flags.stale,
+      serve: version.status !== 'RETIRED',
     };
+    this.plans.set(version.ref, plan);
+    return plan;
   }
 
   /**
@@ -251,8 +277,7 @@ export class OnlineReader {
       served.map(({ plan, entity }) => ({ entity: plan.entity, entityKey: row.byEntity[entity]!, ref: plan.version.ref, cacheForMs: plan.cacheForMs })),
     );
     const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => batch.loadMany(slice));
-    // Flags counted per plan (its index), so that counting builds no string per flagged value.
-    const perPlan = plans.map(() => new Map<ReadFlag, number>());
+    const tally = new FlagTally(plans);
     let next = 0;
     const rows = keyed.map(({ entityKey, keys }) => ({
       entityKey,
@@ -262,19 +287,11 @@ export class OnlineReader {
         if (one instanceof Error) throw one;
         const value = this.value(plan, one, now);
         this.served[value.servedFrom]++;
-        const counts = perPlan[p]!;
-        for (const flag of value.flags) counts.set(flag, (counts.get(flag) ?? 0) + 1);
+        tally.add(p, value.flags);
         return value;
       }),
     }));
-    const counts = new Map<ReadFlag, number>();
-    perPlan.forEach((flagged, p) => {
-      for (const [flag, count] of flagged) {
-        counts.set(flag, (counts.get(flag) ?? 0) + count);
-        this.observer.flagged(plans[p]!.version.ref, flag, count);
-      }
-    });
-    return { rows, warnings: [], flagCounts: inFlagOrder(counts) };
+    return { rows, warnings: [], flagCounts: inFlagOrder(tally.counts(this.observer)) };
   }
 
   // Called for every value of every response: it builds flags in READ_FLAGS order without sorting and shares
@@ -315,5 +332,55 @@ export class OnlineReader {
       flags,
       servedFrom,
     };
+  }
+}
+
+/** The verdicts of a version that is not judged: a RETIRED one, whose values are not even read. */
+const NOT_JUDGED: SettledVerdicts = { lagging: false, drifting: false };
+
+/**
+ * A read's flags, counted per plan without a Map or a string per value: most values carry one of their plan's
+ * three shared flag arrays, and only those are counted as they come; a value with flags of its own (TYPE_MISMATCH)
+ * is counted flag by flag.
+ */
+class FlagTally {
+  /** Per plan: values with its versionFlags, missingFlags, staleFlags. */
+  private readonly shared: Int32Array;
+  private readonly own = new Map<number, Map<ReadFlag, number>>();
+
+  constructor(private readonly plans: readonly ReadPlan[]) {
+    this.shared = new Int32Array(plans.length * 3);
+  }
+
+  add(p: number, flags: ReadFlag[]): void {
+    const plan = this.plans[p]!;
+    if (flags === plan.versionFlags) this.shared[p * 3]!++;
+    else if (flags === plan.missingFlags) this.shared[p * 3 + 1]!++;
+    else if (flags === plan.staleFlags) this.shared[p * 3 + 2]!++;
+    else {
+      let counts = this.own.get(p);
+      if (!counts) this.own.set(p, (counts = new Map()));
+      for (const flag of flags) counts.set(flag, (counts.get(flag) ?? 0) + 1);
+    }
+  }
+
+  /** The counts per flag over the read; each plan's also go to `observer` (a flag's count may come in two parts). */
+  counts(observer: OnlineObserver): Map<ReadFlag, number> {
+    const total = new Map<ReadFlag, number>();
+    const count = (ref: string, flag: ReadFlag, n: number) => {
+      total.set(flag, (total.get(flag) ?? 0) + n);
+      observer.flagged(ref, flag, n);
+    };
+    this.plans.forEach((plan, p) => {
+      const { ref } = plan.version;
+      const [present, missing, stale] = [this.shared[p * 3]!, this.shared[p * 3 + 1]!, this.shared[p * 3 + 2]!];
+      // missingFlags and staleFlags are versionFlags with MISSING or STALE in front.
+      if (missing > 0) count(ref, 'MISSING', missing);
+      if (stale > 0) count(ref, 'STALE', stale);
+      const all = present + missing + stale;
+      if (all > 0) for (const flag of plan.versionFlags) count(ref, flag, all);
+      for (const [flag, n] of this.own.get(p) ?? []) count(ref, flag, n);
+    });
+    return total;
   }
 }

@@ -1,5 +1,5 @@
-// One HMGET of a read: the fields of one hash the read asks for, which copy it reads them from, and their
-// values once read. Each key of a read remembers its hash read and the position of its field in it, so that no
+// One hash of a read: the fields the read asks for, which copy it reads them from, and their values once read
+// (hash-reads.ts reads the hashes of one node and one list of fields in one call). Each key of a read remembers its hash read and the position of its field in it, so that no
 // hash key is built or looked up again once the replies are in: at two entities a row, this per-hash work is
 // what a multi-entity read pays on top of a single-entity one.
 import type { StoredValue } from '../store.js';
@@ -12,9 +12,11 @@ export class HashRead {
   /** The fields to read, each once however many keys ask for it. */
   readonly refs: string[] = [];
   private index?: Map<string, number>;
-  /** The hash the HMGET reads: the primary copy, or a replica of a hot key. */
+  /** The hash read: the primary copy, or a replica of a hot key. */
   source: string;
-  private replies: (string | null)[] = [];
+  /** The values of `refs` from `offset` on ('' or null: absent), in a reply that may hold other hashes' too. */
+  private replies: readonly (string | null)[] = [];
+  private offset = 0;
   private readonly decoded: (StoredValue | null | undefined)[] = [];
 
   constructor(readonly hash: string) {
@@ -32,17 +34,26 @@ export class HashRead {
     return at;
   }
 
-  /** Takes the HMGET's reply: one value (or null) per field, in the order of `refs`. */
-  readonly onReply = (reply: unknown) => {
-    this.replies = reply as (string | null)[];
-  };
+  /** Takes this hash's values: those of `refs`, in order, from `offset` on in `replies`. */
+  answered(replies: readonly (string | null)[], offset: number): void {
+    this.replies = replies;
+    this.offset = offset;
+  }
+
+  /** Whether this read asks for the same fields as `other`, in the same order (then one call reads both). */
+  sameFields(other: HashRead): boolean {
+    const { refs } = this;
+    if (refs.length !== other.refs.length) return false;
+    for (let i = 0; i < refs.length; i++) if (refs[i] !== other.refs[i]) return false;
+    return true;
+  }
 
   /** The value of field `at`, decoded once however many keys ask for it; `store` names the store in errors. */
   value(at: number, store: string): StoredValue | null {
     let value = this.decoded[at];
     if (value === undefined) {
-      const raw = this.replies[at] ?? null;
-      value = raw === null ? null : decodeValue(raw, store, this.source, this.refs[at]!);
+      const raw = this.replies[this.offset + at];
+      value = raw === '' || raw == null ? null : decodeValue(raw, store, this.source, this.refs[at]!);
       if (value && this.source !== this.hash) value.replica = true;
       this.decoded[at] = value;
     }

@@ -3,7 +3,8 @@
 //
 // - values: one hash per entity key, `fr:{<entity>:<entityKey>}`, one field per feature version ref
 //   (`click_rate_7d@2`) holding `<eventTimeMs>|<ingestTimeMs>|<JSON value text>`. Every version of one
-//   entity key lives in one hash, so reading all the features of a key is one HMGET, and the braces make
+//   entity key lives in one hash, so reading all the features of a key is one HMGET (hash-reads.ts sends the
+//   HMGETs of a node's hashes in one script call), and the braces make
 //   the whole key the cluster hash tag: one key, one slot, whatever the refs. Entity names are
 //   `[a-z][a-z0-9_]*` (registry/model.ts), so the first `:` inside the braces separates entity from key and
 //   two entities with the same entity key never share a hash.

@@ -21,6 +21,7 @@ import {
 import { entityKeyOf, type ValueKey } from '../keys.js';
 import { defineGuardedSet, guardedSet } from './guarded-set.js';
 import { HashRead } from './hash-read.js';
+import { defineReadHashes, readHashes, splitReply } from './hash-reads.js';
 import { CHANGES_CHANNEL, encodeValue, lagHashKey, readCountsKey, readTotalKey, valueHashKey } from './layout.js';
 import { NodeBatch, type BatchCounts, type RedisClient } from './node-batch.js';
 import { Replicas } from './replicas.js';
@@ -33,7 +34,7 @@ const QUIT_TIMEOUT_MS = 1_000;
 
 export class RedisOnlineStore implements OnlineStore {
   private closed = false;
-  private readonly counts: BatchCounts = { trips: 0, commandsPerNode: new Map() };
+  private readonly counts: BatchCounts = { trips: 0, hashesRead: 0, commandsPerNode: new Map() };
   private readonly replicas = new Replicas(() => this.batch());
   private subscriber?: RedisClient;
 
@@ -80,10 +81,15 @@ export class RedisOnlineStore implements OnlineStore {
     client.on('error', () => {});
     if (client instanceof Cluster) client.on('node error', () => {});
     defineGuardedSet(client);
+    defineReadHashes(client);
   }
 
   get roundTrips(): number {
     return this.counts.trips;
+  }
+
+  get hashesRead(): number {
+    return this.counts.hashesRead;
   }
 
   get commandsPerNode(): ReadonlyMap<string, number> {
@@ -134,7 +140,7 @@ export class RedisOnlineStore implements OnlineStore {
   }
 
   async read(keys: readonly ValueKey[]): Promise<(StoredValue | null)[]> {
-    // Each hash is read once (one HMGET), with each of its fields once, however often it is asked for.
+    // Each hash is read once, with each of its fields once, however often it is asked for.
     const hashes = new Map<string, HashRead>();
     const readOf = new Array<HashRead>(keys.length);
     const fieldOf = new Array<number>(keys.length);
@@ -153,18 +159,55 @@ export class RedisOnlineStore implements OnlineStore {
       readOf[i] = read;
       fieldOf[i] = read.field(key.ref);
     }
+    // The hashes of one node that ask for the same fields are read in one call (hash-reads.ts): usually one
+    // call per node and entity of the read, whatever the number of keys.
     const batch = this.batch();
+    const groupsOfNode = new Map<string, HashRead[][]>();
     for (const read of hashes.values()) {
       // A replicated hot key is read from any of its copies, at random: its load spreads over their masters.
       const copies = this.replicas.ofHash(read.hash);
       const pick = copies ? Math.floor(Math.random() * (copies.length + 1)) : 0;
       if (pick > 0) read.source = copies![pick - 1]!;
-      batch.add(read.source, (pipeline) => pipeline.hmget(read.source, ...read.refs), read.onReply);
+      const node = batch.nodeOf(read.source);
+      let groups = groupsOfNode.get(node);
+      if (!groups) groupsOfNode.set(node, (groups = []));
+      const group = groups.find((reads) => reads[0]!.sameFields(read));
+      if (group) group.push(read);
+      else groups.push([read]);
+    }
+    this.counts.hashesRead += hashes.size;
+    const unsplit: HashRead[] = [];
+    for (const groups of groupsOfNode.values()) {
+      for (const group of groups) {
+        const fields = group[0]!.refs;
+        batch.add(
+          group[0]!.source,
+          (pipeline) => readHashes(pipeline, group.map((read) => read.source), fields),
+          (reply) => {
+            const parts = splitReply(reply, group.length * fields.length);
+            if (parts) group.forEach((read, h) => read.answered(parts, h * fields.length));
+            else unsplit.push(...group);
+          },
+        );
+      }
     }
     await batch.run();
+    if (unsplit.length > 0) await this.readEach(unsplit);
     const values = new Array<StoredValue | null>(keys.length);
     for (let i = 0; i < keys.length; i++) values[i] = readOf[i]!.value(fieldOf[i]!, this.name);
     return values;
+  }
+
+  /** An HMGET per hash, for the hashes whose joined reply did not split (a value written around the store). */
+  private async readEach(reads: readonly HashRead[]): Promise<void> {
+    const batch = this.batch();
+    for (const read of reads) {
+      // A present empty field becomes '|', as in the joined reply, where '' means absent.
+      batch.add(read.source, (pipeline) => pipeline.hmget(read.source, ...read.refs), (reply) =>
+        read.answered((reply as (string | null)[]).map((value) => (value === '' ? '|' : value)), 0),
+      );
+    }
+    await batch.run();
   }
 
   async lagCounts(ref: string, bucketStarts: readonly number[]): Promise<Map<number, number>> {
