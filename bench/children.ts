@@ -1,7 +1,9 @@
-// Node child processes of the bench (the service and the raw baseline): started with tsx as the loader, their
-// output kept (a tail for error messages, warnings and errors counted), ready once GET /readyz answers 200,
+// Node child processes of the bench (the service and the raw baseline): started as compiled JavaScript, as
+// `npm start` runs the service (its prestart step builds dist/; the baseline is bundled beside it with the same
+// esbuild), so that neither pays for a loader that production does not run; their output kept (a tail for error messages, warnings and errors counted), ready once GET /readyz answers 200,
 // stopped gracefully (SIGTERM, so that --cpu-prof gets to write its profile), and killed if the bench dies.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { build } from 'esbuild';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/servers.js';
@@ -39,7 +41,28 @@ function installExitHook(): void {
   });
 }
 
-/** Starts `node [nodeFlags] --import tsx <script>` in the repository root and waits for its /readyz. */
+let serviceBuilt = false;
+
+/**
+ * The JavaScript that runs `script`: for the service, dist/main.js, built by the package's own prestart step
+ * (once per bench run); for anything else (the baseline), one bundle of it beside it in dist/ (its packages left
+ * to node_modules).
+ */
+async function compiled(script: string): Promise<string> {
+  if (script === 'src/main.ts') {
+    if (!serviceBuilt) {
+      const built = spawnSync('npm', ['run', '--silent', 'prestart'], { cwd: REPO_ROOT, stdio: 'inherit' });
+      if (built.status !== 0) throw new Error(`npm run prestart exited with ${built.status}: the service could not be built`);
+      serviceBuilt = true;
+    }
+    return 'dist/main.js';
+  }
+  const outfile = `dist/bench-${script.replace(/^.*\//, '').replace(/\.ts$/, '.js')}`;
+  await build({ entryPoints: [script], outfile, absWorkingDir: REPO_ROOT, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'warning' });
+  return outfile;
+}
+
+/** Starts `node [nodeFlags] <script, compiled>` in the repository root and waits for its /readyz. */
 export async function startNodeChild(options: {
   name: string;
   script: string;
@@ -50,7 +73,7 @@ export async function startNodeChild(options: {
   expected?: RegExp;
 }): Promise<NodeChild> {
   installExitHook();
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.script], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), await compiled(options.script)], {
     cwd: REPO_ROOT,
     // One process unless told otherwise: server mode would start one worker per core (WORKERS), and the
     // figures compare one process with the baseline's one process.

@@ -17,12 +17,12 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** `node_modules/@apollo/server/...` → `@apollo/server`; `/src/online/x.ts` → `src/online/x.ts`. */
+/** `node_modules/@apollo/server/...` → `@apollo/server`; `/src/online/x.ts` → `src/online/x.ts` (`dist/online/x.js` as the bench runs it). */
 function owner(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  const src = /\/((?:src|bench|test)\/.*)$/.exec(url);
+  const src = /\/((?:src|bench|test|dist)\/.*)$/.exec(url);
   if (src) return src[1]!;
   if (url.startsWith('node:')) return url;
   return url;
