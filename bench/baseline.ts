@@ -1,9 +1,10 @@
 // The raw baseline of the online-read benchmark: the least a server can do to answer the same read as the
 // service's `onlineFeatures`, so that the service's throughput can be stated as a fraction of it.
 //
-// POST (any path) with `{ "entityKeys": [...] }` → the same Redis work as RedisOnlineStore.read
-// (src/online/redis/): one hash per entity key `fr:{<entity>:<entityKey>}`, HMGET of the ten refs,
-// all the keys' HMGETs in ONE pipeline, each field decoded from `<eventTimeMs>|<ingestTimeMs>|<JSON value>`;
+// POST (any path) with `{ "entityKeys": [...] }` → the Redis work of a read as the store lays values out
+// (src/online/redis/): one hash per entity key `fr:{<entity>:<entityKey>}`, HMGET of the ten refs, all the
+// keys' HMGETs in ONE pipeline (the store itself now sends them inside one script call per node, hash-reads.ts;
+// the baseline stays the plain way), each field decoded from `<eventTimeMs>|<ingestTimeMs>|<JSON value>`;
 // then the same JSON a GraphQL response would carry (ref, value, eventTime as ISO string, ageMs, flags with
 // STALE past maxAge and MISSING for no value). No GraphQL, no Express, no validation beyond the body shape.
 // GET /readyz answers 200 once Redis is connected.
