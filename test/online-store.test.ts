@@ -461,13 +461,18 @@ describe('RedisOnlineStore', () => {
   afterEach(async () => {
     await Promise.all(closeLater.splice(0).map((s) => s.close()));
   });
-
-  it('stores one hash per entity key with compact fields, and expiring lag hashes tagged by ref', async () => {
+  /** A store on the shared standalone Redis, and a plain client to look at (or write around) what it keeps. */
+  const standaloneAndRaw = async () => {
     const store = RedisOnlineStore.standalone(inject('redisUrl'), DEFAULT_COMMAND_TIMEOUT_MS);
     closeLater.push(store);
     await store.ready(READY_MS);
     const raw = new Redis(inject('redisUrl'));
     closeLater.push({ close: async () => void raw.disconnect() });
+    return { store, raw };
+  };
+
+  it('stores one hash per entity key with compact fields, and expiring lag hashes tagged by ref', async () => {
+    const { store, raw } = await standaloneAndRaw();
     const entity = unique('e');
     const ref = `${unique('f')}@2`;
     const bucket = minuteBucket();
@@ -486,11 +491,7 @@ describe('RedisOnlineStore', () => {
   it('reads values written around the store: an RS (0x1E) in one is read as written, an empty one is refused', async () => {
     // The read joins a node's values with RS (hash-reads.ts), which the store never writes; a value holding one
     // makes the joined reply split wrongly, and the read falls back to an HMGET per hash.
-    const store = RedisOnlineStore.standalone(inject('redisUrl'), DEFAULT_COMMAND_TIMEOUT_MS);
-    closeLater.push(store);
-    await store.ready(READY_MS);
-    const raw = new Redis(inject('redisUrl'));
-    closeLater.push({ close: async () => void raw.disconnect() });
+    const { store, raw } = await standaloneAndRaw();
     const entity = unique('e');
     const [ref, other] = [`${unique('f')}@1`, `${unique('f')}@1`];
     await store.write([{ entity, entityKey: 'ok', ref, value: '1', eventTime: 1, ingestTime: 2 }], []);
