@@ -26,7 +26,7 @@ export interface VersionState {
 }
 
 /** The flags every value of a version gets, in READ_FLAGS order. */
-export function versionFlags({ mismatched, status, lagging, drifting }: VersionState): ReadFlag[] {
+function versionFlags({ mismatched, status, lagging, drifting }: VersionState): ReadFlag[] {
   const flags: ReadFlag[] = [];
   if (mismatched) flags.push('VERSION_MISMATCH');
   if (status === 'DEPRECATED') flags.push('DEPRECATED_VERSION');

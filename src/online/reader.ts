@@ -9,7 +9,7 @@ import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
 import { parseRef, type FeatureVersion } from '../registry/model.js';
 import { checkName } from '../core/text.js';
 import { parseDuration } from '../core/durations.js';
-import { inFlagOrder, versionFlagSet, withTypeMismatch, type ReadFlag } from './flags.js';
+import { inFlagOrder, versionFlagSet, withTypeMismatch, type ReadFlag, type VersionFlagSet } from './flags.js';
 import { entityKeyOf } from './keys.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import type { HotSet, HotValueCache, LoadedValue, ReadKey, ServedFrom, SettledVerdicts, ValueBatch, VersionVerdicts } from './ports.js';
@@ -70,11 +70,11 @@ interface ReadPlan {
   maxAgeMs: number;
   /** How long a value may be served from the hot-entity cache. */
   cacheForMs: number;
-  /** Flags every value of this version gets (mismatch, deprecated, retired, lagging, drift), in READ_FLAGS order. */
-  versionFlags: ReadFlag[];
-  /** The same with MISSING, or with STALE, in front (both come first in READ_FLAGS). Shared arrays: never change one. */
-  missingFlags: ReadFlag[];
-  staleFlags: ReadFlag[];
+  /**
+   * The flags of this version's values (mismatch, deprecated, retired, lagging, drift, in READ_FLAGS order), and
+   * the same with MISSING or STALE in front: arrays shared by every value and read, never changed.
+   */
+  flags: VersionFlagSet;
   /** RETIRED versions are not served: their values are not even read. */
   serve: boolean;
 }
@@ -101,7 +101,6 @@ export class OnlineReader {
   private readonly cache: HotValueCache;
   private readonly verdicts: VersionVerdicts;
   private readonly observer: OnlineObserver;
-  private readonly maxAgeByText = new Map<string, number>();
   /** The last plan of each version read, by ref: the next read reuses it while nothing it says has changed. */
   private readonly plans = new Map<string, ReadPlan>();
 
@@ -206,16 +205,6 @@ export class OnlineReader {
     return this.read([plan], [plan.entity], rows, batch, now.getTime());
   }
 
-  /**
-   * A version's maxAge in milliseconds, parsed once per spelling rather than per read: versions are immutable,
-   * and the spellings in use are as few as the versions registered.
-   */
-  private maxAgeMs(maxAge: string): number {
-    let ms = this.maxAgeByText.get(maxAge);
-    if (ms === undefined) this.maxAgeByText.set(maxAge, (ms = parseDuration(maxAge, 'maxAge')));
-    return ms;
-  }
-
   /** Counts a read's values against the request's limit, before anything is loaded. */
   private count(batch: ValueBatch, values: number): void {
     batch.values += values;
@@ -249,16 +238,15 @@ export class OnlineReader {
     const entity = snapshot.entityOf(version.feature)!;
     const flags = versionFlagSet({ mismatched, status: version.status, lagging, drifting });
     const last = this.plans.get(version.ref);
-    if (last && last.version === version && last.entity === entity && last.versionFlags === flags.present) return last;
-    const maxAgeMs = this.maxAgeMs(version.maxAge);
+    if (last && last.version === version && last.entity === entity && last.flags === flags) return last;
+    // Parsed here, once per plan: a plan lasts as long as its version's verdicts.
+    const maxAgeMs = parseDuration(version.maxAge, 'maxAge');
     const plan: ReadPlan = {
       version,
       entity,
       maxAgeMs,
       cacheForMs: this.cache.boundFor(maxAgeMs),
-      versionFlags: flags.present,
-      missingFlags: flags.missing,
-      staleFlags: flags.stale,
+      flags,
       serve: version.status !== 'RETIRED',
     };
     this.plans.set(version.ref, plan);
@@ -308,12 +296,12 @@ export class OnlineReader {
         value: null,
         eventTime: null,
         ageMs: null,
-        flags: plan.serve ? plan.missingFlags : plan.versionFlags,
+        flags: plan.serve ? plan.flags.missing : plan.flags.present,
         servedFrom,
       };
     }
     const ageMs = now - stored.eventTime;
-    let flags = ageMs > plan.maxAgeMs ? plan.staleFlags : plan.versionFlags;
+    let flags = ageMs > plan.maxAgeMs ? plan.flags.stale : plan.flags.present;
     let value: unknown;
     try {
       value = JSON.parse(stored.value);
@@ -344,7 +332,7 @@ const NOT_JUDGED: SettledVerdicts = { lagging: false, drifting: false };
  * is counted flag by flag.
  */
 class FlagTally {
-  /** Per plan: values with its versionFlags, missingFlags, staleFlags. */
+  /** Per plan: values with its present, missing and stale flags. */
   private readonly shared: Int32Array;
   private readonly own = new Map<number, Map<ReadFlag, number>>();
 
@@ -353,10 +341,10 @@ class FlagTally {
   }
 
   add(p: number, flags: ReadFlag[]): void {
-    const plan = this.plans[p]!;
-    if (flags === plan.versionFlags) this.shared[p * 3]!++;
-    else if (flags === plan.missingFlags) this.shared[p * 3 + 1]!++;
-    else if (flags === plan.staleFlags) this.shared[p * 3 + 2]!++;
+    const shared = this.plans[p]!.flags;
+    if (flags === shared.present) this.shared[p * 3]!++;
+    else if (flags === shared.missing) this.shared[p * 3 + 1]!++;
+    else if (flags === shared.stale) this.shared[p * 3 + 2]!++;
     else {
       let counts = this.own.get(p);
       if (!counts) this.own.set(p, (counts = new Map()));
@@ -374,11 +362,11 @@ class FlagTally {
     this.plans.forEach((plan, p) => {
       const { ref } = plan.version;
       const [present, missing, stale] = [this.shared[p * 3]!, this.shared[p * 3 + 1]!, this.shared[p * 3 + 2]!];
-      // missingFlags and staleFlags are versionFlags with MISSING or STALE in front.
+      // The missing and stale flags are the present ones with MISSING or STALE in front.
       if (missing > 0) count(ref, 'MISSING', missing);
       if (stale > 0) count(ref, 'STALE', stale);
       const all = present + missing + stale;
-      if (all > 0) for (const flag of plan.versionFlags) count(ref, flag, all);
+      if (all > 0) for (const flag of plan.flags.present) count(ref, flag, all);
       for (const [flag, n] of this.own.get(p) ?? []) count(ref, flag, n);
     });
     return total;
