@@ -12,12 +12,19 @@ export const LAG_VERDICT_TTL_MS = 5_000;
 /** How long a drift verdict is reused: drift is judged on whole distribution buckets. */
 export const DRIFT_VERDICT_TTL_MS = 30_000;
 
+/** A verdict being asked or answered, until when it holds, and its answer once there is one. */
+interface Remembered {
+  verdict: Promise<boolean>;
+  until: number;
+  settled?: boolean;
+}
+
 /**
  * A yes-or-no answer per key, remembered for `ttlMs` after it was asked. Reads arriving while it is being asked
  * share the pending answer; a failed one is forgotten at once, so that the next read asks again.
  */
 export class RememberedVerdicts<K> {
-  private readonly verdicts = new Map<string, { verdict: Promise<boolean>; until: number; settled?: boolean }>();
+  private readonly verdicts = new Map<string, Remembered>();
 
   constructor(
     private readonly ttlMs: number,
@@ -31,7 +38,7 @@ export class RememberedVerdicts<K> {
     const remembered = this.verdicts.get(id);
     if (remembered && remembered.until > now) return remembered.verdict;
     const verdict = this.ask(key);
-    const remembering: { verdict: Promise<boolean>; until: number; settled?: boolean } = { verdict, until: now + this.ttlMs };
+    const remembering: Remembered = { verdict, until: now + this.ttlMs };
     this.verdicts.set(id, remembering);
     verdict.then(
       (settled) => (remembering.settled = settled),

@@ -9,8 +9,6 @@ export type RedisClient = Redis | Cluster;
 /** What every batch of one store adds to: round trips and commands per node (for tests and /metrics). */
 export interface BatchCounts {
   trips: number;
-  /** Hashes read (several in one command): lets tests see that a key shared by rows is read once. */
-  hashesRead: number;
   readonly commandsPerNode: Map<string, number>;
 }
 
