@@ -576,11 +576,14 @@ describe('RedisOnlineStore', () => {
     const target = ids.find((id) => id !== secondOwner)!;
     const ownerRaw = raws[ids.indexOf(secondOwner)]!;
     const targetRaw = raws[ids.indexOf(target)]!;
-    // Migrate the slot with its key, as redis-cli --cluster reshard would.
+    // Migrate the slot with every key in it (another key of the test may share it), as redis-cli --cluster
+    // reshard would.
     const targetPort = Number(cluster.nodes[ids.indexOf(target)]!.split(':')[1]);
     await targetRaw.cluster('SETSLOT', secondSlot, 'IMPORTING', secondOwner);
     await ownerRaw.cluster('SETSLOT', secondSlot, 'MIGRATING', target);
-    await ownerRaw.migrate('127.0.0.1', targetPort, '', 0, 5_000, 'KEYS', `fr:{${entity}:moved-too}`);
+    const inSlot = (await ownerRaw.cluster('GETKEYSINSLOT', secondSlot, 1_000)) as string[];
+    expect(inSlot).toContain(`fr:{${entity}:moved-too}`);
+    await ownerRaw.migrate('127.0.0.1', targetPort, '', 0, 5_000, 'KEYS', ...inSlot);
     for (const raw of raws) await raw.cluster('SETSLOT', secondSlot, 'NODE', target);
     const sameNodeFirst = keys.filter((key) => {
       const s = slotOf(`fr:{${entity}:${key.entityKey}}`);
