@@ -3,6 +3,8 @@
 // SIGTERM or SIGINT stops it gracefully: no new connections, requests in flight finish (for at most
 // SHUTDOWN_GRACE), buffered monitoring figures are stored, the database and the DATA_DIR lock are released,
 // then exit 0. A second signal exits at once.
+// First: V8's GC settings must hold before the service's code is loaded (gc-tuning.ts says why).
+import './gc-tuning.js';
 import cluster from 'node:cluster';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
