@@ -3,6 +3,7 @@
 // esbuild), so that neither pays for a loader that production does not run; their output kept (a tail for error messages, warnings and errors counted), ready once GET /readyz answers 200,
 // stopped gracefully (SIGTERM, so that --cpu-prof gets to write its profile), and killed if the bench dies.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -160,8 +161,16 @@ export async function startService(options: { env: Record<string, string>; nodeF
     script: 'src/main.ts',
     port: await freePort(),
     env: { AUTH: 'off', LOG_LEVEL: 'warn', MAX_WRITE_BATCH: '10000', WORKERS: '1', ...options.env },
-    nodeFlags: options.nodeFlags ?? [],
+    nodeFlags: [...startFlags(), ...(options.nodeFlags ?? [])],
     // AUTH=off is on purpose: the service's warning about it is no problem here.
     expected: /AUTH IS OFF|npm run keys -- create|auth is off/,
   });
+}
+
+/** The node flags `npm start` runs the service with (package.json's start script): the bench runs the same. */
+function startFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { scripts: { start: string } };
+  const match = /\bnode((?:\s+--\S+)*)\s+dist\/main\.js\b/.exec(scripts.start);
+  if (!match) throw new Error(`package.json's start script does not run \`node [flags] dist/main.js\`: ${scripts.start}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
 }

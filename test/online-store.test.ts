@@ -496,13 +496,24 @@ describe('RedisOnlineStore', () => {
     const [ref, other] = [`${unique('f')}@1`, `${unique('f')}@1`];
     await store.write([{ entity, entityKey: 'ok', ref, value: '1', eventTime: 1, ingestTime: 2 }], []);
     await raw.hset(`fr:{${entity}:odd}`, ref, '5|6|"a\x1eb\x1e"', other, '7|8|null');
+    // Another entity's hash, asked for another field: a second group of the same call, read again as well.
+    const [merchant, merchantRef] = [unique('e'), `${unique('f')}@1`];
+    await store.write([{ entity: merchant, entityKey: 'm1', ref: merchantRef, value: '3', eventTime: 3, ingestTime: 4 }], []);
     const keys = (entityKey: string) => [{ entity, entityKey, ref }, { entity, entityKey, ref: other }];
-    expect(await store.read([...keys('ok'), ...keys('odd'), ...keys('none')])).toEqual([
+    const merchantKey = { entity: merchant, entityKey: 'm1', ref: merchantRef };
+    expect(await store.read([...keys('ok'), merchantKey, ...keys('odd'), ...keys('none')])).toEqual([
       { value: '1', eventTime: 1, ingestTime: 2 },
       null,
+      { value: '3', eventTime: 3, ingestTime: 4 },
       { value: '"a\x1eb\x1e"', eventTime: 5, ingestTime: 6 },
       { value: 'null', eventTime: 7, ingestTime: 8 },
       null,
+      null,
+    ]);
+    // Without the odd hash, both groups come back in the one joined reply.
+    expect(await store.read([merchantKey, ...keys('ok')])).toEqual([
+      { value: '3', eventTime: 3, ingestTime: 4 },
+      { value: '1', eventTime: 1, ingestTime: 2 },
       null,
     ]);
     await raw.hset(`fr:{${entity}:empty}`, ref, '');

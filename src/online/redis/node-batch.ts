@@ -72,7 +72,7 @@ export class NodeBatch {
   }
 
   /**
-   * A node's commands in one pipeline; a lone command (a read of one node and entity, hash-reads.ts) is sent on
+   * A node's commands in one pipeline; a lone command (a read sends one per node, hash-reads.ts) is sent on
    * the client itself. An ioredis pipeline is costly beyond its command: a loop of one-command pipelines
    * promoted megabytes a second to the old generation and made each minor GC 15 times longer (7 ms instead of
    * 0.4 ms), which single-key reads paid in their p99. Either way, the replies come as the pipeline's.

@@ -21,7 +21,7 @@ import {
 import { entityKeyOf, type ValueKey } from '../keys.js';
 import { defineGuardedSet, guardedSet } from './guarded-set.js';
 import { HashRead } from './hash-read.js';
-import { defineReadHashes, readHashes, splitReply } from './hash-reads.js';
+import { defineReadHashes, readHashes, splitReply, valuesAsked } from './hash-reads.js';
 import { CHANGES_CHANNEL, encodeValue, lagHashKey, readCountsKey, readTotalKey, valueHashKey } from './layout.js';
 import { NodeBatch, type BatchCounts, type RedisClient } from './node-batch.js';
 import { Replicas } from './replicas.js';
@@ -161,8 +161,8 @@ export class RedisOnlineStore implements OnlineStore {
       readOf[i] = read;
       fieldOf[i] = read.field(key.ref);
     }
-    // The hashes of one node that ask for the same fields are read in one call (hash-reads.ts): usually one
-    // call per node and entity of the read, whatever the number of keys.
+    // All the hashes of one node are read in one call (hash-reads.ts), in groups of hashes asking for the same
+    // fields: usually one group per entity of the read.
     const batch = this.batch();
     const groupsOfNode = new Map<string, HashRead[][]>();
     for (const read of hashes.values()) {
@@ -180,18 +180,22 @@ export class RedisOnlineStore implements OnlineStore {
     this.hashReads += hashes.size;
     const unsplit: HashRead[] = [];
     for (const groups of groupsOfNode.values()) {
-      for (const group of groups) {
-        const fields = group[0]!.refs;
-        batch.add(
-          group[0]!.source,
-          (pipeline) => readHashes(pipeline, group.map((read) => read.source), fields),
-          (reply) => {
-            const parts = splitReply(reply, group.length * fields.length);
-            if (parts) group.forEach((read, h) => read.answered(parts, h * fields.length));
-            else unsplit.push(...group);
-          },
-        );
-      }
+      const asked = groups.map((group) => ({ hashes: group.map((read) => read.source), fields: group[0]!.refs }));
+      batch.add(
+        asked[0]!.hashes[0]!,
+        (commands) => readHashes(commands, asked),
+        (reply) => {
+          const parts = splitReply(reply, valuesAsked(asked));
+          if (!parts) return void unsplit.push(...groups.flat());
+          let offset = 0;
+          for (const group of groups) {
+            for (const read of group) {
+              read.answered(parts, offset);
+              offset += read.refs.length;
+            }
+          }
+        },
+      );
     }
     await batch.run();
     if (unsplit.length > 0) await this.readEach(unsplit);
