@@ -9,6 +9,7 @@
 // the clock. The values read here were written with fixed event times months ago, so ageMs keeps its number of
 // digits between the two reads (Content-Length is compared as sent); only its digits are masked in the body.
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Service } from '../src/app.js';
 import { createApiKey } from '../src/auth/keys.js';
@@ -23,8 +24,8 @@ interface CorpusRequest {
   /** Path and query string; /graphql when absent. */
   path?: string;
   headers?: Record<string, string>;
-  /** The raw body; a value is sent as its JSON. */
-  body?: string | object;
+  /** The raw body (text or bytes); a value is sent as its JSON. */
+  body?: string | Buffer | object;
   /** Whether the repeat is the fast path's to answer (false: Apollo answers it on both instances). */
   fast: boolean;
   /** The bearer key's name; admin when absent, none for null. */
@@ -45,7 +46,8 @@ interface Answer {
 
 /** Sends one request as written (node:http: the Host header and the bytes are the test's to choose). */
 function send(url: string, request: CorpusRequest, keys: Keys): Promise<Answer> {
-  const body = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+  const body =
+    request.body === undefined ? undefined : typeof request.body === 'string' || Buffer.isBuffer(request.body) ? request.body : JSON.stringify(request.body);
   const key = request.key === null ? undefined : keys[request.key ?? 'admin'];
   const headers: Record<string, string> = {
     ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -154,6 +156,19 @@ function corpus(): CorpusRequest[] {
     { name: 'malformed JSON', body: '{"query": "{ features { name } }"', fast: false },
     { name: 'JSON that is not an object', body: '"{ features { name } }"', fast: false },
     { name: 'an empty body', body: '', fast: false },
+    // Plain JSON in UTF-8 is read without body-parser; everything else is body-parser's, from the same bytes.
+    { name: 'JSON after whitespace', body: ` \n${JSON.stringify({ query: '{ features { name } }' })}`, fast: true },
+    { name: 'a BOM before the JSON', body: `\uFEFF${JSON.stringify({ query: '{ features { name } }' })}`, fast: true },
+    { name: 'the charset named, in capitals', body: { query: '{ features { name } }' }, headers: { 'content-type': 'Application/JSON; charset=UTF-8' }, fast: true },
+    { name: 'an unsupported charset', body: { query: '{ features { name } }' }, headers: { 'content-type': 'application/json; charset=latin1' }, fast: false },
+    { name: 'gzip-compressed', body: gzipSync(JSON.stringify({ query: '{ features { name } }' })), headers: { 'content-encoding': 'gzip' }, fast: true },
+    { name: 'chunked, no length', body: { query: '{ features { name } }' }, headers: { 'transfer-encoding': 'chunked' }, fast: true },
+    {
+      name: 'invalid UTF-8 in a string',
+      body: Buffer.concat([Buffer.from('{"query":"{ features { name } }","operationName":"'), Buffer.from([0xff, 0xc3]), Buffer.from('"}')]),
+      fast: false,
+    },
+    { name: 'malformed after its first brace', body: '{"query": nope}', fast: false },
     { name: 'not JSON at all', body: 'query=%7B%20features%20%7B%20name%20%7D%20%7D', headers: { 'content-type': 'application/x-www-form-urlencoded' }, fast: false },
     { name: 'a PUT', method: 'PUT', body: { query: '{ features { name } }' }, fast: false },
     { name: 'another path', path: '/graphql/', body: { query: '{ features { name } }' }, fast: false },
