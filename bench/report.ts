@@ -172,7 +172,8 @@ export function formatTable(results: Results): string {
   for (const read of results.reads) {
     const { service: s, baseline: b } = read;
     lines.push(`batch ${read.batch}`);
-    row('  max throughput (req/s)', fmtInt(s.max.reqPerSec), fmtInt(b.max.reqPerSec), read.throughputRatio.toFixed(2), note(`batch ${read.batch}: service/baseline max throughput`));
+    row('  max throughput (req/s), median round', fmtInt(s.max.reqPerSec), fmtInt(b.max.reqPerSec), read.throughputRatio.toFixed(2), note(`batch ${read.batch}: service/baseline max throughput`));
+    if (read.roundRatios.length > 1) row('    ratio of each round', '', '', read.roundRatios.map((r) => r.toFixed(2)).join(' '));
     row('  entities/s at max', fmtInt(s.max.reqPerSec * read.batch), fmtInt(b.max.reqPerSec * read.batch), '');
     row('  p50 / p99 at max (ms)', latency(s.max), latency(b.max), '');
     row(`  at ${fmtInt(read.halfRate)} req/s = half max:`, '', '', '');
@@ -231,7 +232,8 @@ function summaryLines(results: Results): string[] {
   const add = (figure: string, service: string, baseline = '', ratio = '') => rows.push(`| ${figure} | ${service} | ${baseline} | ${ratio} |`);
   for (const read of results.reads) {
     const { service: s, baseline: b } = read;
-    add(`batch ${read.batch}, max req/s`, fmtInt(s.max.reqPerSec), fmtInt(b.max.reqPerSec), read.throughputRatio.toFixed(2));
+    const rounds = read.roundRatios.length > 1 ? ` (rounds: ${read.roundRatios.map((r) => r.toFixed(2)).join(', ')})` : '';
+    add(`batch ${read.batch}, max req/s (median of ${read.roundRatios.length})`, fmtInt(s.max.reqPerSec), fmtInt(b.max.reqPerSec), `${read.throughputRatio.toFixed(2)}${rounds}`);
     add(`batch ${read.batch}, one connection, p50 / p99 / p99.9 (ms)`, tail(s.oneConnection).replaceAll('/', ' / '), tail(b.oneConnection).replaceAll('/', ' / '));
   }
   if (results.ingest) add(`ingest, rows/s (${fmtInt(results.ingest.batchRows)}-row batches, ${results.ingest.concurrency} in flight)`, fmtInt(results.ingest.rowsPerSec));

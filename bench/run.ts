@@ -19,15 +19,16 @@
  *
  * How
  *  - Real servers: PostgreSQL and Redis from the test harness (test/support/servers.ts) on free ports; the
- *    service (`node --import tsx src/main.ts`, or `npm start` for the start scenario) and the baseline run as
- *    child processes; the load generator runs in this process. Everything shares the machine's cores.
+ *    service (`node dist/main.js` as `npm start` runs it, or `npm start` itself for the start scenario) and the
+ *    baseline (bundled into dist/) run as child processes; the load generator runs in this process. Everything shares the machine's cores.
  *  - Before measuring, one answer of each server is checked (200, no errors, every row and value present) and
  *    the two are compared value by value, so a broken path cannot produce a good number.
  *  - Prints a table with the targets next to the figures (reported, not asserted) and writes everything to
  *    bench/results/<date>_<commit>_<cores>cores-<memory>GB_node<version>.json (git ignores bench/results/).
  *
  * Environment: BENCH_SCENARIOS (start,reads,rows,workers,hotkeys), BENCH_SECONDS (per run, default 8),
- * BENCH_ENTITIES (default 100000), BENCH_BATCHES (entities per read request, default 100,1),
+ * BENCH_ENTITIES (default 100000), BENCH_BATCHES (entities per read request, default 100,1), BENCH_MAX_ROUNDS
+ * (rounds of max-throughput runs of both servers in the reads scenario, default 3: the median counts),
  * BENCH_IDLE_SECONDS (start: idle wait before the RSS is read, default 5), BENCH_PROFILE=1 (the service runs
  * with --cpu-prof; profiles land in bench/results/; summarise them with
  * `npx tsx bench/profile-summary.ts bench/results/CPU.*.cpuprofile`), BENCH_RESULTS_FILE (write the results
@@ -61,6 +62,9 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 /** A short unmeasured run before each max run, so neither server is measured while V8 is still compiling. */
 const WARMUP_SECONDS = Math.min(2, SECONDS);
 const BATCHES = batchesEnv('BENCH_BATCHES', [100, 1]);
+/** Rounds of max-throughput runs of the reads scenario; odd, so that the median is a run. */
+const MAX_ROUNDS = positiveEnv('BENCH_MAX_ROUNDS', 3);
+if (!Number.isInteger(MAX_ROUNDS)) throw new Error(`BENCH_MAX_ROUNDS=${process.env.BENCH_MAX_ROUNDS}: expected a whole number of rounds`);
 const HOT_KEYS = hotKeysSettingsFromEnv(ENTITIES);
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
 const NODE_FLAGS = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR] : [];
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
     let start: StartResult | undefined;
     if (SCENARIOS.includes('start')) start = await benchStart(IDLE_SECONDS, progress);
     let reads: ReadsResult | undefined;
-    if (SCENARIOS.includes('reads')) reads = await benchIngestAndReads(await postgres(), { ...settings, nodeFlags: NODE_FLAGS }, children, progress);
+    if (SCENARIOS.includes('reads')) reads = await benchIngestAndReads(await postgres(), { ...settings, maxRounds: MAX_ROUNDS, nodeFlags: NODE_FLAGS }, children, progress);
     let rows: RowsResult | undefined;
     if (SCENARIOS.includes('rows')) rows = await benchRows(await postgres(), { ...settings, nodeFlags: NODE_FLAGS }, progress, cpuNote);
     let workers: WorkersResult | undefined;
