@@ -128,6 +128,7 @@ function corpus(): CorpusRequest[] {
       headers: { accept: 'application/graphql-response+json' },
       fast: true,
     },
+    { name: 'an answer that is not ASCII', body: { query: '{ entity(name: "naïve_ü") { name } }' }, fast: true },
     { name: 'malformed ref (BAD_USER_INPUT)', body: { query: VALUES, variables: { ref: 'no ref', keys: ['u1'] } }, fast: true },
     { name: 'one field fails, one answers (partial data)', body: { query: '{ hotKeys(limit: 0) { entity } features { name } }' }, fast: true },
     { name: 'hotKeys limit out of range, alone (no data)', body: { query: '{ hotKeys(limit: 0) { entity } }' }, fast: true },
