@@ -142,7 +142,7 @@ type Row = { keys: { entity: string; key: string }[] };
 const pairVariables = (rows: Row[]) => ({ users: rows.map((r) => r.keys[0]!.key), merchants: rows.map((r) => r.keys[1]!.key) });
 
 /** Entity `merchant`, features m0..m4 bound to the bench's producer, and the fraud model pinned to its ten features. */
-export async function registerMerchants(url: string): Promise<void> {
+async function registerMerchants(url: string): Promise<void> {
   await gql(url, `mutation { registerEntity(name: "${MERCHANT}", keyName: "merchant_id") { name } }`);
   for (const feature of MERCHANT_FEATURES) {
     await gql(url, `mutation ($input: FeatureVersionInput!) { registerFeatureVersion(input: $input) { created } }`, {

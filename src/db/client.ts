@@ -3,10 +3,9 @@
 // this file sees one drizzle database and one way to listen for notifications.
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
-import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { seedFromTemplate } from './pglite-template.js';
 import * as schema from './schema.js';
@@ -32,7 +31,14 @@ export async function queryRows<T>(db: Db | Tx, statement: SQL): Promise<T[]> {
 
 const CONNECT_TIMEOUT_MS = 2_000;
 
+/**
+ * node-postgres, loaded by server mode only: embedded mode, which `npm start` runs by default, never needs it,
+ * and loading it took about 90 ms of that start (profile of `node dist/main.js`, 2026-11-26).
+ */
+const nodePostgres = async () => (await import('pg')).default;
+
 export async function connectPostgres(url: string): Promise<Database> {
+  const [pg, { drizzle: drizzleNodePg }] = await Promise.all([nodePostgres(), import('drizzle-orm/node-postgres')]);
   // An unreachable database fails a query within seconds instead of holding the request (and the API key
   // check in front of every request) until the operating system gives up on the connection. The pool keeps
   // node-postgres's own size (10 connections).
@@ -106,6 +112,7 @@ class PostgresListener {
   ) {}
 
   async start(): Promise<void> {
+    const pg = await nodePostgres();
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (message) => {
       if (message.channel === this.channel) this.onMessage(message.payload ?? '');

@@ -3,9 +3,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { queryRows, type Database } from './client.js';
 
@@ -21,6 +19,11 @@ export async function migrate(database: Database): Promise<void> {
     await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder });
     return;
   }
+  // Loaded here, as node-postgres is (client.ts): embedded mode never needs them.
+  const [{ migrate: migrateNodePg }, { drizzle: drizzleNodePg }] = await Promise.all([
+    import('drizzle-orm/node-postgres/migrator'),
+    import('drizzle-orm/node-postgres'),
+  ]);
   // drizzle runs the migrations in a transaction of its own, so the lock is a session lock held on the one
   // connection the migrator uses.
   const client = await database.pool.connect();
