@@ -1,7 +1,8 @@
 // One hash of a read: the fields the read asks for, which copy it reads them from, and their values once read
-// (hash-reads.ts reads the hashes of one node and one list of fields in one call). Each key of a read remembers
-// its hash read and the position of its field in it, so that no hash key is built or looked up again once the replies are in: at two entities a row, this per-hash work is
-// what a multi-entity read pays on top of a single-entity one.
+// (hash-reads.ts reads all the hashes of one node in one call, grouped by their fields). Each key of a read
+// remembers its hash read and the position of its field in it, so that no hash key is built or looked up again
+// once the replies are in: at two entities a row, this per-hash work is what a multi-entity read pays on top of
+// a single-entity one.
 import type { StoredValue } from '../store.js';
 import { decodeValue } from './layout.js';
 
