@@ -14,6 +14,7 @@ import express from 'express';
 
 /** Largest request body accepted: big enough for a 10,000-row write batch, small enough to refuse abuse. */
 export const MAX_BODY = '16mb';
+/** MAX_BODY in bytes, as body-parser reads '16mb' (a body above it is body-parser's to refuse, with 413). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const parseJson = express.json({ limit: MAX_BODY });
