@@ -170,6 +170,8 @@ function corpus(): CorpusRequest[] {
       fast: false,
     },
     { name: 'malformed after its first brace', body: '{"query": nope}', fast: false },
+    { name: 'a raw NUL inside a string', body: '{"query":"{ features { name } }\u0000"}', fast: false },
+    { name: 'a lone surrogate, escaped, as the operation name', body: '{"query":"{ features { name } }","operationName":"\\ud800"}', fast: false },
     { name: 'not JSON at all', body: 'query=%7B%20features%20%7B%20name%20%7D%20%7D', headers: { 'content-type': 'application/x-www-form-urlencoded' }, fast: false },
     { name: 'a PUT', method: 'PUT', body: { query: '{ features { name } }' }, fast: false },
     { name: 'another path', path: '/graphql/', body: { query: '{ features { name } }' }, fast: false },
