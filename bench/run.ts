@@ -28,7 +28,7 @@
  *
  * Environment: BENCH_SCENARIOS (start,reads,rows,workers,hotkeys), BENCH_SECONDS (per run, default 8),
  * BENCH_ENTITIES (default 100000), BENCH_BATCHES (entities per read request, default 100,1), BENCH_MAX_ROUNDS
- * (rounds of max-throughput runs of both servers in the reads scenario, default 3: the median counts),
+ * (rounds of max-throughput runs in the reads and rows scenarios, default 3: the median counts),
  * BENCH_IDLE_SECONDS (start: idle wait before the RSS is read, default 5), BENCH_PROFILE=1 (the service runs
  * with --cpu-prof; profiles land in bench/results/; summarise them with
  * `npx tsx bench/profile-summary.ts bench/results/CPU.*.cpuprofile`), BENCH_RESULTS_FILE (write the results
@@ -62,7 +62,7 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 /** A short unmeasured run before each max run, so neither server is measured while V8 is still compiling. */
 const WARMUP_SECONDS = Math.min(2, SECONDS);
 const BATCHES = batchesEnv('BENCH_BATCHES', [100, 1]);
-/** Rounds of max-throughput runs of the reads scenario; odd, so that the median is a run. */
+/** Rounds of max-throughput runs of the reads and rows scenarios; odd, so that the median is a run. */
 const MAX_ROUNDS = positiveEnv('BENCH_MAX_ROUNDS', 3);
 if (!Number.isInteger(MAX_ROUNDS)) throw new Error(`BENCH_MAX_ROUNDS=${process.env.BENCH_MAX_ROUNDS}: expected a whole number of rounds`);
 const HOT_KEYS = hotKeysSettingsFromEnv(ENTITIES);
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     let reads: ReadsResult | undefined;
     if (SCENARIOS.includes('reads')) reads = await benchIngestAndReads(await postgres(), { ...settings, maxRounds: MAX_ROUNDS, nodeFlags: NODE_FLAGS }, children, progress);
     let rows: RowsResult | undefined;
-    if (SCENARIOS.includes('rows')) rows = await benchRows(await postgres(), { ...settings, nodeFlags: NODE_FLAGS }, progress, cpuNote);
+    if (SCENARIOS.includes('rows')) rows = await benchRows(await postgres(), { ...settings, maxRounds: MAX_ROUNDS, nodeFlags: NODE_FLAGS }, progress, cpuNote);
     let workers: WorkersResult | undefined;
     if (SCENARIOS.includes('workers')) workers = await benchWorkers(postgres, settings, children, progress);
     let hotKeys: HotKeysResult | undefined;
