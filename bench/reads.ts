@@ -8,6 +8,7 @@ import { CpuMeter, cpuNote, redisPid, type CpuUse } from './cpu.js';
 import { fmtInt, fmtMs } from './format.js';
 import { graphqlBody, keySets, post, rawBody, readProblem, runAutocannon, runPaced, valueDifference, type LoadResult, type Target } from './load.js';
 import { ingest, register, type IngestResult } from './setup.js';
+import { medianBy } from './stats.js';
 
 export interface ReadsSettings {
   entities: number;
@@ -129,8 +130,8 @@ async function benchReads(batch: number, { service, baseline, meter, settings, p
       (target === serviceTarget ? serviceMaxes : baselineMaxes).push(run);
     }
   }
-  const serviceMax = medianRun(serviceMaxes);
-  const baselineMax = medianRun(baselineMaxes);
+  const serviceMax = medianBy(serviceMaxes, (run) => run.reqPerSec);
+  const baselineMax = medianBy(baselineMaxes, (run) => run.reqPerSec);
   const halfRate = Math.max(1, Math.round(serviceMax.reqPerSec / 2));
   const otherRuns = async (target: Target, max: LoadResult): Promise<ServerRuns> => ({
     max,
@@ -150,10 +151,6 @@ async function benchReads(batch: number, { service, baseline, meter, settings, p
   };
 }
 
-/** The run of median throughput (the lower middle one of an even count). */
-function medianRun<T extends LoadResult>(runs: readonly T[]): T {
-  return [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec)[Math.floor((runs.length - 1) / 2)]!;
-}
 
 /** One read of the same keys from each server: both must be complete and correct, and agree on every value. */
 async function checkAnswers(keys: string[], service: Target, baseline: Target): Promise<void> {

@@ -14,6 +14,7 @@ import { startService } from './children.js';
 import { CpuMeter, redisPid, type CpuUse } from './cpu.js';
 import { keySets, post, runAutocannon, type LoadResult, type Target } from './load.js';
 import { gql, ingest, register } from './setup.js';
+import { medianBy } from './stats.js';
 import { CONSUMER, ENTITY, FEATURES, MAX_AGE, OWNER, PRODUCER } from './workload.js';
 
 export const MERCHANT = 'merchant';
@@ -124,9 +125,7 @@ export async function benchRows(
           loads[name]!.push(await measure(reads[name], `${name}, round ${round} of ${settings.maxRounds}`));
         }
       }
-      const median = (name: string) =>
-        [...loads[name]!].sort((a, b) => a.serviceUsPerValue - b.serviceUsPerValue)[Math.floor((settings.maxRounds - 1) / 2)]!;
-      const [singleLoad, pairLoad, multiLoad] = order.map(median) as [RowsLoad, RowsLoad, RowsLoad];
+      const [singleLoad, pairLoad, multiLoad] = order.map((name) => medianBy(loads[name]!, (load) => load.serviceUsPerValue)) as [RowsLoad, RowsLoad, RowsLoad];
       runs.push({
         batch,
         single: singleLoad,

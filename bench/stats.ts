@@ -71,3 +71,8 @@ export async function cpuBusy(ms = 1_000): Promise<number> {
   const after = total();
   return after.all === before.all ? 0 : (after.busy - before.busy) / (after.all - before.all);
 }
+
+/** The item of median `value` (the lower middle one of an even count): each server's or read's median round. */
+export function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
+  return [...items].sort((a, b) => value(a) - value(b))[Math.floor((items.length - 1) / 2)]!;
+}

@@ -13,9 +13,9 @@ import { Readable } from 'node:stream';
 import express from 'express';
 
 /** Largest request body accepted: big enough for a 10,000-row write batch, small enough to refuse abuse. */
-export const MAX_BODY = '16mb';
-/** MAX_BODY in bytes, as body-parser reads '16mb' (a body above it is body-parser's to refuse, with 413). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** The same limit as body-parser reads it and as refusals name it: '16mb'. */
+export const MAX_BODY = `${MAX_BODY_BYTES / 1024 ** 2}mb`;
 
 const parseJson = express.json({ limit: MAX_BODY });
 
