@@ -27,6 +27,7 @@ import { limitsPlugin } from './graphql/limits.js';
 import { OperationCache } from './graphql/operation-cache.js';
 import { playgroundPage, wantsPlayground } from './graphql/playground.js';
 import { resolvers } from './graphql/resolvers.js';
+import { stringifyResult } from './graphql/result-json.js';
 import { FastPath } from './http/fast-path.js';
 import { readJsonBody, requestFailure } from './http/json-body.js';
 import { requestContext } from './http/request-context.js';
@@ -80,6 +81,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     parseOptions: { maxTokens: config.limits.maxQueryTokens },
     validationRules: [depthRule(config.limits.maxQueryDepth)],
     formatError: formatError(logger),
+    // Results are written by their operation's writer, as the fast path writes them (graphql/result-json.ts).
+    stringifyResult,
     logger,
     // The process owns SIGTERM/SIGINT (src/main.ts): Apollo's own handler would re-raise the signal, and so
     // kill the process, before the service has stored its buffered figures and released its database.

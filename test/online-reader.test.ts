@@ -4,10 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createValueLoader } from '../src/graphql/loaders.js';
 import { entityKeyOf } from '../src/online/keys.js';
+import type { OnlineValue } from '../src/online/reader.js';
+import { JsonText } from '../src/online/values.js';
 import { LAG_VERDICT_TTL_MS } from '../src/monitoring/verdicts.js';
 import { CACHE_BOUND_MS, directBackends, LIMITS, openOnlineParts, type OnlineParts } from './support/online-parts.js';
 
 const HOUR = 3_600_000;
+
+const plain = (value: OnlineValue) => ({ ...value, value: value.value instanceof JsonText ? value.value.toJSON() : value.value });
 
 describe.each(directBackends)('OnlineReader on $name', (backend) => {
   let parts: OnlineParts;
@@ -20,7 +24,8 @@ describe.each(directBackends)('OnlineReader on $name', (backend) => {
   });
 
   const values = (ref: string, keys: string[]) => parts.reader.featureValues(ref, keys, createValueLoader(parts.reader));
-  const features = (result: Awaited<ReturnType<typeof values>>) => result.rows.map((row) => row.features[0]!);
+  // A value that fits is served as its stored text (JsonText); compared here as the value it stands for.
+  const features = (result: Awaited<ReturnType<typeof values>>) => result.rows.map((row) => plain(row.features[0]!));
 
   it('serves each key its value and age by its clock, MISSING where none is stored, STALE past maxAge', async () => {
     const ref = await parts.feature('age', 'FLOAT64');
@@ -29,6 +34,7 @@ describe.each(directBackends)('OnlineReader on $name', (backend) => {
 
     const fresh = await values(ref, ['u1', 'nobody', 'u1']);
     expect(fresh.rows.map((r) => r.entityKey)).toEqual(['u1', 'nobody', 'u1']);
+    expect(fresh.rows[0]!.features[0]!.value).toEqual(new JsonText('0.5'));
     expect(features(fresh)).toMatchObject([
       { ref, value: 0.5, eventTime: written, ageMs: 1_000, flags: [] },
       { ref, value: null, eventTime: null, ageMs: null, flags: ['MISSING'] },
@@ -67,7 +73,7 @@ describe.each(directBackends)('OnlineReader on $name', (backend) => {
     const reader = await parts.consumer('sunset_model', [ref]);
     const read = () => parts.reader.onlineFeatures(reader, { entityKeys: ['u1'] }, createValueLoader(parts.reader));
 
-    expect((await read()).rows[0]!.features).toMatchObject([{ ref, value: 7, flags: ['DEPRECATED_VERSION'] }]);
+    expect((await read()).rows[0]!.features.map(plain)).toMatchObject([{ ref, value: 7, flags: ['DEPRECATED_VERSION'] }]);
     parts.clock.now = sunsetAt.getTime() + 1;
     expect((await read()).rows[0]!.features).toMatchObject([{ ref, value: null, eventTime: null, flags: ['RETIRED_VERSION'] }]);
   });

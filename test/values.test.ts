@@ -1,7 +1,7 @@
 // checkValue, directly: what a value of each type may be, the form it is stored in, and the problem it names
 // when it does not fit. The write path rejects a row with this problem; the read path flags TYPE_MISMATCH.
 import { describe, expect, it } from 'vitest';
-import { checkValue, fitsType, MAX_LIST_LENGTH, MAX_STRING_LENGTH } from '../src/online/values.js';
+import { checkValue, fitsType, JsonText, MAX_LIST_LENGTH, MAX_STRING_LENGTH, servedValue } from '../src/online/values.js';
 
 const ok = (value: unknown) => ({ ok: true, value });
 const problem = (text: string | RegExp) => ({ ok: false, problem: typeof text === 'string' ? text : expect.stringMatching(text) });
@@ -67,5 +67,31 @@ describe('fitsType', () => {
         for (const value of readBack) expect([type, nullable, value, fitsType(type, nullable, value)]).toEqual([type, nullable, value, checkValue(type, nullable, value).ok]);
       }
     }
+  });
+});
+
+describe('servedValue', () => {
+  it('serves a stored text as it is exactly when what it parses to fits the type, judging numbers on the text', () => {
+    const canonical = [null, 0, -0, -1.5, 42, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, 1e-7, 5e-324, 1.7976931348623157e308, true, false, '', 'x', 'a"b\\c\n', '9223372036854775807', [], [1, 2.5], ['a'], [1, 'a'], { a: 1 }];
+    const other = ['1.50', '1e999', '-1e999', '-0', '1E5', '1e+5', ' 1', '1 ', ' null', '01', '+1', '.5', '1.', '-', 'NaN', 'Infinity', '0x10', '', 'tru', 'True', '"\\ud800"', '"a\\u0000b"', '{not json', '[1,', '9007199254740993', '-9007199254740991', '12345678901234567'];
+    const texts = [...canonical.map((value) => JSON.stringify(value)), ...other];
+    for (const type of ['INT64', 'FLOAT64', 'BOOL', 'STRING', 'FLOAT64_LIST', 'STRING_LIST'] as const) {
+      for (const nullable of [true, false]) {
+        for (const text of texts) {
+          let fits: boolean;
+          try {
+            fits = fitsType(type, nullable, JSON.parse(text));
+          } catch {
+            fits = false;
+          }
+          const expected = !fits ? undefined : text === 'null' ? null : new JsonText(text);
+          expect([type, nullable, text, servedValue(type, nullable, text)]).toEqual([type, nullable, text, expected]);
+        }
+      }
+    }
+  });
+
+  it('stands for the value it was stored as wherever JSON.stringify writes it', () => {
+    expect(JSON.stringify({ value: new JsonText('[1,2.5]'), other: new JsonText('"x"') })).toBe('{"value":[1,2.5],"other":"x"}');
   });
 });

@@ -4,12 +4,13 @@
 // once into a plain function. Apollo Server accepts a custom executor only through its gateway interface, so
 // this is a "gateway" that serves the local schema; Apollo still parses, validates and runs its plugins
 // (the request limits among them) before calling it. An operation compiled here has passed all of that, so it
-// goes into the operation cache the HTTP fast path serves repeats from. (graphql-jit's own JSON serializer is
-// not used: it cannot describe the DateTime and JSON scalars.)
+// goes into the operation cache the HTTP fast path serves repeats from, with the writer of its results' JSON
+// (result-json.ts; graphql-jit's own serializer cannot describe the DateTime and JSON scalars).
 import type { GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import { GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { OperationCache } from './operation-cache.js';
+import { compileDataJson, markResult } from './result-json.js';
 
 export function compiledGateway(schema: GraphQLSchema, operations: OperationCache): GatewayInterface {
   let announce: ((schemaContext: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void) | undefined;
@@ -19,16 +20,20 @@ export function compiledGateway(schema: GraphQLSchema, operations: OperationCach
     // Keyed by the name the request gave (none, for a document of one operation), as the fast path looks it up;
     // `operationName` is the name of the operation Apollo chose.
     const query = request.query ?? requestContext.source;
-    let compiled = operations.get(query, request.operationName)?.compiled;
-    if (!compiled) {
-      const compiledQuery = compileQuery(schema, document, operationName ?? undefined);
-      if (!isCompiledQuery(compiledQuery)) return compiledQuery;
-      compiled = compiledQuery;
+    let cached = operations.get(query, request.operationName);
+    if (!cached) {
+      const compiled = compileQuery(schema, document, operationName ?? undefined);
+      if (!isCompiledQuery(compiled)) return compiled;
       // No operation: the name the request gave matches none in the document (Apollo leaves saying so to the
       // executor). Such a request is never kept, so that the fast path only ever holds a chosen operation.
-      if (operation) operations.set(query, request.operationName, { document, operation, compiled });
+      if (!operation) return run(compiled, context, request.variables);
+      cached = { document, operation, compiled, dataJson: compileDataJson(schema, document, operation) };
+      operations.set(query, request.operationName, cached);
     }
-    return run(compiled, context, request.variables);
+    const result = await run(cached.compiled, context, request.variables);
+    // Apollo writes the result with its operation's writer (server.ts, stringifyResult), as the fast path does.
+    markResult(result.data, cached.dataJson);
+    return result;
   }
 
   return {

@@ -12,11 +12,14 @@
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import type { DataJson } from './result-json.js';
 
 export interface CachedOperation {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   compiled: CompiledQuery;
+  /** Writes its results' data (result-json.ts); none when the shape is not known before it runs. */
+  dataJson: DataJson | undefined;
 }
 
 /** Distinct operations kept compiled; clients send a handful, so this only bounds abuse. */

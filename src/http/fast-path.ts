@@ -113,7 +113,7 @@ export class FastPath {
     const result = await run(cached.compiled, context, request.variables);
     // No data at all: the variables did not fit their types and nothing ran; Apollo says what was wrong.
     if (result.data === undefined) return false;
-    const { status, body } = responseBody(result, this.deps.formatError, media.graphqlResponseJson);
+    const { status, body } = responseBody(result, this.deps.formatError, media.graphqlResponseJson, cached.dataJson);
     // Encoded once, and copied rather than encoded when it is ASCII, as nearly every answer is: then its UTF-8
     // is its Latin-1, which V8 copies. Its UTF-8 length equals its length only then, and V8 counts that length
     // about 4 times faster than it encodes (107 KB, a batch-100 answer: 21 + 19 µs against 91 µs).

@@ -1,9 +1,10 @@
 // What Apollo makes of an execution result, for the fast path, which executes without Apollo: the errors
 // formatted as Apollo's pipeline formats them (its errorNormalize.ts, which it does not export), the status
-// the httpStatusPlugin chooses, and the body as Apollo writes it (errors before data, one line). The
+// the httpStatusPlugin chooses, and the body as Apollo writes it (errors before data, one line, by the operation's writer: result-json.ts). The
 // differential test (test/fast-path.test.ts) holds the two to the same bytes.
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { responseStatus } from '../graphql/http-status.js';
+import { resultJson, type DataJson } from '../graphql/result-json.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
@@ -12,7 +13,7 @@ export interface ResponseBody {
   body: string;
 }
 
-export function responseBody(result: ExecutionResult, formatError: FormatError, graphqlResponseJson: boolean): ResponseBody {
+export function responseBody(result: ExecutionResult, formatError: FormatError, graphqlResponseJson: boolean, dataJson: DataJson | undefined): ResponseBody {
   let status: number | undefined;
   let errors: GraphQLFormattedError[] | undefined;
   if (result.errors) {
@@ -29,7 +30,7 @@ export function responseBody(result: ExecutionResult, formatError: FormatError, 
     if (errors.length > 0 && result.data === undefined && status === undefined) status = 400;
   }
   status = responseStatus(status, result.data, errors, graphqlResponseJson) ?? 200;
-  return { status, body: `${JSON.stringify({ errors, data: result.data, extensions: result.extensions })}\n` };
+  return { status, body: resultJson({ errors, data: result.data, extensions: result.extensions }, dataJson) };
 }
 
 /** An error as Apollo hands it to formatError: with a code (INTERNAL_SERVER_ERROR when it has none), its HTTP status taken out. */

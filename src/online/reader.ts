@@ -14,7 +14,7 @@ import { entityKeyOf } from './keys.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import type { HotSet, HotValueCache, LoadedValue, ReadKey, ServedFrom, SettledVerdicts, ValueBatch, VersionVerdicts } from './ports.js';
 import type { OnlineStore } from './store.js';
-import { fitsType } from './values.js';
+import { servedValue } from './values.js';
 import { checkExpectations, unmetExpectations, type ExpectedDefinition, type ReadWarning } from './expectations.js';
 import { checkSentRows, entitiesOf, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
 
@@ -28,6 +28,10 @@ export interface OnlineValue {
   ref: string;
   feature: string;
   version: number;
+  /**
+   * A value that fits its version's type is its stored JSON text (a JsonText: written out as it is, or as the
+   * value it stands for by JSON.stringify); a misfit (TYPE_MISMATCH) is what that text parses to.
+   */
   value: unknown;
   /**
    * Epoch milliseconds: the read path builds no Date per value, and the DateTime scalar formats it without one
@@ -302,13 +306,12 @@ export class OnlineReader {
     }
     const ageMs = now - stored.eventTime;
     let flags = ageMs > plan.maxAgeMs ? plan.flags.stale : plan.flags.present;
-    let value: unknown;
-    try {
-      value = JSON.parse(stored.value);
-      if (!fitsType(version.valueType, version.nullable, value)) flags = withTypeMismatch(flags);
-    } catch {
-      value = stored.value;
+    // The stored text as it is, when it fits the type (values.ts); a misfit is served as what it parses to, or
+    // as the text itself when it does not parse.
+    let value: unknown = servedValue(version.valueType, version.nullable, stored.value);
+    if (value === undefined) {
       flags = withTypeMismatch(flags);
+      value = parsedOrText(stored.value);
     }
     return {
       ref: version.ref,
@@ -320,6 +323,14 @@ export class OnlineReader {
       flags,
       servedFrom,
     };
+  }
+}
+
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

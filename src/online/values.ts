@@ -56,6 +56,56 @@ export function fitsType(valueType: ValueType, nullable: boolean, value: unknown
   return checkValue(valueType, nullable, value).ok;
 }
 
+/**
+ * A value served as the JSON text it was stored as: the writer checked it and stored it as JSON text, and the
+ * reader checks that text against the version's type without parsing it where the type is a number or a
+ * boolean, so that a read builds no value only to have it formatted again (formatting a double costs more than
+ * the rest of writing it out). The GraphQL layer's result serializer writes `text` as it is; any other
+ * JSON.stringify writes the value it stands for (toJSON).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/** JSON's number grammar: what JSON.stringify writes for a finite number, and what JSON.parse reads. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** An integer JSON.stringify may have written for a safe integer (at most 16 digits; the value is checked too). */
+const JSON_SAFE_INTEGER = /^-?(?:0|[1-9]\d{0,15})$/;
+
+/**
+ * What to serve for a stored value's JSON text: the text itself (a JsonText) when it fits the version's type,
+ * null for a stored null where the version allows it, and undefined when it does not fit (TYPE_MISMATCH): the
+ * verdict fitsType gives on the value it parses to, without parsing the numbers and booleans that nearly every
+ * read serves.
+ */
+export function servedValue(valueType: ValueType, nullable: boolean, text: string): JsonText | null | undefined {
+  if (text === 'null') return nullable ? null : undefined;
+  // What the writer stores for these types is judged on the text; anything else is parsed (whitespace around a
+  // number, a magnitude beyond a double's range) and judged as fitsType judges it.
+  switch (valueType) {
+    case 'FLOAT64':
+      if (JSON_NUMBER.test(text) && Number.isFinite(Number(text))) return new JsonText(text);
+      break;
+    case 'BOOL':
+      if (text === 'true' || text === 'false') return new JsonText(text);
+      break;
+    case 'INT64':
+      if (JSON_SAFE_INTEGER.test(text) && Number.isSafeInteger(Number(text))) return new JsonText(text);
+      break;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return fitsType(valueType, nullable, value) ? new JsonText(text) : undefined;
+}
+
 function checkInt64(value: unknown): ValueCheck {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return { ok: true, value };
