@@ -1,7 +1,7 @@
 // checkValue, directly: what a value of each type may be, the form it is stored in, and the problem it names
 // when it does not fit. The write path rejects a row with this problem; the read path flags TYPE_MISMATCH.
 import { describe, expect, it } from 'vitest';
-import { checkValue, fitsType, JsonText, MAX_LIST_LENGTH, MAX_STRING_LENGTH, servedValue } from '../src/online/values.js';
+import { checkValue, fitsType, isFiniteJsonNumber, JsonText, MAX_LIST_LENGTH, MAX_STRING_LENGTH, servedValue } from '../src/online/values.js';
 
 const ok = (value: unknown) => ({ ok: true, value });
 const problem = (text: string | RegExp) => ({ ok: false, problem: typeof text === 'string' ? text : expect.stringMatching(text) });
@@ -93,5 +93,22 @@ describe('servedValue', () => {
 
   it('stands for the value it was stored as wherever JSON.stringify writes it', () => {
     expect(JSON.stringify({ value: new JsonText('[1,2.5]'), other: new JsonText('"x"') })).toBe('{"value":[1,2.5],"other":"x"}');
+  });
+});
+
+describe('isFiniteJsonNumber', () => {
+  it("agrees with JSON's number grammar and a finite Number() on every short string of number characters", () => {
+    const grammar = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+    const reference = (text: string) => grammar.test(text) && Number.isFinite(Number(text));
+    const alphabet = ['0', '1', '9', '-', '+', '.', 'e', 'E', ' ', 'x'];
+    // Every string of up to four of these characters, then long and large ones.
+    let texts = [''];
+    const all: string[] = [];
+    for (let length = 1; length <= 4; length++) {
+      texts = texts.flatMap((text) => alphabet.map((c) => text + c));
+      all.push(...texts);
+    }
+    all.push('1e308', '1e309', '-1e309', '1.7976931348623157e308', '1.7976931348623159e308', '9'.repeat(299), '9'.repeat(308), '9'.repeat(309), `0.${'9'.repeat(400)}`, `1${'0'.repeat(400)}`, '5e-324', '1e-400');
+    for (const text of all) expect([text, isFiniteJsonNumber(text)]).toEqual([text, reference(text)]);
   });
 });

@@ -11,6 +11,7 @@
 // writes a JsonText as the value it stands for. test/result-json.test.ts holds its output to JSON.stringify's.
 import {
   Kind,
+  isEnumType,
   type GraphQLSchema,
   isLeafType,
   isListType,
@@ -25,6 +26,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { JsonText } from '../online/values.js';
+import { DateTime } from './scalars.js';
 
 /** Writes the `data` of a result of one operation. */
 export type DataJson = (data: unknown) => string;
@@ -126,6 +128,9 @@ class Codegen {
   /** The expression that writes `value`, of `type`. */
   private value(type: GraphQLOutputType, nodes: readonly FieldNode[], value: string): string | undefined {
     if (isNonNullType(type)) return this.value(type.ofType, nodes, value);
+    // An enum value is a GraphQL name, and a DateTime an RFC 3339 time (scalars.ts): printable ASCII without a
+    // quote or backslash, its own JSON between quotes, so not checked as every other string is.
+    if (isEnumType(type) || type.name === DateTime.name) return `(typeof ${value} === 'string' ? '"' + ${value} + '"' : leafJson(${value}))`;
     if (isLeafType(type)) return `leafJson(${value})`;
     if (isListType(type)) {
       const item = this.value(type.ofType, nodes, 'a[i]');
