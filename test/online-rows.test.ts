@@ -169,6 +169,7 @@ describe.each(backends)('rows and feature subsets on $name', (backend) => {
       [{ consumer: fraud, keys: ['u1'] }, new RegExp(`consumer is pinned to features of several entities \\(${merchant}: .*; ${user}: .*\\).*send rows with a key per entity`)],
       [{ consumer: fraud, keys: ['u1'], features: [f.spend, f.risk] }, /the features asked for describe several entities .*send rows with a key per entity.*or name features of one entity/],
       [{ consumer: fraud, rows: [row({ [user]: 'u1', [merchant]: 'm7' }), row({ [user]: 'u2' })] }, new RegExp(`rows\\[1\\] has no key for entity ${merchant}, which ${f.name}, ${f.risk} describe: add \\{ entity: "${merchant}", key: … \\}`)],
+      [{ consumer: fraud, rows: [{ keys: [] }] }, new RegExp(`rows\\[0\\] has no key for entity ${merchant}`)],
       [{ consumer: ranking, keys: ['u1'], features: [f.risk] }, new RegExp(`features\\[0\\]: consumer ${ranking} is not pinned to feature "${f.risk}"; it is pinned to ${f.spend}: ask for those, or pin it with bindConsumer`)],
       [{ consumer: ranking, keys: ['u1'], features: [ref(f.spend)] }, new RegExp(`name the feature \\(${f.spend}\\): the consumer's pin decides the version`)],
       [{ consumer: fraud, rows: [row({ [user]: 'u1' }), { keys: [{ entity: user, key: 'u1' }, { entity: merchant, key: 'm7' }, { entity: user, key: 'u2' }] }] }, new RegExp(`rows\\[1\\]\\.keys\\[2\\] repeats entity ${user} \\(rows\\[1\\]\\.keys\\[0\\] has it\\): a row holds one key per entity`)],

@@ -265,9 +265,12 @@ export class OnlineReader {
   private async read(plans: ReadPlan[], entities: readonly string[], keyed: KeyedRow[], batch: ValueBatch, now: number): Promise<OnlineFeaturesResult> {
     entities.forEach((entity, e) => this.hotSet.record(entity, keyed.map((row) => row.byEntity[e]!)));
     const served = plans.filter((p) => p.serve).map((plan) => ({ plan, entity: entities.indexOf(plan.entity) }));
-    const keys = keyed.flatMap((row) =>
-      served.map(({ plan, entity }) => ({ entity: plan.entity, entityKey: row.byEntity[entity]!, ref: plan.version.ref, cacheForMs: plan.cacheForMs })),
-    );
+    // Plain loops: one key per value, and no array per row to flatten.
+    const keys = new Array<ReadKey>(keyed.length * served.length);
+    let k = 0;
+    for (const row of keyed) {
+      for (const { plan, entity } of served) keys[k++] = { entity: plan.entity, entityKey: row.byEntity[entity]!, ref: plan.version.ref, cacheForMs: plan.cacheForMs };
+    }
     const loaded = await inSlices(keys, KEYS_PER_SLICE, (slice) => batch.loadMany(slice));
     const tally = new FlagTally(plans);
     let next = 0;

@@ -139,7 +139,7 @@ export function keyRows(sent: SentRows, entities: readonly { entity: string; fea
   return sent.rows.map((row, i) => {
     const index = indexByEntity(row.keys);
     return {
-      entityKey: row.keys.length === 1 ? row.keys[0]!.key : row.keys.map((k) => entityKeyOf({ entity: k.entity, entityKey: k.key })).join(','),
+      entityKey: row.keys.length === 1 ? row.keys[0]!.key : rowLabel(row.keys),
       keys: row.keys,
       byEntity: entities.map(({ entity, features }) => {
         const found = row.keys[firstIndex(row.keys, index, entity)];
@@ -153,6 +153,13 @@ export function keyRows(sent: SentRows, entities: readonly { entity: string; fea
       }),
     };
   });
+}
+
+/** A row of several keys named for logs: `entity:key` pairs joined by commas (no array or object per key). */
+function rowLabel(keys: readonly EntityKey[]): string {
+  let label = '';
+  for (let j = 0; j < keys.length; j++) label += `${j === 0 ? '' : ','}${entityKeyOf({ entity: keys[j]!.entity, entityKey: keys[j]!.key })}`;
+  return label;
 }
 
 /** Rows of at most this many keys are searched along; longer ones get an index, so that no row costs keys². */
