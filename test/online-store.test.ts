@@ -556,13 +556,29 @@ describe('RedisOnlineStore', () => {
     const write = (eventTime: number) => store.write(keys.map((key) => ({ ...key, value: String(eventTime), eventTime, ingestTime: eventTime })), []);
     expect((await write(1)).every(Boolean)).toBe(true);
 
-    // Move the (empty) slot of one more key to another master, behind the client's back.
+    const ids = await Promise.all(raws.map((raw) => raw.cluster('MYID')));
+    const ownerOf = async (slot: number) => (await raws[0]!.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to)![2]![2];
+    /**
+     * Moves `slot` to another master behind the client's back, with every key in it, as redis-cli --cluster
+     * reshard would: a slot that still holds a key cannot be given away (the test's keys have random names, so
+     * one of them may share the slot). Returns the slot's keys as they were found.
+     */
+    const moveSlot = async (slot: number, owner: string): Promise<string[]> => {
+      const target = ids.find((id) => id !== owner)!;
+      const [ownerRaw, targetRaw] = [raws[ids.indexOf(owner)]!, raws[ids.indexOf(target)]!];
+      await targetRaw.cluster('SETSLOT', slot, 'IMPORTING', owner);
+      await ownerRaw.cluster('SETSLOT', slot, 'MIGRATING', target);
+      const inSlot = (await ownerRaw.cluster('GETKEYSINSLOT', slot, 1_000)) as string[];
+      const targetPort = Number(cluster.nodes[ids.indexOf(target)]!.split(':')[1]);
+      if (inSlot.length > 0) await ownerRaw.migrate('127.0.0.1', targetPort, '', 0, 5_000, 'KEYS', ...inSlot);
+      for (const raw of raws) await raw.cluster('SETSLOT', slot, 'NODE', target);
+      return inSlot;
+    };
+
+    // Move the slot of one more key (not written yet) to another master.
     const moved = { entity, entityKey: 'moved', ref };
     const slot = slotOf(`fr:{${entity}:moved}`);
-    const ids = await Promise.all(raws.map((raw) => raw.cluster('MYID')));
-    const ranges = await raws[0]!.cluster('SLOTS');
-    const owner = ranges.find(([from, to]) => slot >= from && slot <= to)![2]![2];
-    for (const raw of raws) await raw.cluster('SETSLOT', slot, 'NODE', ids.find((id) => id !== owner)!);
+    await moveSlot(slot, await ownerOf(slot));
 
     const withMoved = (eventTime: number) =>
       store.write([...keys, moved].map((key) => ({ ...key, value: String(eventTime), eventTime, ingestTime: eventTime })), []);
@@ -583,19 +599,8 @@ describe('RedisOnlineStore', () => {
     await store.write([{ ...second, value: '4', eventTime: 4, ingestTime: 4 }], []);
     const secondSlot = slotOf(`fr:{${entity}:moved-too}`);
     const secondRanges = await raws[0]!.cluster('SLOTS');
-    const secondOwner = secondRanges.find(([from, to]) => secondSlot >= from && secondSlot <= to)![2]![2];
-    const target = ids.find((id) => id !== secondOwner)!;
-    const ownerRaw = raws[ids.indexOf(secondOwner)]!;
-    const targetRaw = raws[ids.indexOf(target)]!;
-    // Migrate the slot with every key in it (another key of the test may share it), as redis-cli --cluster
-    // reshard would.
-    const targetPort = Number(cluster.nodes[ids.indexOf(target)]!.split(':')[1]);
-    await targetRaw.cluster('SETSLOT', secondSlot, 'IMPORTING', secondOwner);
-    await ownerRaw.cluster('SETSLOT', secondSlot, 'MIGRATING', target);
-    const inSlot = (await ownerRaw.cluster('GETKEYSINSLOT', secondSlot, 1_000)) as string[];
-    expect(inSlot).toContain(`fr:{${entity}:moved-too}`);
-    await ownerRaw.migrate('127.0.0.1', targetPort, '', 0, 5_000, 'KEYS', ...inSlot);
-    for (const raw of raws) await raw.cluster('SETSLOT', secondSlot, 'NODE', target);
+    const secondOwner = await ownerOf(secondSlot);
+    expect(await moveSlot(secondSlot, secondOwner)).toContain(`fr:{${entity}:moved-too}`);
     const sameNodeFirst = keys.filter((key) => {
       const s = slotOf(`fr:{${entity}:${key.entityKey}}`);
       return secondRanges.find(([from, to]) => s >= from && s <= to)![2]![2] === secondOwner;
