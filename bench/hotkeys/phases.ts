@@ -79,14 +79,16 @@ const MAX_BUSY_SHARE = 0.8;
  */
 const MAX_CHECK_P50_MS = 2;
 const CALIBRATION_SECONDS = 3;
+/** Each step down keeps this much of the rate (a fifth less), at most MAX_STEPS_DOWN times. */
+const STEP_DOWN = 0.8;
 const MAX_STEPS_DOWN = 8;
 
 /**
  * One paced rate for every run: BENCH_HOTKEY_RATE, or a fraction of a short autocannon probe's uniform max,
  * stepped down by a fifth at a time until a short paced run of uniform reads keeps its rate, has a median
- * latency under MAX_CHECK_P50_MS and leaves the machine under MAX_BUSY_SHARE busy. The paced load generator costs far more per request than autocannon (a
- * node:http client), so once the service got faster, 60% of autocannon's max saturated two cores by itself and
- * every run's p50 went to seconds.
+ * latency under MAX_CHECK_P50_MS and leaves the machine under MAX_BUSY_SHARE busy. The paced load generator
+ * costs far more per request than autocannon (a node:http client), so once the service got faster, 60% of
+ * autocannon's max saturated two cores by itself and every run's p50 went to seconds.
  */
 export async function chooseRate(
   context: PhaseContext,
@@ -102,7 +104,8 @@ export async function chooseRate(
   const probe = { ...probed, cpu: meter.stop() };
   service.assertRunning('the hot-key max probe');
   const fromProbe = Math.max(1, Math.round(settings.rateFraction * probe.reqPerSec));
-  context.log(`hot keys: uniform max ${Math.round(probe.reqPerSec)} req/s (${context.cpuNote(probe.cpu)}); ${Math.round(settings.rateFraction * 100)}% of it: ${fromProbe} req/s`);
+  const percent = `${Math.round(settings.rateFraction * 100)}%`;
+  context.log(`hot keys: uniform max ${Math.round(probe.reqPerSec)} req/s (${context.cpuNote(probe.cpu)}); ${percent} of it: ${fromProbe} req/s`);
   const cores = os.cpus().length;
   let rate = fromProbe;
   let steps = 0;
@@ -112,13 +115,13 @@ export async function chooseRate(
     const cpu = meter.stop();
     context.log(`hot keys: pace check at ${rate} req/s: ${Math.round(paced.reqPerSec)} req/s, p50 ${paced.p50Ms.toFixed(2)} ms (${context.cpuNote(cpu)})`);
     if (cpu.machine <= MAX_BUSY_SHARE * cores && paced.reqPerSec >= 0.95 * rate && paced.p50Ms <= MAX_CHECK_P50_MS) break;
-    rate = Math.max(1, Math.round(rate * 0.8));
+    rate = Math.max(1, Math.round(rate * STEP_DOWN));
   }
   const stepped =
     steps === 0
       ? ''
       : `, stepped down ${steps} time(s) by a fifth until a ${CALIBRATION_SECONDS}-s paced run had a p50 ≤ ${MAX_CHECK_P50_MS} ms and left the machine under ${MAX_BUSY_SHARE * 100}% busy`;
-  const rateFrom = `${Math.round(settings.rateFraction * 100)}% of the uniform batch-${settings.batch} max (${Math.round(probe.reqPerSec)} req/s, autocannon, 5 s)${stepped}`;
+  const rateFrom = `${percent} of the uniform batch-${settings.batch} max (${Math.round(probe.reqPerSec)} req/s, autocannon, 5 s)${stepped}`;
   context.log(`hot keys: paced rate for the runs: ${rate} req/s`);
   return { rate, rateFrom, probe };
 }

@@ -114,7 +114,7 @@ class Codegen {
     const writes: string[] = [];
     for (const [responseName, nodes] of fields) {
       const fieldName = nodes[0]!.name.value;
-      const fieldType = fieldName === '__typename' ? undefined : type.getFields()[fieldName]?.type;
+      const fieldType = type.getFields()[fieldName]?.type;
       const write = fieldName === '__typename' ? 'leafJson(v)' : fieldType && this.value(fieldType, nodes, 'v');
       if (!write) return undefined;
       const key = JSON.stringify(responseName);

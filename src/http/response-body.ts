@@ -1,7 +1,8 @@
 // What Apollo makes of an execution result, for the fast path, which executes without Apollo: the errors
 // formatted as Apollo's pipeline formats them (its errorNormalize.ts, which it does not export), the status
-// the httpStatusPlugin chooses, and the body as Apollo writes it (errors before data, one line, by the operation's writer: result-json.ts). The
-// differential test (test/fast-path.test.ts) holds the two to the same bytes.
+// the httpStatusPlugin chooses, and the body as Apollo writes it (errors before data, one line, by the
+// operation's writer: graphql/result-json.ts). The differential test (test/fast-path.test.ts) holds the two to
+// the same bytes.
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { responseStatus } from '../graphql/http-status.js';
 import { resultJson, type DataJson } from '../graphql/result-json.js';

@@ -106,6 +106,7 @@ function digitsFrom(text: string, i: number): number {
   while (c >= ZERO && c <= NINE) c = text.charCodeAt(++i);
   return i;
 }
+
 /** An integer JSON.stringify may have written for a safe integer (at most 16 digits; the value is checked too). */
 const JSON_SAFE_INTEGER = /^-?(?:0|[1-9]\d{0,15})$/;
 
