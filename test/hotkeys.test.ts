@@ -52,6 +52,35 @@ describe('counting in bounded memory', () => {
     expect(flood.total).toBe(1_000_000);
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(32 * 1024 * 1024);
   });
+
+  it('keeps, after every add, the candidates a scan for the smallest would keep', () => {
+    // A sketch wide enough for exact counts, and weights that make ties rare: the candidates are then fully
+    // determined (a newcomer replaces the smallest when it beats it) and equal to a plain list's.
+    const hitters = new HeavyHitters(16, 1 << 16, 4);
+    const model = new Map<string, number>();
+    const exact = new Map<string, number>();
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 20_000; i++) {
+      const key = `k${Math.floor(random() ** 2 * 200)}`;
+      const weight = 1 + Math.floor(random() * 1_000_000);
+      hitters.add(key, weight);
+      const count = (exact.get(key) ?? 0) + weight;
+      exact.set(key, count);
+      if (model.has(key) || model.size < 16) model.set(key, count);
+      else {
+        const [smallest, least] = [...model].reduce((a, b) => (b[1] < a[1] ? b : a));
+        if (count > least) {
+          model.delete(smallest);
+          model.set(key, count);
+        }
+      }
+      if (i % 997 === 0 || i === 19_999) {
+        expect(hitters.top()).toEqual([...model].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count));
+      }
+    }
+    expect(hitters.size).toBe(16);
+  });
 });
 
 describe('replica placement', () => {
