@@ -2,13 +2,18 @@
 // Two settings, both measured on the online read (2026-11-26, 2 cores):
 // - No pretenuring, set here. This module is imported first by src/main.ts, so that it applies before the
 //   service's code is loaded.
-// - A young generation twice V8's default (32 MB semi-spaces): `npm start` passes --max-semi-space-size=32 to
-//   node, because V8 sizes the young generation when the process starts and this flag cannot be changed from
-//   here afterwards (measured: set here it changed nothing). Reads of 100 keys, 16 at a time, keep megabytes
-//   alive at every scavenge, and each scavenge copies them; with twice the room half as many scavenges run,
-//   and the service's CPU per batch-100 request fell from 5.7-5.9 ms to 4.2-4.5 ms (64 MB did worse: 5.1-5.2).
-//   Workers inherit it (node:cluster forks with the primary's flags), and the bench starts the service with
-//   the flags of package.json's start script.
+// - A young generation four times V8's default (64 MB semi-spaces): `npm start` passes --max-semi-space-size=64
+//   to node, because V8 sizes the young generation when the process starts and this flag cannot be changed
+//   from here afterwards (measured: set here it changed nothing). A read's objects (stored values, served
+//   values, result objects, the answer's pieces: about 2 KB a value) are alive while it is built, so a
+//   scavenge that lands in a read of 2,000 values copies megabytes, and with a small young generation the
+//   survivors are promoted and collected again as old objects: GC time per value grew with the values per
+//   request. Measured in alternating runs (2026-11-27, 100,000 users, 16 connections, batch 100): at 32 MB a
+//   read of 100 rows × 20 values cost 6.6 µs of CPU per value, 1.9 ms of it a request in scavenges; at 64 MB
+//   3.9 µs, and the 10-value single-entity read 4.0 → 3.6 µs per value. (Against the 16 MB default, 32 MB had
+//   taken batch-100 requests of 10 values a row from 5.7 to 4.3 ms.) 128 MB gained nothing more. Workers
+//   inherit it (node:cluster forks with the primary's flags), and the bench starts the service with the flags
+//   of package.json's start script.
 //
 // Pretenuring: V8 may decide, per allocation site, to allocate straight into the old generation.
 //
