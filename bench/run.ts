@@ -10,8 +10,8 @@
  *    doing the same Redis work and building the same JSON, no GraphQL): max throughput (autocannon, 16
  *    connections) and its ratio to the baseline's, p50/p99 at half the service's max (autocannon's overallRate
  *    and evenly paced), and p50/p99/p99.9 over one connection. The ratio is what compares across machines.
- *  - rows (bench/rows.ts): multi-entity reads (rows of user + merchant) against single-entity reads of as many
- *    values per row, back to back at max on one service: the service's CPU per value.
+ *  - rows (bench/rows.ts): multi-entity reads (rows of user + merchant) against single-entity reads at the
+ *    same keys per value and of the same values, back to back at max on one service: the service's CPU per value.
  *  - workers (bench/workers.ts): max throughput with WORKERS=1 and WORKERS=<cores>; only with more than two
  *    cores (it says why it skipped otherwise).
  *  - hotkeys (bench/hotkeys/): on a 3-master Redis Cluster, Zipf-skewed reads with the service's hot-key
