@@ -1,18 +1,22 @@
 // The rows scenario (`BENCH_SCENARIOS=rows`): what a multi-entity read costs per value, measured on one service
-// against single-entity reads with the same selection:
+// against single-entity reads with the same selection. Each request of each read carries 2 × batch entity keys
+// (batch rows of two entities, or single's 2 × batch users), so that none pays for a request more or less:
 // - single: `entityKeys` × the user's ten features, the single-entity read the reads scenario measures (one
 //   entity key, so one Redis hash, per ten values);
 // - wide: `rows` of { user, merchant } × the user's ten and the merchant's ten features: a multi-entity read
-//   with single's keys per value (one per ten values), so that per value it differs from single only by being
-//   a multi-entity read. Its cost per value against single's is the target.
+//   with single's keys and values per request, so that per value it differs from single only by being a
+//   multi-entity read. Its cost per value against single's is the target.
 // - pair: the same values as multi, read today's way: two single-entity reads in one request (user keys × five
 //   user features, merchant keys × five merchant features; two keys per ten values);
 // - multi: `rows` of { user, merchant } × five user and five merchant features (a fraud model's transaction).
 //   Against pair (the same keys and values) it has a target; against single it shows what a second key per ten
 //   values costs (reading, counting and echoing a key is work per key, whichever way it is sent), with none.
-// The cost is the service's CPU time per value served at max throughput, in rounds (BENCH_MAX_ROUNDS, 3): single,
-// wide, pair, multi, then the same in reverse, and so on; each read's median round counts. Two runs of one read
-// in one bench differed by up to 20% at batch 1 on a shared machine (2026-11-26), more than the target's margin.
+// The cost is the service's CPU time per value served at max throughput. Two runs of one read in one bench,
+// a minute apart, differed by up to 20% on the shared machine (2026-11-26/27: the hypervisor took up to 0.8 of
+// its 2 cores at times), more than the target's margin; so the reads take turns in short slices (BENCH_SECONDS
+// ÷ 4, 2 s by default; BENCH_MAX_ROUNDS × 4 + 1 of them, 13): single, wide, pair, multi, then the reverse, and so
+// on. Each ratio is the median over the slices of the ratio of two reads measured next to each other, which a
+// machine that gets busier or quieter meanwhile weighs on alike.
 import { performance } from 'node:perf_hooks';
 import { createDatabase, startRedis } from '../test/support/servers.js';
 import { startService } from './children.js';
@@ -34,10 +38,10 @@ const FRAUD_WIDE_FEATURES = [...FEATURES, ...MERCHANT_FEATURES];
 /** The same features split by entity, for the two single-entity reads of `pair`. */
 const FRAUD_USERS = 'bench_fraud_users';
 const FRAUD_MERCHANTS = 'bench_fraud_merchants';
-/** Values per row of each read. */
-const VALUES_PER_ROW = { single: 10, wide: 20, pair: 10, multi: 10 } as const;
-type ReadName = keyof typeof VALUES_PER_ROW;
-const READS = Object.keys(VALUES_PER_ROW) as ReadName[];
+/** Values each read asks for per unit of the batch: a row of a user and a merchant, or single's two users. */
+const VALUES_PER_BATCH = { single: 20, wide: 20, pair: 10, multi: 10 } as const;
+type ReadName = keyof typeof VALUES_PER_BATCH;
+const READS = Object.keys(VALUES_PER_BATCH) as ReadName[];
 /** One merchant for every ten users: rows share merchants, as transactions do. */
 const USERS_PER_MERCHANT = 10;
 const merchantKey = (i: number) => `m${i}`;
@@ -58,24 +62,26 @@ export interface RowsRun {
   wide: RowsLoad;
   pair: RowsLoad;
   multi: RowsLoad;
-  /** wide ÷ single service CPU per value: a multi-entity read against a single-entity one, at one key per ten values. */
+  /** wide ÷ single service CPU per value (median over the slices): the same keys and values per request. */
   wideRatio: number;
   /** multi ÷ pair service CPU per value: the same values and keys, read as rows or as two entityKeys reads. */
   pairRatio: number;
   /** multi ÷ single service CPU per value: two keys per ten values against one (no target). */
   costRatio: number;
-  /** Each round's wide ÷ single: how far one round alone could be off. */
-  roundWideRatios: number[];
-  /** Each round's multi ÷ single. */
-  roundCostRatios: number[];
+  /** Each slice's ratios, in order: how far one slice alone could be off. */
+  sliceRatios: { wide: number[]; pair: number[]; cost: number[] };
 }
 
 export interface RowsLoad {
+  /** The slice whose CPU per value is the read's median (its latency figures are that slice's). */
   load: LoadResult;
   valuesPerSec: number;
-  /** The service's CPU time per value served, µs (service cores ÷ values per second). */
+  /** The service's CPU time per value served, µs (service cores ÷ values per second): the median slice's. */
   serviceUsPerValue: number;
 }
+
+/** Slices per round of BENCH_MAX_ROUNDS, each of BENCH_SECONDS ÷ SLICES_PER_ROUND. */
+const SLICES_PER_ROUND = 4;
 
 export interface RowsResult {
   users: number;
@@ -114,49 +120,51 @@ export async function benchRows(
 
     const runs: RowsRun[] = [];
     for (const batch of settings.batches) {
-      const sets = keySets(batch, users);
+      // Every read's request carries 2 × batch entity keys: single's are users; the others' rows carry a user
+      // (the first half of the same keys) and a merchant each.
+      const sets = keySets(2 * batch, users);
       const rowsOf = (keys: string[]) =>
-        keys.map((key) => ({ keys: [{ entity: ENTITY, key }, { entity: MERCHANT, key: merchantKey(Number(key.slice(1)) % merchants) }] }));
+        keys.slice(0, batch).map((key) => ({ keys: [{ entity: ENTITY, key }, { entity: MERCHANT, key: merchantKey(Number(key.slice(1)) % merchants) }] }));
       const target = (bodyOf: (keys: string[]) => Buffer): Target => ({ name: 'service', url: service.url, path: '/graphql', bodies: sets.map(bodyOf) });
       const single = target((keys) => body(SINGLE_QUERY, { keys }));
       const pair = target((keys) => body(PAIR_QUERY, pairVariables(rowsOf(keys))));
       const multi = target((keys) => body(MULTI_QUERY, { rows: rowsOf(keys) }));
       const wide = target((keys) => body(WIDE_QUERY, { rows: rowsOf(keys) }));
       await checkAnswers(service.url, sets[0]!, rowsOf(sets[0]!));
-      const measure = async (name: ReadName, what: string): Promise<RowsLoad> => {
-        const target = reads[name];
-        if (settings.warmupSeconds > 0) await runAutocannon(target, settings.warmupSeconds);
+      const reads: Record<ReadName, Target> = { single, wide, pair, multi };
+      const sliceSeconds = settings.seconds / SLICES_PER_ROUND;
+      const measure = async (name: ReadName): Promise<RowsLoad> => {
         meter.start();
-        const load = { ...(await runAutocannon(target, settings.seconds)), cpu: meter.stop() };
-        service.assertRunning(`rows batch ${batch} ${what}`);
-        const valuesPerSec = load.reqPerSec * batch * VALUES_PER_ROW[name];
+        const load = { ...(await runAutocannon(reads[name], sliceSeconds)), cpu: meter.stop() };
+        service.assertRunning(`rows batch ${batch} ${name}`);
+        const valuesPerSec = load.reqPerSec * batch * VALUES_PER_BATCH[name];
         const serviceUsPerValue = ((load.cpu.byProcess.service ?? 0) * 1e6) / valuesPerSec;
-        log(`rows batch ${batch} ${what}: ${Math.round(load.reqPerSec)} req/s, ${Math.round(valuesPerSec)} values/s, ${serviceUsPerValue.toFixed(2)} µs of service CPU per value (${cpuNote(load.cpu)})`);
         return { load, valuesPerSec, serviceUsPerValue };
       };
-      // Forward, then in reverse, round after round: a machine that gets busier or quieter meanwhile weighs on
-      // every read alike.
-      const reads: Record<ReadName, Target> = { single, wide, pair, multi };
+      if (settings.warmupSeconds > 0) for (const name of READS) await runAutocannon(reads[name], settings.warmupSeconds);
       const loads: Record<ReadName, RowsLoad[]> = { single: [], wide: [], pair: [], multi: [] };
-      for (let round = 1; round <= settings.maxRounds; round++) {
-        for (const name of round % 2 === 1 ? READS : [...READS].reverse()) {
-          loads[name].push(await measure(name, `${name}, round ${round} of ${settings.maxRounds}`));
-        }
+      // Odd, so that every median is one slice's.
+      const slices = settings.maxRounds * SLICES_PER_ROUND + 1;
+      for (let slice = 1; slice <= slices; slice++) {
+        const order = slice % 2 === 1 ? READS : [...READS].reverse();
+        for (const name of order) loads[name].push(await measure(name));
+        const cpu = order.map((name) => `${name} ${loads[name].at(-1)!.serviceUsPerValue.toFixed(2)}`).join(', ');
+        log(`rows batch ${batch}, slice ${slice} of ${slices} (${sliceSeconds} s each): µs of service CPU per value: ${cpu} (${cpuNote(loads[order.at(-1)!].at(-1)!.load.cpu!)})`);
       }
       const median = (name: ReadName) => medianBy(loads[name], (load) => load.serviceUsPerValue);
-      const [singleLoad, wideLoad, pairLoad, multiLoad] = [median('single'), median('wide'), median('pair'), median('multi')];
-      const perRound = (name: ReadName) => loads[name].map((load, i) => load.serviceUsPerValue / loads.single[i]!.serviceUsPerValue);
+      const ratios = (read: ReadName, against: ReadName) => loads[read].map((load, i) => load.serviceUsPerValue / loads[against][i]!.serviceUsPerValue);
+      const sliceRatios = { wide: ratios('wide', 'single'), pair: ratios('multi', 'pair'), cost: ratios('multi', 'single') };
+      const middle = (values: number[]) => medianBy(values, (v) => v);
       runs.push({
         batch,
-        single: singleLoad,
-        wide: wideLoad,
-        pair: pairLoad,
-        multi: multiLoad,
-        wideRatio: wideLoad.serviceUsPerValue / singleLoad.serviceUsPerValue,
-        pairRatio: multiLoad.serviceUsPerValue / pairLoad.serviceUsPerValue,
-        costRatio: multiLoad.serviceUsPerValue / singleLoad.serviceUsPerValue,
-        roundWideRatios: perRound('wide'),
-        roundCostRatios: perRound('multi'),
+        single: median('single'),
+        wide: median('wide'),
+        pair: median('pair'),
+        multi: median('multi'),
+        wideRatio: middle(sliceRatios.wide),
+        pairRatio: middle(sliceRatios.pair),
+        costRatio: middle(sliceRatios.cost),
+        sliceRatios,
       });
     }
     return { users, merchants, runs, seconds: (performance.now() - started) / 1000 };
@@ -245,7 +253,7 @@ async function checkAnswers(url: string, keys: string[], rows: Row[]): Promise<v
   if (multi.length !== rows.length || wide.length !== rows.length) throw new Error(`rows: ${multi.length} and ${wide.length} rows for ${rows.length}`);
   const valuesOf = (row: AnsweredRow) => row.features.map((f) => f.value);
   check('multi', multi, FRAUD_FEATURES, (i) => [...valuesOf(pair.users!.rows[i]!), ...valuesOf(pair.merchants!.rows[i]!)]);
-  // m5..m9 only wide reads.
+  // Rows carry the first half of single's users; m5..m9 only wide reads.
   check('wide', wide, FRAUD_WIDE_FEATURES, (i) => [...valuesOf(single[i]!), ...valuesOf(pair.merchants!.rows[i]!)]);
   multi.forEach((row, i) => {
     if (valuesOf(row).slice(0, 5).join() !== valuesOf(single[i]!).slice(0, 5).join()) throw new Error(`rows: multi row ${i}: user values differ from single's`);
@@ -272,10 +280,12 @@ export function checkRowsTargets(result: RowsResult): { what: string; target: st
 export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmtMs: (n: number) => string, verdict: (met: boolean) => string): string[] {
   const lines = [
     '',
-    'Rows: single (entityKeys, user × 10 features: one key per 10 values), wide (rows of user + merchant × 10 + 10',
-    '  features: one key per 10 values), pair (entityKeys reads of user × 5 and merchant × 5 in one request) and multi',
-    '  (rows of user + merchant × 5 + 5: the same keys and values as pair, two keys per 10 values),',
-    `  ${fmtInt(result.users)} users, ${fmtInt(result.merchants)} merchants, back to back at max on one service, median of ${result.runs[0]?.roundCostRatios.length ?? 1} rounds`,
+    'Rows: 2 × batch entity keys per request in every read. single (entityKeys of 2 × batch users × 10 features),',
+    '  wide (batch rows of user + merchant × 10 + 10 features: single\'s keys and values), pair (entityKeys reads of',
+    '  batch users × 5 and batch merchants × 5 in one request) and multi (batch rows of user + merchant × 5 + 5: pair\'s',
+    '  keys and values; two keys per 10 values),',
+    `  ${fmtInt(result.users)} users, ${fmtInt(result.merchants)} merchants, at max on one service, taking turns in ${result.runs[0]?.sliceRatios.wide.length ?? 1} slices:`,
+    '  each read\'s median slice, and each ratio the median of the ratios of reads measured next to each other',
     `  ${'batch'.padEnd(7)}${'read'.padEnd(14)}${'req/s'.padStart(9)}${'values/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'service µs/value'.padStart(18)}`,
   ];
   for (const run of result.runs) {
@@ -289,9 +299,10 @@ export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmt
       lines.push(`  batch ${run.batch}: ${read} ÷ ${against} service CPU per value ${ratio.toFixed(2)}, target ≤ ${ROWS_COST_RATIO_TARGET}: ${verdict(ratio <= ROWS_COST_RATIO_TARGET)}`);
     }
     lines.push(`  batch ${run.batch}: multi ÷ single service CPU per value ${run.costRatio.toFixed(2)} (two keys per 10 values against one: the price of a key, no target)`);
-    if (run.roundWideRatios.length > 1) {
-      lines.push(`    wide ÷ single in each round: ${run.roundWideRatios.map((r) => r.toFixed(2)).join(', ')}; multi ÷ single: ${run.roundCostRatios.map((r) => r.toFixed(2)).join(', ')}`);
-    }
+    const each = (ratios: number[]) => ratios.map((r) => r.toFixed(2)).join(' ');
+    lines.push(`    each slice: wide ÷ single ${each(run.sliceRatios.wide)}`);
+    lines.push(`                multi ÷ pair ${each(run.sliceRatios.pair)}`);
+    lines.push(`                multi ÷ single ${each(run.sliceRatios.cost)}`);
   }
   lines.push(`  Rows scenario: ${result.seconds.toFixed(0)} s.`);
   return lines;
