@@ -12,7 +12,6 @@ import type { Services } from './graphql/context.js';
 import { EventLag } from './online/event-lag.js';
 import { PostgresOnlineStore } from './online/postgres-store.js';
 import { OnlineReader } from './online/reader.js';
-import { RedisOnlineStore } from './online/redis/index.js';
 import { reportingFailures } from './online/failure-reporting.js';
 import type { OnlineStore } from './online/store.js';
 import { ValueWriter } from './online/writer.js';
@@ -42,11 +41,15 @@ export interface ServiceParts {
   close(): Promise<void>;
 }
 
-/** The online store the configuration names: Redis, Redis Cluster, or else the registry's own database. */
-export function openOnlineStore(config: Config, database: Database): OnlineStore {
+/**
+ * The online store the configuration names: Redis, Redis Cluster, or else the registry's own database. The
+ * Redis store (and ioredis, about 70 ms to load) is loaded only when it is named: the embedded start is timed.
+ */
+export async function openOnlineStore(config: Config, database: Database): Promise<OnlineStore> {
+  if (!config.redisUrl && !config.redisClusterNodes) return new PostgresOnlineStore(database);
+  const { RedisOnlineStore } = await import('./online/redis/index.js');
   if (config.redisUrl) return RedisOnlineStore.standalone(config.redisUrl, config.online.redisCommandTimeoutMs);
-  if (config.redisClusterNodes) return RedisOnlineStore.cluster(config.redisClusterNodes, config.online.redisCommandTimeoutMs);
-  return new PostgresOnlineStore(database);
+  return RedisOnlineStore.cluster(config.redisClusterNodes!, config.online.redisCommandTimeoutMs);
 }
 
 /** How long /readyz waits for each backing store: less than a probe's usual one-second timeout. */
@@ -96,7 +99,7 @@ export async function createServices(
   const storeErrors = new StoreErrors(logger, metrics, config.monitoring.storeErrorSummaryMs);
   const databaseLabel = databaseName(config, database);
   const databaseErrors = storeErrors.reporter('database', databaseLabel);
-  const openedStore = givenStore ?? openOnlineStore(config, database);
+  const openedStore = givenStore ?? (await openOnlineStore(config, database));
   const store = reportingFailures(openedStore, storeErrors.reporter('online', openedStore.name));
   // The service starts without its online store if it must (the registry still answers); reads and writes
   // report UNAVAILABLE until the store is back. The failure is logged and counted like every store error.
