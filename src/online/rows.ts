@@ -155,7 +155,7 @@ export function keyRows(sent: SentRows, entities: readonly { entity: string; fea
   });
 }
 
-/** A row of several keys named for logs: `entity:key` pairs joined by commas (no array or object per key). */
+/** A row of several keys named for logs: `entity:key` pairs joined by commas, built without an array per row. */
 function rowLabel(keys: readonly EntityKey[]): string {
   let label = '';
   for (let j = 0; j < keys.length; j++) label += `${j === 0 ? '' : ','}${entityKeyOf({ entity: keys[j]!.entity, entityKey: keys[j]!.key })}`;
