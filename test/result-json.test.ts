@@ -10,7 +10,7 @@ import { getOperationAST, parse, validate, type ExecutionResult } from 'graphql'
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANONYMOUS } from '../src/core/principal.js';
-import { run } from '../src/graphql/executor.js';
+import { compileOptions, run } from '../src/graphql/executor.js';
 import { resolvers } from '../src/graphql/resolvers.js';
 import { compileDataJson, MAX_WRITER_FIELDS, resultJson } from '../src/graphql/result-json.js';
 import { requestContext } from '../src/http/request-context.js';
@@ -91,12 +91,15 @@ describe('the result writer against JSON.stringify', () => {
     await ok(`mutation ($refs: [String!]!) { bindConsumer(consumer: "${consumer}", refs: $refs) { name } }`, { refs });
   });
 
-  /** Runs `query` as the service would (graphql-jit, the service's context) and writes its data both ways. */
-  async function bothWays(query: string, variables: Record<string, unknown> = {}) {
+  /**
+   * Runs `query` as the service would (graphql-jit, the service's context and compile options; `serialized`:
+   * every leaf through its type's serializer, as graphql-js does) and writes its data both ways.
+   */
+  async function bothWays(query: string, variables: Record<string, unknown> = {}, serialized = false) {
     const document = parse(query);
     expect(validate(schema, document), query).toEqual([]);
     const operation = getOperationAST(document)!;
-    const compiled = compileQuery(schema, document);
+    const compiled = compileQuery(schema, document, undefined, serialized ? {} : compileOptions(schema, document, operation));
     if (!isCompiledQuery(compiled)) throw new Error(JSON.stringify(compiled.errors));
     const result: ExecutionResult = await run(compiled, requestContext(fixture.service.services, ANONYMOUS, false), variables);
     const dataJson = compileDataJson(schema, document, operation);
@@ -200,5 +203,30 @@ describe('the result writer against JSON.stringify', () => {
     const { result, dataJson } = await bothWays(`{ hotKeys(limit: 0) { entity } features { name } }`);
     expect(result.errors).toHaveLength(1);
     expect(resultJson(result, dataJson)).toBe(`${JSON.stringify({ errors: result.errors, data: result.data })}\n`);
+  });
+
+  it("serves the online read's leaves as their serializers would, without running them", async () => {
+    const rowsRead = `query ($consumer: String!, $rows: [EntityRowInput!]) {
+      onlineFeatures(consumer: $consumer, rows: $rows, features: ["float_${s}", "text_${s}"]) { rows { entityKey keys { entity key } features { ref version value ageMs flags servedFrom } } flagCounts { flag count } }
+    }`;
+    const reads: [string, Record<string, unknown>][] = [
+      [READ, { consumer, keys: ['k0', 'k1', 'k9', 'missing'] }],
+      [SHAPED, { consumer, keys: ['k0', 'missing'] }],
+      [rowsRead, { consumer, rows: [{ keys: [{ entity, key: 'k1' }, { entity: 'merchant', key: 'k1' }] }, { keys: [{ entity, key: 'nobody' }] }] }],
+    ];
+    for (const [query, variables] of reads) {
+      const document = parse(query);
+      expect(compileOptions(schema, document, getOperationAST(document)!), query).toEqual({ disableLeafSerialization: true });
+      // ageMs is the time between the value's event and the read: the two reads run a few milliseconds apart.
+      const data = async (serialized: boolean) => (await bothWays(query, variables, serialized)).written.replace(/"(ageMs|age)":\d+/g, '"$1":0');
+      const [fast, reference] = [await data(false), await data(true)];
+      expect(fast, query).toBe(reference);
+      expect(fast, query).toMatch(/"flags":\["MISSING"\]/);
+    }
+    // Any leaf outside the online read's answer, here a registry count and names from SQL, keeps its serializer.
+    for (const query of [REGISTRY, `{ features { name } onlineFeatures(consumer: "${consumer}", entityKeys: ["k0"]) { rows { entityKey } } }`, '{ __schema { queryType { name } } }']) {
+      const document = parse(query);
+      expect(compileOptions(schema, document, getOperationAST(document)!), query).toEqual({ disableLeafSerialization: false });
+    }
   });
 });
