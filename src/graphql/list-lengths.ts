@@ -145,22 +145,36 @@ function mayHoldList(value: ASTNode): boolean {
 /**
  * Refuses any list longer than its limit (write rows: maxWriteBatch; any other list: maxListLength), wherever
  * the request passes it: an argument, a list inside an input object, a variable, a variable's default. Each
- * variable is walked once however often it is used.
+ * variable is walked once however often it is used. The walk names nothing (no path string per row of a `rows`
+ * read); a request that breaks a limit is walked again, naming each list, to say which one is too long.
  */
 export function checkListLengths(sites: ListSites, variables: Variables, limits: ListLimits): void {
   if (sites.values.length === 0) return;
-  const check = new ListCheck(variables, limits);
-  for (const { value, type, path, site } of sites.values) check.literal(value, type, path, site);
+  try {
+    new ListCheck(variables, limits, false).sites(sites);
+  } catch (error) {
+    if (error !== TOO_LONG) throw error;
+    new ListCheck(variables, limits, true).sites(sites);
+  }
 }
+
+/** What an unnamed walk throws at the first list too long. */
+const TOO_LONG = Symbol('a list too long');
 
 /** One request's check: a class rather than closures, since it runs for every request. */
 class ListCheck {
   private readonly walked = new Set<string>();
 
+  /** `named`: build each list's path, for the refusal; otherwise paths are '' and a list too long throws TOO_LONG. */
   constructor(
     private readonly variables: Variables,
     private readonly limits: ListLimits,
+    private readonly named: boolean,
   ) {}
+
+  sites(sites: ListSites): void {
+    for (const { value, type, path, site } of sites.values) this.literal(value, type, path, site);
+  }
 
   /** A value written in the query text; variables inside it are walked as JSON, once each. */
   literal(value: ValueNode, type: GraphQLInputType, path: string, site: string): void {
@@ -186,20 +200,18 @@ class ListCheck {
     }
   }
 
-  /** A value given in JSON (a variable): lists are arrays, input objects are objects. */
+  /** A value given in JSON (a variable): lists are arrays, input objects are objects. Plain loops: per row. */
   private variable(value: unknown, type: GraphQLInputType, path: string, site: string): void {
     const nullable = nullableOf(type);
     if (nullable instanceof GraphQLList) {
       const itemType = nullable.ofType as GraphQLInputType;
       if (!Array.isArray(value)) return this.variable(value, itemType, path, site);
       this.length(value.length, nullable, path, site);
-      if (holdsLists(itemType)) value.forEach((item, i) => this.variable(item, itemType, `${path}[${i}]`, site));
-    } else if (nullable instanceof GraphQLInputObjectType && holdsLists(nullable) && typeof value === 'object' && value !== null) {
-      // for…in rather than Object.entries: no pair array per field of every row of a `rows` read.
-      const fields = nullable.getFields();
-      for (const name in value) {
-        const field = fields[name];
-        if (field && Object.hasOwn(value, name)) this.variable((value as Record<string, unknown>)[name], field.type, `${path}.${name}`, site);
+      if (!holdsLists(itemType)) return;
+      for (let i = 0; i < value.length; i++) this.variable(value[i], itemType, this.named ? `${path}[${i}]` : '', site);
+    } else if (nullable instanceof GraphQLInputObjectType && typeof value === 'object' && value !== null) {
+      for (const [name, fieldType] of listFieldsOf(nullable)) {
+        if (Object.hasOwn(value, name)) this.variable((value as Record<string, unknown>)[name], fieldType, this.named ? `${path}.${name}` : '', site);
       }
     }
   }
@@ -208,12 +220,27 @@ class ListCheck {
   private length(length: number, listType: GraphQLInputType, path: string, site: string): void {
     const limit = namedTypeName(listType) === WRITE_ROW_TYPE ? this.limits.maxWriteBatch : this.limits.maxListLength;
     if (length <= limit) return;
+    if (!this.named) throw TOO_LONG;
     throw requestError(
       'BAD_USER_INPUT',
       `${path}${site} has ${length} items; at most ${limit} are allowed per request: split it into several requests`,
       { length, limit },
     );
   }
+}
+
+const listFields = new WeakMap<GraphQLInputObjectType, readonly (readonly [string, GraphQLInputType])[]>();
+
+/** The fields of an input object whose values can contain a list (for EntityRowInput: keys), each with its type. */
+function listFieldsOf(type: GraphQLInputObjectType): readonly (readonly [string, GraphQLInputType])[] {
+  let fields = listFields.get(type);
+  if (!fields) {
+    fields = Object.values(type.getFields())
+      .filter((field) => holdsLists(field.type))
+      .map((field) => [field.name, field.type] as const);
+    listFields.set(type, fields);
+  }
+  return fields;
 }
 
 const listHolders = new WeakMap<GraphQLInputType, boolean>();
