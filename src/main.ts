@@ -29,21 +29,26 @@ if (config.workers > 1 && cluster.isPrimary) {
 }
 
 async function serve(config: Config): Promise<void> {
-  try {
-    // Loaded here: the primary of several workers only supervises, and needs none of the service's modules.
-    const { startService } = await import('./app.js');
-    const service = await startService(config, { logger });
-    let stopping = false;
-    /** A signal, or the primary asking (it may do so after the same signal reached this worker directly). */
-    const stop = (signal: NodeJS.Signals, fromPrimary = false) => {
-      if (stopping) {
-        if (fromPrimary) return;
-        logger.warn({ signal }, 'second signal: exiting without finishing the stop');
-        process.exit(1);
-      }
-      stopping = true;
-      logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing requests in flight, then storing buffered figures');
-      service.close().then(
+  // Loaded here: the primary of several workers only supervises, and needs none of the service's modules.
+  const started = import('./app.js').then(({ startService }) => startService(config, { logger }));
+  let stopping = false;
+  /**
+   * A signal, or the primary asking (it may do so after the same signal reached this worker directly). Its
+   * handlers are in place before the service has started: a stop that comes meanwhile waits for the start and
+   * then stops the service, where it used to be lost (the worker served on until the primary killed it) or to
+   * kill the process before it released what it had opened.
+   */
+  const stop = (signal: NodeJS.Signals, fromPrimary = false) => {
+    if (stopping) {
+      if (fromPrimary) return;
+      logger.warn({ signal }, 'second signal: exiting without finishing the stop');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing requests in flight, then storing buffered figures');
+    started
+      .then((service) => service.close())
+      .then(
         () => {
           logger.info('stopped');
           process.exit(0);
@@ -53,17 +58,19 @@ async function serve(config: Config): Promise<void> {
           process.exit(1);
         },
       );
-    };
-    // Node passes a signal's number as a second argument: only the name goes on.
-    process.on('SIGINT', (signal) => stop(signal));
-    process.on('SIGTERM', (signal) => stop(signal));
-    if (cluster.isWorker) {
-      process.on('message', (message) => {
-        if (message === STOP_MESSAGE) stop('SIGTERM', true);
-      });
-      // The primary is gone (killed): a worker left behind would serve on unsupervised.
-      process.on('disconnect', () => stop('SIGTERM', true));
-    }
+  };
+  // Node passes a signal's number as a second argument: only the name goes on.
+  process.on('SIGINT', (signal) => stop(signal));
+  process.on('SIGTERM', (signal) => stop(signal));
+  if (cluster.isWorker) {
+    process.on('message', (message) => {
+      if (message === STOP_MESSAGE) stop('SIGTERM', true);
+    });
+    // The primary is gone (killed): a worker left behind would serve on unsupervised.
+    process.on('disconnect', () => stop('SIGTERM', true));
+  }
+  try {
+    await started;
   } catch (error) {
     console.error('the feature registry failed to start:', error instanceof Error ? error.message : error);
     process.exit(1);

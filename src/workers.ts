@@ -33,6 +33,8 @@ export function runWorkers(config: Config, logger: Logger): void {
     if (listening.has(worker)) return;
     listening.add(worker);
     logger.info({ worker: worker.process.pid, port: address.port }, 'worker serving');
+    // Asked to stop while it was starting (stopAll): now it has its stop handler.
+    if (stopping) worker.send(STOP_MESSAGE);
   });
   cluster.on('exit', (worker, code, signal) => {
     const wasServing = listening.delete(worker);
@@ -60,9 +62,12 @@ export function runWorkers(config: Config, logger: Logger): void {
     }
     stopping = true;
     logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length, graceMs: config.shutdownGraceMs }, 'stopping the workers');
+    // A worker still starting is asked once it listens (above): a message sent before its stop handler is in
+    // place would be lost, and the worker would serve on until it was killed below.
     for (const worker of Object.values(cluster.workers ?? {})) {
-      if (worker?.isConnected()) worker.send(STOP_MESSAGE);
-      else worker?.process.kill('SIGTERM');
+      if (!worker) continue;
+      if (!worker.isConnected()) worker.process.kill('SIGTERM');
+      else if (listening.has(worker)) worker.send(STOP_MESSAGE);
     }
     // Each worker cuts requests still running after SHUTDOWN_GRACE; one that hangs past that and the margin is killed.
     setTimeout(() => {

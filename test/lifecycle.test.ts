@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { connectPostgres, openPglite, queryRows } from '../src/db/client.js';
 import { run, startMain, stop } from './support/processes.js';
-import { createDatabase } from './support/servers.js';
+import { createDatabase, freePort } from './support/servers.js';
 import { gqlOk } from './support/service.js';
 
 const EMBEDDED = { DATABASE_URL: '', REDIS_URL: '', REDIS_CLUSTER_NODES: '', AUTH: 'off', LOG_LEVEL: 'warn' };
@@ -95,6 +95,36 @@ describe.each(modes)('SIGTERM in $mode mode', ({ fresh }) => {
       await database.close();
     }
   }, 120_000);
+});
+
+/** Waits until the process has printed a line matching `pattern`. */
+async function printed(proc: ReturnType<typeof run>, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!pattern.test(proc.output())) {
+    if (proc.child.exitCode !== null || Date.now() > deadline) throw new Error(`never printed ${pattern}: ${proc.output()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.each(modes)('SIGTERM while starting, in $mode mode', ({ mode, fresh }) => {
+  it('stops the service once it has started, with exit 0, and releases the database', async () => {
+    const { env, open } = await fresh();
+    // Server mode: two workers, whatever the cores, so that the primary has workers to stop while they start.
+    const workers = mode === 'server' ? '2' : '1';
+    const proc = run('src/main.ts', [], { ...EMBEDDED, ...PRODUCTION, ...env, LOG_LEVEL: 'info', WORKERS: workers, PORT: String(await freePort()) });
+    children.push(proc);
+    // Each mode says so before it starts anything, with the process's stop handlers already in place.
+    await printed(proc, /starting workers on one port|embedded mode runs in one process/);
+    const signalled = performance.now();
+    proc.child.kill('SIGTERM');
+    // Before: a stop that came during the start killed the embedded process, and was lost by a starting worker,
+    // which served on until the primary killed it after SHUTDOWN_GRACE and its margin (exit 1 after 20 s).
+    expect(await proc.exited, proc.output()).toBe(0);
+    expect(performance.now() - signalled).toBeLessThan(15_000);
+    expect(proc.output()).toMatch(/"msg":"stopped"/);
+    const database = await open();
+    await database.close();
+  }, 90_000);
 });
 
 /** A request that stays in flight: its body is announced but never finished. */
