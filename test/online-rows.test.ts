@@ -225,6 +225,11 @@ describe.each(backends)('rows and feature subsets on $name', (backend) => {
       expect(codes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors![0]!.message).toMatch(message);
     }
+    // Written in the query text rather than passed as a variable, a row's keys are named the same way.
+    const literalKeys = long.map((key) => `{ entity: "${user}", key: "${key}" }`).join(' ');
+    const literal = await gql(fixture.service, `{ onlineFeatures(consumer: "${fraud}", rows: [{ keys: [{ entity: "${user}", key: "u1" }] }, { keys: [${literalKeys}] }]) { rows { entityKey } } }`);
+    expect(codes(literal)).toEqual(['BAD_USER_INPUT']);
+    expect(literal.errors![0]!.message).toMatch(/argument rows\[1\]\.keys of onlineFeatures has 1001 items; at most 1000/);
   });
 
   it('counts each entity’s keys for hot-key detection', async () => {

@@ -190,12 +190,12 @@ class ListCheck {
       if (value.kind !== Kind.LIST) return this.literal(value, itemType, path, site);
       this.length(value.values.length, nullable, path, site);
       // Variables inside the items are walked even when the item type holds no list: the variable may be a list.
-      value.values.forEach((item, i) => this.literal(item, itemType, `${path}[${i}]`, site));
+      value.values.forEach((item, i) => this.literal(item, itemType, this.named ? `${path}[${i}]` : '', site));
     } else if (nullable instanceof GraphQLInputObjectType && value.kind === Kind.OBJECT) {
       const fields = nullable.getFields();
       for (const field of value.fields) {
         const definition = fields[field.name.value];
-        if (definition) this.literal(field.value, definition.type, `${path}.${field.name.value}`, site);
+        if (definition) this.literal(field.value, definition.type, this.named ? `${path}.${field.name.value}` : '', site);
       }
     }
   }
