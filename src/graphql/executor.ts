@@ -9,12 +9,10 @@
 import type { GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
   GraphQLError,
-  Kind,
   TypeInfo,
   getNamedType,
   isLeafType,
   printSchema,
-  visit,
   visitWithTypeInfo,
   type DocumentNode,
   type ExecutionResult,
@@ -23,6 +21,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery, type CompilerOptions } from 'graphql-jit';
 import type { OperationCache } from './operation-cache.js';
+import { visitOperation } from './operation-walk.js';
 import { compileDataJson, markResult } from './result-json.js';
 
 export function compiledGateway(schema: GraphQLSchema, operations: OperationCache): GatewayInterface {
@@ -91,10 +90,7 @@ export function compileOptions(schema: GraphQLSchema, document: DocumentNode, op
       return undefined;
     },
   });
-  visit(operation, visitor);
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
-  }
+  visitOperation(document, operation, visitor);
   return { disableLeafSerialization: exact };
 }
 

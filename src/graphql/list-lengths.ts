@@ -22,6 +22,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { requestError } from './errors.js';
+import { visitOperation } from './operation-walk.js';
 
 /** The limits on list lengths (MAX_LIST_LENGTH, MAX_WRITE_BATCH). */
 export interface ListLimits {
@@ -114,10 +115,7 @@ function findListSites(
       }
     },
   });
-  visit(operation, visitor);
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
-  }
+  visitOperation(document, operation, visitor);
   for (const definition of operation.variableDefinitions ?? []) {
     const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
     if (!type) continue;
