@@ -1,6 +1,7 @@
 // OnlineReader, called directly on real stores (embedded PGlite, Redis), with real hot keys, cache, verdicts
 // and registry cache, on a clock the test moves: ages and STALE, MISSING, TYPE_MISMATCH, the lifecycle flags,
-// the remembered PRODUCER_LAGGING verdict, the hot-entity cache's bound, and the per-request value count.
+// the remembered PRODUCER_LAGGING verdict, a consumer's remembered read, the hot-entity cache's bound, and the
+// per-request value count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createValueLoader } from '../src/graphql/loaders.js';
 import { entityKeyOf } from '../src/online/keys.js';
@@ -89,6 +90,67 @@ describe.each(directBackends)('OnlineReader on $name', (backend) => {
     expect(features(await values(ref, ['k1']))[0]!.flags).toEqual([]);
     parts.clock.now += LAG_VERDICT_TTL_MS;
     expect(features(await values(ref, ['k1']))[0]!.flags).toEqual(['PRODUCER_LAGGING']);
+  });
+
+  it("works a consumer's read out again when a verdict expires, a producer moves on, or the expectations or features change", async () => {
+    // The reader remembers what a consumer's read reads and how (pins, entities, plans) between reads: each of
+    // the things that answer was worked out from, changed alone, must show in the next read.
+    const lagging = await parts.feature('replan_lag', 'FLOAT64', { window: '5m' });
+    const v1 = await parts.feature('replan_moved', 'FLOAT64');
+    // A second version of the same feature, which the same producer is bound to and will write instead.
+    const v2 = await parts.feature('replan_moved', 'FLOAT64', { window: '1d' });
+    expect(v2).toBe(v1.replace('@1', '@2'));
+    await parts.ok(`mutation { activateFeatureVersion(ref: "${v2}", force: true, reason: "test") { status } }`);
+    const model = await parts.consumer('replan_model', [lagging, v1]);
+    const [lagFeature, movedFeature] = [lagging.split('@')[0]!, v1.split('@')[0]!];
+    const read = (request: { features?: string[] } = {}, expect?: { feature: string; definitionHash: string }[]) =>
+      parts.reader.onlineFeatures(model, { entityKeys: ['k1'], ...request }, createValueLoader(parts.reader), expect);
+    const flags = async (request?: { features?: string[] }, expect?: { feature: string; definitionHash: string }[]) =>
+      Object.fromEntries((await read(request, expect)).rows[0]!.features.map((f) => [f.ref, f.flags]));
+
+    expect(await flags()).toEqual({ [lagging]: ['MISSING'], [v1]: ['MISSING'] });
+
+    // A producer moves on: v1 has not been written for longer than its budget (1 h) and v2 is written now. Two
+    // reads after the clock moves (the first asks the expired verdicts again, the second is planned from them
+    // and remembered), then the write: only the producers' last-write times changed.
+    parts.clock.now += 2 * HOUR;
+    expect(await flags()).toEqual({ [lagging]: ['MISSING'], [v1]: ['MISSING'] });
+    expect(await flags()).toEqual({ [lagging]: ['MISSING'], [v1]: ['MISSING'] });
+    expect(await parts.write([{ ref: v2, entityKey: 'k2', value: 1, eventTime: parts.clock.now - 5 }])).toMatchObject({ accepted: 1 });
+    expect(await flags()).toEqual({ [lagging]: ['MISSING'], [v1]: ['MISSING', 'VERSION_MISMATCH'] });
+
+    // A verdict expires: events ten minutes old put `lagging` beyond its 5-minute window; the remembered
+    // verdict (no lag) holds until its TTL passes by the clock, and then the read says so.
+    const late = Array.from({ length: 20 }, (_, i) => ({ ref: lagging, entityKey: `late${i}`, value: i, eventTime: parts.clock.now - 10 * 60_000 }));
+    expect(await parts.write(late)).toMatchObject({ accepted: 20 });
+    expect((await flags())[lagging]).toEqual(['MISSING']);
+    parts.clock.now += LAG_VERDICT_TTL_MS;
+    expect((await flags())[lagging]).toEqual(['MISSING', 'PRODUCER_LAGGING']);
+
+    // The expectations: the pin's own definition, another one, and the pin's again.
+    const hashOf = async (ref: string) => (await parts.service.services.registry.version(ref))!.definitionHash;
+    const expectV1 = [{ feature: movedFeature, definitionHash: await hashOf(v1) }];
+    const expectV2 = [{ feature: movedFeature, definitionHash: await hashOf(v2) }];
+    const moved = { features: [movedFeature] };
+    const [first, other, again] = [await read(moved, expectV1), await read(moved, expectV2), await read(moved, expectV1)];
+    expect([first.warnings, again.warnings]).toEqual([[], []]);
+    expect(other.warnings).toEqual([expect.objectContaining({ feature: movedFeature, flag: 'VERSION_MISMATCH' })]);
+    // Said only for the features a read returns.
+    expect((await read({ features: [lagFeature] }, expectV2)).warnings).toEqual([]);
+    expect((await flags({}, expectV2))[v1]).toEqual(['MISSING', 'VERSION_MISMATCH']);
+
+    // More subsets than a consumer's remembered reads (8), twice over: each read returns its own features.
+    const subsets = [[lagFeature], [movedFeature], [lagFeature, movedFeature], [movedFeature, lagFeature]];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, features] of subsets.entries()) {
+        const expect_ = i % 2 === round % 2 ? expectV1 : expectV2;
+        const result = await read({ features }, expect_);
+        expect(result.rows[0]!.features.map((f) => f.feature)).toEqual(features);
+        expect(result.warnings.map((w) => w.feature)).toEqual(expect_ === expectV2 && features.includes(movedFeature) ? [movedFeature] : []);
+      }
+    }
+    // A feature the consumer is not pinned to is still refused, whatever was read before.
+    await expect(read({ features: [lagFeature, 'unpinned'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
   it('serves a hot key from the hot-entity cache until its bound passes by the clock', async () => {

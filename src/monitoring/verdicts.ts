@@ -52,6 +52,11 @@ export class RememberedVerdicts<K> {
     const remembered = this.verdicts.get(id);
     return remembered && remembered.until > this.now() ? remembered.settled : undefined;
   }
+
+  /** Until when (epoch ms) the verdict on `id` holds once answered; -Infinity when none is remembered. */
+  until(id: string): number {
+    return this.verdicts.get(id)?.until ?? -Infinity;
+  }
 }
 
 /** The four answers settled() can give, shared: a read asks for them for every version it reads. */
@@ -84,5 +89,9 @@ export class MonitoredVerdicts implements VersionVerdicts {
     const lagging = this.lagging.settled(version.ref);
     const drifting = lagging === undefined ? undefined : this.drifting.settled(version.ref);
     return drifting === undefined ? undefined : SETTLED[(lagging ? 1 : 0) + (drifting ? 2 : 0)];
+  }
+
+  heldUntil(version: FeatureVersion): number {
+    return Math.min(this.lagging.until(version.ref), this.drifting.until(version.ref));
   }
 }

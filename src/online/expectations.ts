@@ -21,10 +21,14 @@ export interface ReadWarning {
 /** A definition hash as FeatureVersion.definitionHash gives it: sha256 in lowercase hex. */
 const DEFINITION_HASH = /^[0-9a-f]{64}$/;
 
+const NO_EXPECTATIONS: readonly ExpectedDefinition[] = Object.freeze([]);
+
 /** Checks the form of `expect` (names, hashes, each feature once): BAD_USER_INPUT naming the entry. */
-export function checkExpectations(expect: readonly ExpectedDefinition[] | null | undefined): ExpectedDefinition[] {
+export function checkExpectations(expect: readonly ExpectedDefinition[] | null | undefined): readonly ExpectedDefinition[] {
+  // Most reads expect nothing: they share one empty list.
+  if (!expect || expect.length === 0) return NO_EXPECTATIONS;
   const seen = new Set<string>();
-  return (expect ?? []).map(({ feature, definitionHash }, i) => {
+  return expect.map(({ feature, definitionHash }, i) => {
     checkName(feature, `expect[${i}].feature`);
     if (!DEFINITION_HASH.test(definitionHash)) {
       throw badInput(`expect[${i}].definitionHash must be a definition hash as FeatureVersion.definitionHash gives it (64 lowercase hex digits)`, { index: i });

@@ -45,6 +45,8 @@ export interface VersionVerdicts {
    * find them known, and plan their versions without a promise each.
    */
   settled(version: FeatureVersion): SettledVerdicts | undefined;
+  /** Until when (epoch ms) the verdicts settled() gave hold: a read may reuse them until then. */
+  heldUntil(version: FeatureVersion): number;
 }
 
 export interface SettledVerdicts {

@@ -6,10 +6,11 @@
 import { badInput, notFound, type CodedError } from '../core/errors.js';
 import { inSlices } from '../core/event-loop.js';
 import type { RegistryCache, RegistrySnapshot } from '../registry/cache.js';
-import { parseRef, type FeatureVersion } from '../registry/model.js';
+import { parseRef, type FeatureVersion, type LastWrites } from '../registry/model.js';
 import { checkName } from '../core/text.js';
 import { parseDuration } from '../core/durations.js';
 import { inFlagOrder, versionFlagSet, withTypeMismatch, type ReadFlag, type VersionFlagSet } from './flags.js';
+import { FlagTally } from './flag-tally.js';
 import { entityKeyOf } from './keys.js';
 import { NO_OBSERVER, type OnlineObserver } from './observer.js';
 import type { HotSet, HotValueCache, LoadedValue, ReadKey, ServedFrom, SettledVerdicts, ValueBatch, VersionVerdicts } from './ports.js';
@@ -17,6 +18,7 @@ import type { OnlineStore } from './store.js';
 import { servedValue } from './values.js';
 import { checkExpectations, unmetExpectations, type ExpectedDefinition, type ReadWarning } from './expectations.js';
 import { checkSentRows, entitiesOf, keyRows, selectPins, type EntityKey, type KeyedRow, type RowsRequest } from './rows.js';
+import { ConsumerReads, plansOf, statusesHoldUntil, type ConsumerRead } from './consumer-reads.js';
 
 /** Versions planned at once; a consumer pinned to more is planned in slices, yielding in between. */
 const VERSIONS_PER_SLICE = 16;
@@ -83,6 +85,17 @@ interface ReadPlan {
   serve: boolean;
 }
 
+/** A read's plans, in response order, and those whose values are read, each with its entity's place in a row's `byEntity`. */
+interface PlannedRead {
+  plans: readonly ReadPlan[];
+  served: readonly { plan: ReadPlan; entity: number }[];
+}
+
+function plannedRead(plans: readonly ReadPlan[], entities: readonly { entity: string }[]): PlannedRead {
+  const served = plans.filter((p) => p.serve).map((plan) => ({ plan, entity: entities.findIndex((e) => e.entity === plan.entity) }));
+  return { plans, served };
+}
+
 /** What the reader is wired to (see ports.ts): hot keys and their cache, version verdicts, what it reports. */
 export interface ReaderPorts {
   hotSet: HotSet;
@@ -107,6 +120,8 @@ export class OnlineReader {
   private readonly observer: OnlineObserver;
   /** The last plan of each version read, by ref: the next read reuses it while nothing it says has changed. */
   private readonly plans = new Map<string, ReadPlan>();
+  /** Each consumer's last reads, with their plans: the next read with the same features reuses them while they hold. */
+  private readonly consumerReads = new ConsumerReads<PlannedRead>();
 
   constructor(
     private readonly store: OnlineStore,
@@ -170,29 +185,61 @@ export class OnlineReader {
     const expected = checkExpectations(expect);
     const snapshot = await this.registryCache.snapshot();
     if (!snapshot.consumer(consumerName)) throw notFound(`consumer ${consumerName} is not registered`);
-    const now = new Date(this.now());
-    const allPins = snapshot.pins(consumerName, now);
-    const pins = selectPins(consumerName, allPins, request.features);
-    const unmet = unmetExpectations(consumerName, expected, allPins, (ref) => snapshot.version(ref, now));
-    const entityOf = (pin: FeatureVersion) => snapshot.entityOf(pin.feature)!;
-    const entities = entitiesOf(pins, entityOf);
-    const rows = keyRows(sent, entities, request.features != null);
-    this.count(batch, rows.length * pins.length);
+    const now = this.now();
+    const features = request.features ?? null;
+    const consumerRead = this.consumerReads.find(consumerName, features, expected, snapshot, now) ?? this.selectRead(snapshot, consumerName, features, expected, now);
+    const rows = keyRows(sent, consumerRead.entities, features !== null);
+    this.count(batch, rows.length * consumerRead.pins.length);
     // Who still writes what: one answer for every pin of the read.
     const writes = await this.registryCache.writes.lastWrites();
-    const mismatched = (pin: FeatureVersion) => unmet.has(pin.feature) || snapshot.production(pin.feature, writes, now)?.mismatch(pin) != null;
-    // Most reads find every verdict known (they are remembered for a while) and plan at once; otherwise a plan
-    // may query lag and drift: a few versions at a time.
-    const plans =
-      this.plansNow(snapshot, pins, mismatched) ??
-      (await inSlices(pins, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map((version) => this.plan(snapshot, version, mismatched(version))))));
-    const result = await this.read(plans, entities.map((e) => e.entity), rows, batch, now.getTime());
-    if (unmet.size === 0) return result;
+    const plans = plansOf(consumerRead, writes, now) ?? (await this.planRead(snapshot, consumerRead, writes, now));
+    const result = await this.read(plans, consumerRead.entities, rows, batch, now);
+    result.warnings = consumerRead.warnings as ReadWarning[];
+    return result;
+  }
+
+  /** What `consumer` reads with these features and expectations now, remembered while it holds. */
+  private selectRead(snapshot: RegistrySnapshot, consumer: string, features: readonly string[] | null, expected: readonly ExpectedDefinition[], now: number): ConsumerRead<PlannedRead> {
+    const at = new Date(now);
+    const allPins = snapshot.pins(consumer, at);
+    const pins = selectPins(consumer, allPins, features);
+    const unmet = unmetExpectations(consumer, expected, allPins, (ref) => snapshot.version(ref, at));
     // Said for the features this read returns, and for those the consumer no longer reads at all.
     const read = new Set(pins.map((pin) => pin.feature));
     const pinned = new Set(allPins.map((pin) => pin.feature));
-    result.warnings = [...unmet.values()].filter((w) => read.has(w.feature) || !pinned.has(w.feature));
-    return result;
+    const consumerRead: ConsumerRead<PlannedRead> = {
+      snapshot,
+      features: features && [...features],
+      expected,
+      until: statusesHoldUntil(allPins, now),
+      pins,
+      entities: entitiesOf(pins, (pin) => snapshot.entityOf(pin.feature)!),
+      unmet,
+      warnings: [...unmet.values()].filter((w) => read.has(w.feature) || !pinned.has(w.feature)),
+    };
+    this.consumerReads.remember(consumer, consumerRead);
+    return consumerRead;
+  }
+
+  /**
+   * The plans of a consumer's read. Most reads find every verdict known (they are remembered for a while) and
+   * plan at once, and the plans are kept with the read while those verdicts hold; otherwise a plan may query lag
+   * and drift: a few versions at a time.
+   */
+  private async planRead(snapshot: RegistrySnapshot, consumerRead: ConsumerRead<PlannedRead>, writes: LastWrites, now: number): Promise<PlannedRead> {
+    const at = new Date(now);
+    const { pins, unmet, entities } = consumerRead;
+    const mismatched = (pin: FeatureVersion) => unmet.has(pin.feature) || snapshot.production(pin.feature, writes, at)?.mismatch(pin) != null;
+    const plans = this.plansNow(snapshot, pins, mismatched);
+    if (!plans) {
+      const asked = await inSlices(pins, VERSIONS_PER_SLICE, (slice) => Promise.all(slice.map((version) => this.plan(snapshot, version, mismatched(version)))));
+      return plannedRead(asked, entities);
+    }
+    let until = consumerRead.until;
+    for (const pin of pins) if (pin.status !== 'RETIRED') until = Math.min(until, this.verdicts.heldUntil(pin));
+    const planned = plannedRead(plans, entities);
+    consumerRead.planned = { writes, until, plans: planned };
+    return planned;
   }
 
   /** One version for each key, without a consumer (exploration). */
@@ -205,8 +252,8 @@ export class OnlineReader {
     if (!version) throw notFound(`feature version ${ref} is not registered`);
     this.count(batch, entityKeys.length);
     const plan = await this.plan(snapshot, version, false);
-    const rows = keyRows(sent, [{ entity: plan.entity, features: [version.feature] }], false);
-    return this.read([plan], [plan.entity], rows, batch, now.getTime());
+    const entities = [{ entity: plan.entity, features: [version.feature] }];
+    return this.read(plannedRead([plan], entities), entities, keyRows(sent, entities, false), batch, now.getTime());
   }
 
   /** Counts a read's values against the request's limit, before anything is loaded. */
@@ -258,13 +305,12 @@ export class OnlineReader {
   }
 
   /**
-   * Reads `plans` for every row: each plan's value under the row's key for the plan's entity (a key is only ever
-   * read as the entity it was sent for), all in one batch. The batch reads a key shared by several rows once.
-   * `entities`: those of the plans, in the order of each row's `byEntity`.
+   * Reads the plans for every row: each served plan's value under the row's key for the plan's entity (a key is
+   * only ever read as the entity it was sent for), all in one batch. The batch reads a key shared by several
+   * rows once. `entities`: those of the plans, in the order of each row's `byEntity`.
    */
-  private async read(plans: ReadPlan[], entities: readonly string[], keyed: KeyedRow[], batch: ValueBatch, now: number): Promise<OnlineFeaturesResult> {
-    entities.forEach((entity, e) => this.hotSet.record(entity, keyed.map((row) => row.byEntity[e]!)));
-    const served = plans.filter((p) => p.serve).map((plan) => ({ plan, entity: entities.indexOf(plan.entity) }));
+  private async read({ plans, served }: PlannedRead, entities: readonly { entity: string }[], keyed: KeyedRow[], batch: ValueBatch, now: number): Promise<OnlineFeaturesResult> {
+    entities.forEach(({ entity }, e) => this.hotSet.record(entity, keyed.map((row) => row.byEntity[e]!)));
     // Plain loops: one key per value, and no array per row to flatten.
     const keys = new Array<ReadKey>(keyed.length * served.length);
     let k = 0;
@@ -339,50 +385,3 @@ function parsedOrText(text: string): unknown {
 
 /** The verdicts of a version that is not judged: a RETIRED one, whose values are not even read. */
 const NOT_JUDGED: SettledVerdicts = { lagging: false, drifting: false };
-
-/**
- * A read's flags, counted per plan without a Map or a string per value: most values carry one of their plan's
- * three shared flag arrays, and only those are counted as they come; a value with flags of its own (TYPE_MISMATCH)
- * is counted flag by flag.
- */
-class FlagTally {
-  /** Per plan: values with its present, missing and stale flags. */
-  private readonly shared: Int32Array;
-  private readonly own = new Map<number, Map<ReadFlag, number>>();
-
-  constructor(private readonly plans: readonly ReadPlan[]) {
-    this.shared = new Int32Array(plans.length * 3);
-  }
-
-  add(p: number, flags: ReadFlag[]): void {
-    const shared = this.plans[p]!.flags;
-    if (flags === shared.present) this.shared[p * 3]!++;
-    else if (flags === shared.missing) this.shared[p * 3 + 1]!++;
-    else if (flags === shared.stale) this.shared[p * 3 + 2]!++;
-    else {
-      let counts = this.own.get(p);
-      if (!counts) this.own.set(p, (counts = new Map()));
-      for (const flag of flags) counts.set(flag, (counts.get(flag) ?? 0) + 1);
-    }
-  }
-
-  /** The counts per flag over the read; each plan's also go to `observer` (a flag's count may come in two parts). */
-  counts(observer: OnlineObserver): Map<ReadFlag, number> {
-    const total = new Map<ReadFlag, number>();
-    const count = (ref: string, flag: ReadFlag, n: number) => {
-      total.set(flag, (total.get(flag) ?? 0) + n);
-      observer.flagged(ref, flag, n);
-    };
-    this.plans.forEach((plan, p) => {
-      const { ref } = plan.version;
-      const [present, missing, stale] = [this.shared[p * 3]!, this.shared[p * 3 + 1]!, this.shared[p * 3 + 2]!];
-      // The missing and stale flags are the present ones with MISSING or STALE in front.
-      if (missing > 0) count(ref, 'MISSING', missing);
-      if (stale > 0) count(ref, 'STALE', stale);
-      const all = present + missing + stale;
-      if (all > 0) for (const flag of plan.flags.present) count(ref, flag, all);
-      for (const [flag, n] of this.own.get(p) ?? []) count(ref, flag, n);
-    });
-    return total;
-  }
-}
