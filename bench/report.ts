@@ -140,9 +140,7 @@ export function formatTable(results: Results): string {
         Object.entries(read[server]).map(([name, run]): [string, CpuUse | undefined] => [`batch ${read.batch} ${server} ${name}`, run.cpu]),
       ),
     ),
-    ...(results.rows?.runs ?? []).flatMap((run) =>
-      (['single', 'pair', 'multi'] as const).map((name): [string, CpuUse | undefined] => [`rows batch ${run.batch} ${name}`, run[name].load.cpu]),
-    ),
+    ...(results.rows?.runs ?? []).map((run): [string, CpuUse] => [`rows batch ${run.batch}`, run.cpu]),
     ...(hot ? [['hot keys: ingest', hot.ingest.cpu] as [string, CpuUse]] : []),
     ...(hot?.probe ? [['hot keys: uniform max probe', hot.probe.cpu] as [string, CpuUse]] : []),
     ...(hot ? hot.runs.map((run): [string, CpuUse] => [`hot keys: ${run.name}`, run.load.cpu]) : []),

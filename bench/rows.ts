@@ -11,19 +11,23 @@
 // - multi: `rows` of { user, merchant } × five user and five merchant features (a fraud model's transaction).
 //   Against pair (the same keys and values) it has a target; against single it shows what a second key per ten
 //   values costs (reading, counting and echoing a key is work per key, whichever way it is sent), with none.
-// The cost is the service's CPU time per value served at max throughput. Two runs of one read in one bench,
-// a minute apart, differed by up to 20% on the shared machine (2026-11-26/27: the hypervisor took up to 0.8 of
-// its 2 cores at times), more than the target's margin; so the reads take turns in short slices (BENCH_SECONDS
-// ÷ 4, 2 s by default; BENCH_MAX_ROUNDS × 4 + 1 of them, 13): single, wide, pair, multi, then the reverse, and so
-// on. Each ratio is the median over the slices of the ratio of two reads measured next to each other, which a
-// machine that gets busier or quieter meanwhile weighs on alike.
+// The cost is the service's CPU time per value served at max throughput. The machine's speed moves under the
+// bench (2026-11-27: the same read cost 130 to 261 µs of CPU per request in consecutive 2-second runs), so the
+// reads take turns in windows of a quarter of a second, hundreds of times (interleave.ts): single, wide, pair,
+// multi, then the reverse, and so on, each read BENCH_SECONDS × BENCH_MAX_ROUNDS seconds in all (24 s by
+// default), each window's service CPU read from the kernel in nanoseconds. A read's cost per value is its CPU
+// over all its windows ÷ its values; each ratio is the median over the rounds of the ratio of two reads measured
+// next to each other, which a machine that gets busier or quieter meanwhile weighs on alike. Two runs of one
+// identical read as two "reads" came out 1.023 and 1.014 this way (medians), where 2-second slices of autocannon
+// runs, 13 of them, gave 0.93 and 0.94.
 import { performance } from 'node:perf_hooks';
 import { createDatabase, startRedis } from '../test/support/servers.js';
 import { startService } from './children.js';
 import { CpuMeter, redisPid, type CpuUse } from './cpu.js';
-import { keySets, post, runAutocannon, type LoadResult, type Target } from './load.js';
+import { interleave, type InterleavedRun } from './interleave.js';
+import { CONNECTIONS, keySets, post } from './load.js';
 import { gql, ingest, register } from './setup.js';
-import { medianBy } from './stats.js';
+import { medianBy, quantile } from './stats.js';
 import { CONSUMER, ENTITY, FEATURES, MAX_AGE, OWNER, PRODUCER } from './workload.js';
 
 export const MERCHANT = 'merchant';
@@ -62,26 +66,32 @@ export interface RowsRun {
   wide: RowsLoad;
   pair: RowsLoad;
   multi: RowsLoad;
-  /** wide ÷ single service CPU per value (median over the slices): the same keys and values per request. */
+  /** wide ÷ single service CPU per value (median over the rounds): the same keys and values per request. */
   wideRatio: number;
   /** multi ÷ pair service CPU per value: the same values and keys, read as rows or as two entityKeys reads. */
   pairRatio: number;
   /** multi ÷ single service CPU per value: two keys per ten values against one (no target). */
   costRatio: number;
-  /** Each slice's ratios, in order: how far one slice alone could be off. */
-  sliceRatios: { wide: number[]; pair: number[]; cost: number[] };
+  /** Each round's ratios, in order: how far one round alone could be off. */
+  roundRatios: { wide: number[]; pair: number[]; cost: number[] };
+  /** How long each read's turn lasted. */
+  windowMs: number;
+  /** The machine's CPU over the whole interleaved run (all four reads). */
+  cpu: CpuUse;
 }
 
 export interface RowsLoad {
-  /** The slice whose CPU per value is the read's median (its latency figures are that slice's). */
-  load: LoadResult;
+  requests: number;
+  reqPerSec: number;
   valuesPerSec: number;
-  /** The service's CPU time per value served, µs (service cores ÷ values per second): the median slice's. */
+  /** The service's CPU time per value served, µs: its CPU over all the read's windows ÷ the values they served. */
   serviceUsPerValue: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
-/** Slices per round of BENCH_MAX_ROUNDS, each of BENCH_SECONDS ÷ SLICES_PER_ROUND. */
-const SLICES_PER_ROUND = 4;
+/** How long each read's turn lasts, at least. */
+const WINDOW_MS = 250;
 
 export interface RowsResult {
   users: number;
@@ -125,47 +135,29 @@ export async function benchRows(
       const sets = keySets(2 * batch, users);
       const rowsOf = (keys: string[]) =>
         keys.slice(0, batch).map((key) => ({ keys: [{ entity: ENTITY, key }, { entity: MERCHANT, key: merchantKey(Number(key.slice(1)) % merchants) }] }));
-      const target = (bodyOf: (keys: string[]) => Buffer): Target => ({ name: 'service', url: service.url, path: '/graphql', bodies: sets.map(bodyOf) });
-      const single = target((keys) => body(SINGLE_QUERY, { keys }));
-      const pair = target((keys) => body(PAIR_QUERY, pairVariables(rowsOf(keys))));
-      const multi = target((keys) => body(MULTI_QUERY, { rows: rowsOf(keys) }));
-      const wide = target((keys) => body(WIDE_QUERY, { rows: rowsOf(keys) }));
+      const bodies = (bodyOf: (keys: string[]) => Buffer) => sets.map(bodyOf);
+      const reads = new Map<ReadName, Buffer[]>([
+        ['single', bodies((keys) => body(SINGLE_QUERY, { keys }))],
+        ['wide', bodies((keys) => body(WIDE_QUERY, { rows: rowsOf(keys) }))],
+        ['pair', bodies((keys) => body(PAIR_QUERY, pairVariables(rowsOf(keys))))],
+        ['multi', bodies((keys) => body(MULTI_QUERY, { rows: rowsOf(keys) }))],
+      ]);
       await checkAnswers(service.url, sets[0]!, rowsOf(sets[0]!));
-      const reads: Record<ReadName, Target> = { single, wide, pair, multi };
-      const sliceSeconds = settings.seconds / SLICES_PER_ROUND;
-      const measure = async (name: ReadName): Promise<RowsLoad> => {
-        meter.start();
-        const load = { ...(await runAutocannon(reads[name], sliceSeconds)), cpu: meter.stop() };
-        service.assertRunning(`rows batch ${batch} ${name}`);
-        const valuesPerSec = load.reqPerSec * batch * VALUES_PER_BATCH[name];
-        const serviceUsPerValue = ((load.cpu.byProcess.service ?? 0) * 1e6) / valuesPerSec;
-        return { load, valuesPerSec, serviceUsPerValue };
-      };
-      if (settings.warmupSeconds > 0) for (const name of READS) await runAutocannon(reads[name], settings.warmupSeconds);
-      const loads: Record<ReadName, RowsLoad[]> = { single: [], wide: [], pair: [], multi: [] };
-      // Odd, so that every median is one slice's.
-      const slices = settings.maxRounds * SLICES_PER_ROUND + 1;
-      for (let slice = 1; slice <= slices; slice++) {
-        const order = slice % 2 === 1 ? READS : [...READS].reverse();
-        for (const name of order) loads[name].push(await measure(name));
-        const cpu = order.map((name) => `${name} ${loads[name].at(-1)!.serviceUsPerValue.toFixed(2)}`).join(', ');
-        log(`rows batch ${batch}, slice ${slice} of ${slices} (${sliceSeconds} s each): µs of service CPU per value: ${cpu} (${cpuNote(loads[order.at(-1)!].at(-1)!.load.cpu!)})`);
-      }
-      const median = (name: ReadName) => medianBy(loads[name], (load) => load.serviceUsPerValue);
-      const ratios = (read: ReadName, against: ReadName) => loads[read].map((load, i) => load.serviceUsPerValue / loads[against][i]!.serviceUsPerValue);
-      const sliceRatios = { wide: ratios('wide', 'single'), pair: ratios('multi', 'pair'), cost: ratios('multi', 'single') };
-      const middle = (values: number[]) => medianBy(values, (v) => v);
-      runs.push({
-        batch,
-        single: median('single'),
-        wide: median('wide'),
-        pair: median('pair'),
-        multi: median('multi'),
-        wideRatio: middle(sliceRatios.wide),
-        pairRatio: middle(sliceRatios.pair),
-        costRatio: middle(sliceRatios.cost),
-        sliceRatios,
-      });
+      const options = { pid: service.pid, connections: CONNECTIONS };
+      const warmUp = await interleave(service.url, '/graphql', reads, { ...options, windowMs: Math.max(settings.warmupSeconds, 1) * 1000, rounds: 1 });
+      // Each window long enough for ten requests per connection, so that its end, where each connection
+      // finishes its last request and the service is less busy, is a small part of it.
+      const slowest = Math.max(...[...warmUp.latencies.values()].map((latency) => latency.at(0.5)));
+      const windowMs = Math.max(WINDOW_MS, Math.ceil((10 * slowest) / 50) * 50);
+      const rounds = Math.max(1, Math.round((settings.seconds * settings.maxRounds * 1000) / windowMs));
+      log(`rows batch ${batch}: ${rounds} rounds of the four reads, ${windowMs} ms each (about ${Math.round((rounds * READS.length * windowMs) / 1000)} s)`);
+      meter.start();
+      const run = await interleave(service.url, '/graphql', reads, { ...options, windowMs, rounds });
+      const cpu = meter.stop();
+      service.assertRunning(`rows batch ${batch}`);
+      runs.push(summarise(batch, windowMs, run, cpu));
+      const last = runs.at(-1)!;
+      log(`rows batch ${batch}: µs of service CPU per value: ${READS.map((name) => `${name} ${last[name].serviceUsPerValue.toFixed(2)}`).join(', ')} (${cpuNote(cpu)})`);
     }
     return { users, merchants, runs, seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -175,6 +167,46 @@ export async function benchRows(
 }
 
 const body = (query: string, variables: Record<string, unknown>) => Buffer.from(JSON.stringify({ query, variables }));
+
+/** Each read's figures over all its windows, and the ratios of reads measured next to each other, round by round. */
+function summarise(batch: number, windowMs: number, run: InterleavedRun, cpu: CpuUse): RowsRun {
+  const windowsOf = (name: ReadName) => run.windows.filter((w) => w.read === name);
+  const usPerValue = (name: ReadName, w: { cpuNs: number; requests: number }) => w.cpuNs / 1000 / (w.requests * batch * VALUES_PER_BATCH[name]);
+  const load = (name: ReadName): RowsLoad => {
+    const windows = windowsOf(name);
+    const requests = windows.reduce((sum, w) => sum + w.requests, 0);
+    const seconds = windows.reduce((sum, w) => sum + w.ms, 0) / 1000;
+    const cpuNs = windows.reduce((sum, w) => sum + w.cpuNs, 0);
+    const latency = run.latencies.get(name)!;
+    return {
+      requests,
+      reqPerSec: requests / seconds,
+      valuesPerSec: (requests * batch * VALUES_PER_BATCH[name]) / seconds,
+      serviceUsPerValue: usPerValue(name, { cpuNs, requests }),
+      p50Ms: latency.at(0.5),
+      p99Ms: latency.at(0.99),
+    };
+  };
+  const ratios = (read: ReadName, against: ReadName) => {
+    const others = windowsOf(against);
+    return windowsOf(read).map((w, i) => usPerValue(read, w) / usPerValue(against, others[i]!));
+  };
+  const roundRatios = { wide: ratios('wide', 'single'), pair: ratios('multi', 'pair'), cost: ratios('multi', 'single') };
+  const middle = (values: number[]) => medianBy(values, (v) => v);
+  return {
+    batch,
+    single: load('single'),
+    wide: load('wide'),
+    pair: load('pair'),
+    multi: load('multi'),
+    wideRatio: middle(roundRatios.wide),
+    pairRatio: middle(roundRatios.pair),
+    costRatio: middle(roundRatios.cost),
+    roundRatios,
+    windowMs,
+    cpu,
+  };
+}
 
 type Row = { keys: { entity: string; key: string }[] };
 
@@ -293,25 +325,24 @@ export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmt
     '  wide (batch rows of user + merchant × 10 + 10 features: single\'s keys and values), pair (entityKeys reads of',
     '  batch users × 5 and batch merchants × 5 in one request) and multi (batch rows of user + merchant × 5 + 5: pair\'s',
     '  keys and values; two keys per 10 values),',
-    `  ${fmtInt(result.users)} users, ${fmtInt(result.merchants)} merchants, at max on one service, taking turns in ${result.runs[0]?.sliceRatios.wide.length ?? 1} slices:`,
-    '  each read\'s median slice, and each ratio the median of the ratios of reads measured next to each other',
+    `  ${fmtInt(result.users)} users, ${fmtInt(result.merchants)} merchants, at max on one service, taking turns in short windows:`,
+    "  each read's CPU over all its windows, and each ratio the median of the ratios of reads measured next to each",
+    '  other (the quartiles of those ratios below it)',
     `  ${'batch'.padEnd(7)}${'read'.padEnd(14)}${'req/s'.padStart(9)}${'values/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'service µs/value'.padStart(18)}`,
   ];
   for (const run of result.runs) {
     for (const [name, load] of [['single', run.single], ['wide', run.wide], ['pair', run.pair], ['multi', run.multi]] as const) {
       lines.push(
-        `  ${String(run.batch).padEnd(7)}${name.padEnd(14)}${fmtInt(load.load.reqPerSec).padStart(9)}${fmtInt(load.valuesPerSec).padStart(12)}` +
-          `${fmtMs(load.load.p50Ms).padStart(9)}${fmtMs(load.load.p99Ms).padStart(9)}${load.serviceUsPerValue.toFixed(2).padStart(18)}`,
+        `  ${String(run.batch).padEnd(7)}${name.padEnd(14)}${fmtInt(load.reqPerSec).padStart(9)}${fmtInt(load.valuesPerSec).padStart(12)}` +
+          `${fmtMs(load.p50Ms).padStart(9)}${fmtMs(load.p99Ms).padStart(9)}${load.serviceUsPerValue.toFixed(2).padStart(18)}`,
       );
     }
     for (const { read, against, ratio, met } of targetRatios(run)) {
       lines.push(`  batch ${run.batch}: ${read} ÷ ${against} service CPU per value ${ratio.toFixed(2)}, target ≤ ${ROWS_COST_RATIO_TARGET}: ${verdict(met)}`);
     }
     lines.push(`  batch ${run.batch}: multi ÷ single service CPU per value ${run.costRatio.toFixed(2)} (two keys per 10 values against one: the price of a key, no target)`);
-    const each = (ratios: number[]) => ratios.map((r) => r.toFixed(2)).join(' ');
-    lines.push(`    each slice: wide ÷ single ${each(run.sliceRatios.wide)}`);
-    lines.push(`                multi ÷ pair ${each(run.sliceRatios.pair)}`);
-    lines.push(`                multi ÷ single ${each(run.sliceRatios.cost)}`);
+    const quartiles = (ratios: number[]) => [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(2)).join(' / ');
+    lines.push(`    ${run.roundRatios.wide.length} rounds of ${run.windowMs} ms windows; round by round, quartiles: wide ÷ single ${quartiles(run.roundRatios.wide)}, multi ÷ pair ${quartiles(run.roundRatios.pair)}, multi ÷ single ${quartiles(run.roundRatios.cost)}`);
   }
   lines.push(`  Rows scenario: ${result.seconds.toFixed(0)} s.`);
   return lines;

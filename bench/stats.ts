@@ -76,3 +76,8 @@ export async function cpuBusy(ms = 1_000): Promise<number> {
 export function medianBy<T>(items: readonly T[], value: (item: T) => number): T {
   return [...items].sort((a, b) => value(a) - value(b))[Math.floor((items.length - 1) / 2)]!;
 }
+
+/** The value at quantile q (0..1) of `values`, one of them (no interpolation): q = 0.5 is medianBy's median. */
+export function quantile(values: readonly number[], q: number): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)]!;
+}
