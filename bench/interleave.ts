@@ -12,6 +12,7 @@
 // request in flight before the next read starts, so that no window's CPU holds another read's requests.
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import { shuffle } from '../test/support/shuffle.js';
 import { Percentiles } from './stats.js';
 
 /** One read's turn: its service CPU (ns), its requests and how long it took. */
@@ -44,14 +45,16 @@ export function processCpuNs(pid: number): number {
 }
 
 /**
- * Runs `rounds` rounds of every read in `reads` for `windowMs` each, in order, then in reverse order the next
- * round (so that no read always follows the same one), against the server at `url` whose process is `pid`.
+ * Runs `rounds` rounds of every read in `reads` for `windowMs` each, against the server at `url` whose process
+ * is `pid`. Each round takes the reads in an order of its own, shuffled from `seed`: in a fixed order (the reads
+ * in turn, then in reverse) the first read ran at both ends of every round and twice in a row between rounds,
+ * and a place of its own can cost a read a few percent.
  */
 export async function interleave(
   url: string,
   path: string,
   reads: ReadonlyMap<string, readonly Buffer[]>,
-  { pid, windowMs, rounds, connections }: { pid: number; windowMs: number; rounds: number; connections: number },
+  { pid, windowMs, rounds, connections, seed = 1 }: { pid: number; windowMs: number; rounds: number; connections: number; seed?: number },
 ): Promise<InterleavedRun> {
   const { hostname, port } = new URL(url);
   const requests = new Map([...reads].map(([name, bodies]) => [name, bodies.map((body) => requestBytes(hostname, path, body))]));
@@ -61,7 +64,7 @@ export async function interleave(
   try {
     const names = [...reads.keys()];
     for (let round = 0; round < rounds; round++) {
-      for (const read of round % 2 === 0 ? names : [...names].reverse()) {
+      for (const read of shuffle(names, seed + round)) {
         const sent = requests.get(read)!;
         const latency = latencies.get(read)!;
         const cpuBefore = processCpuNs(pid);

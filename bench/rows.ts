@@ -13,13 +13,13 @@
 //   values costs (reading, counting and echoing a key is work per key, whichever way it is sent), with none.
 // The cost is the service's CPU time per value served at max throughput. The machine's speed moves under the
 // bench (2026-11-27: the same read cost 130 to 261 µs of CPU per request in consecutive 2-second runs), so the
-// reads take turns in windows of a quarter of a second, hundreds of times (interleave.ts): single, wide, pair,
-// multi, then the reverse, and so on, each read BENCH_SECONDS × BENCH_MAX_ROUNDS seconds in all (24 s by
-// default), each window's service CPU read from the kernel in nanoseconds. A read's cost per value is its CPU
-// over all its windows ÷ its values; each ratio is the median over the rounds of the ratio of two reads measured
-// next to each other, which a machine that gets busier or quieter meanwhile weighs on alike. Two runs of one
-// identical read as two "reads" came out 1.023 and 1.014 this way (medians), where 2-second slices of autocannon
-// runs, 13 of them, gave 0.93 and 0.94.
+// reads take turns in windows of a quarter of a second, hundreds of times (interleave.ts), each round in an
+// order of its own, each read BENCH_SECONDS × BENCH_MAX_ROUNDS seconds in all (24 s by default), each window's
+// service CPU read from the kernel in nanoseconds. A read's cost per value is its CPU over all its windows ÷ its
+// values; each ratio is the median over the rounds of the ratio of two reads measured next to each other, which
+// a machine that gets busier or quieter meanwhile weighs on alike. Two runs of one identical read as two "reads"
+// came out 1.001 and 1.004 this way, where 2-second slices of autocannon runs, 13 of them in a fixed order, gave
+// 0.93 and 0.94.
 import { performance } from 'node:perf_hooks';
 import { createDatabase, startRedis } from '../test/support/servers.js';
 import { startService } from './children.js';
