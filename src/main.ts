@@ -22,15 +22,12 @@ const logger = pino({ level: config.logLevel });
 if (config.workers > 1 && cluster.isPrimary) {
   runWorkers(config, logger);
 } else {
-  if (config.databaseUrl === undefined) {
-    logger.info({ workers: 1 }, 'embedded mode runs in one process (PGlite is single-process): WORKERS needs DATABASE_URL');
-  }
   await serve(config);
 }
 
 async function serve(config: Config): Promise<void> {
-  // Loaded here: the primary of several workers only supervises, and needs none of the service's modules.
-  const started = import('./app.js').then(({ startService }) => startService(config, { logger }));
+  /** The service once started; set right after the stop handlers are in place, before any signal can be handled. */
+  let started: Promise<{ close(): Promise<void> }> | undefined;
   let stopping = false;
   /**
    * A signal, or the primary asking (it may do so after the same signal reached this worker directly). Its
@@ -46,7 +43,7 @@ async function serve(config: Config): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing requests in flight, then storing buffered figures');
-    started
+    started!
       .then((service) => service.close())
       .then(
         () => {
@@ -69,6 +66,12 @@ async function serve(config: Config): Promise<void> {
     // The primary is gone (killed): a worker left behind would serve on unsupervised.
     process.on('disconnect', () => stop('SIGTERM', true));
   }
+  // Said once the stop handlers are in place: whoever reads it may signal at once (the lifecycle test does).
+  if (config.databaseUrl === undefined) {
+    logger.info({ workers: 1 }, 'embedded mode runs in one process (PGlite is single-process): WORKERS needs DATABASE_URL');
+  }
+  // Loaded here: the primary of several workers only supervises, and needs none of the service's modules.
+  started = import('./app.js').then(({ startService }) => startService(config, { logger }));
   try {
     await started;
   } catch (error) {
