@@ -15,7 +15,6 @@ const VARIANTS_PER_CONSUMER = 8;
 
 /** A consumer's read, as far as the registry decides it (`P`: the reader's plans of its versions). */
 export interface ConsumerRead<P> {
-  readonly snapshot: RegistrySnapshot;
   readonly features: readonly string[] | null;
   readonly expected: readonly ExpectedDefinition[];
   /** Epoch ms until which the pins' statuses hold: the first sunset still to come among them. */
@@ -39,30 +38,32 @@ export class ConsumerReads<P> {
 
   /** The remembered read of `consumer` with these features and expectations, if it still holds at `now`. */
   find(consumer: string, features: readonly string[] | null, expected: readonly ExpectedDefinition[], snapshot: RegistrySnapshot, now: number): ConsumerRead<P> | undefined {
-    if (snapshot !== this.snapshot) {
-      // A new snapshot: every read is worked out again, and the old ones go, with the old snapshot they hold.
-      this.byConsumer.clear();
-      this.snapshot = snapshot;
-      return undefined;
-    }
-    const variants = this.byConsumer.get(consumer);
-    if (!variants) return undefined;
-    for (const read of variants) {
-      if (sameNames(read.features, features) && sameExpectations(read.expected, expected)) {
-        return read.snapshot === snapshot && now < read.until ? read : undefined;
-      }
-    }
-    return undefined;
+    if (!this.keptFor(snapshot)) return undefined;
+    const read = this.byConsumer.get(consumer)?.find((v) => sameVariant(v, features, expected));
+    return read && now < read.until ? read : undefined;
   }
 
-  /** Remembers `read` in place of the variant it replaces (or the oldest, when the consumer has enough). */
-  remember(consumer: string, read: ConsumerRead<P>): void {
+  /** Remembers `read`, worked out from `snapshot`, in place of the variant it replaces (or the oldest, when the consumer has enough). */
+  remember(consumer: string, snapshot: RegistrySnapshot, read: ConsumerRead<P>): void {
+    this.keptFor(snapshot);
     let variants = this.byConsumer.get(consumer);
     if (!variants) this.byConsumer.set(consumer, (variants = []));
-    const same = variants.findIndex((v) => sameNames(v.features, read.features) && sameExpectations(v.expected, read.expected));
+    const same = variants.findIndex((v) => sameVariant(v, read.features, read.expected));
     if (same >= 0) variants.splice(same, 1);
     else if (variants.length >= VARIANTS_PER_CONSUMER) variants.shift();
     variants.push(read);
+  }
+
+  /**
+   * Whether the remembered reads are those of `snapshot`; if not, they are all forgotten and the reads of
+   * `snapshot` kept from now on. A new snapshot makes every read be worked out again, and the old reads go with
+   * the old snapshot they hold.
+   */
+  private keptFor(snapshot: RegistrySnapshot): boolean {
+    if (snapshot === this.snapshot) return true;
+    this.byConsumer.clear();
+    this.snapshot = snapshot;
+    return false;
   }
 }
 
@@ -80,6 +81,11 @@ export function statusesHoldUntil(pins: readonly FeatureVersion[], now: number):
     if (sunset !== undefined && sunset > now) until = Math.min(until, sunset);
   }
   return until;
+}
+
+/** Whether `read` is the variant of these features and expectations (compared name by name, never joined). */
+function sameVariant<P>(read: ConsumerRead<P>, features: readonly string[] | null, expected: readonly ExpectedDefinition[]): boolean {
+  return sameNames(read.features, features) && sameExpectations(read.expected, expected);
 }
 
 function sameNames(a: readonly string[] | null, b: readonly string[] | null): boolean {

@@ -208,7 +208,6 @@ export class OnlineReader {
     const read = new Set(pins.map((pin) => pin.feature));
     const pinned = new Set(allPins.map((pin) => pin.feature));
     const consumerRead: ConsumerRead<PlannedRead> = {
-      snapshot,
       features: features && [...features],
       expected,
       until: statusesHoldUntil(allPins, now),
@@ -217,7 +216,7 @@ export class OnlineReader {
       unmet,
       warnings: [...unmet.values()].filter((w) => read.has(w.feature) || !pinned.has(w.feature)),
     };
-    this.consumerReads.remember(consumer, consumerRead);
+    this.consumerReads.remember(consumer, snapshot, consumerRead);
     return consumerRead;
   }
 
