@@ -136,23 +136,27 @@ export function keyRows(sent: SentRows, entities: readonly { entity: string; fea
     const entity = entities[0]?.entity;
     return sent.entityKeys.map((key) => ({ entityKey: key, keys: entity === undefined ? [] : [{ entity, key }], byEntity: entity === undefined ? [] : [key] }));
   }
-  return sent.rows.map((row, i) => {
-    const index = indexByEntity(row.keys);
-    return {
-      entityKey: row.keys.length === 1 ? row.keys[0]!.key : rowLabel(row.keys),
-      keys: row.keys,
-      byEntity: entities.map(({ entity, features }) => {
-        const found = row.keys[firstIndex(row.keys, index, entity)];
-        if (!found) {
-          throw badInput(
-            `rows[${i}] has no key for entity ${entity}, which ${listed(features)} describe${features.length === 1 ? 's' : ''}: add { entity: "${entity}", key: … } to its keys, or leave those features out with features`,
-            { row: i, entity },
-          );
-        }
-        return found.key;
-      }),
-    };
-  });
+  // Plain loops: this runs for every row, and a closure and a mapped array per row cost a multi-entity read more
+  // than finding its keys did.
+  const keyed = new Array<KeyedRow>(sent.rows.length);
+  for (let i = 0; i < keyed.length; i++) {
+    const { keys } = sent.rows[i]!;
+    const index = indexByEntity(keys);
+    const byEntity = new Array<string>(entities.length);
+    for (let e = 0; e < entities.length; e++) {
+      const { entity, features } = entities[e]!;
+      const found = keys[firstIndex(keys, index, entity)];
+      if (!found) {
+        throw badInput(
+          `rows[${i}] has no key for entity ${entity}, which ${listed(features)} describe${features.length === 1 ? 's' : ''}: add { entity: "${entity}", key: … } to its keys, or leave those features out with features`,
+          { row: i, entity },
+        );
+      }
+      byEntity[e] = found.key;
+    }
+    keyed[i] = { entityKey: keys.length === 1 ? keys[0]!.key : rowLabel(keys), keys, byEntity };
+  }
+  return keyed;
 }
 
 /** A row of several keys named for logs: `entity:key` pairs joined by commas, built without an array per row. */
