@@ -27,7 +27,7 @@ import { CpuMeter, redisPid, type CpuUse } from './cpu.js';
 import { interleave, type InterleavedRun } from './interleave.js';
 import { CONNECTIONS, keySets, post } from './load.js';
 import { gql, ingest, register } from './setup.js';
-import { medianBy, quantile } from './stats.js';
+import { medianBy, medianInterval, quantile } from './stats.js';
 import { CONSUMER, ENTITY, FEATURES, MAX_AGE, OWNER, PRODUCER } from './workload.js';
 
 export const MERCHANT = 'merchant';
@@ -74,6 +74,8 @@ export interface RowsRun {
   costRatio: number;
   /** Each round's ratios, in order: how far one round alone could be off. */
   roundRatios: { wide: number[]; pair: number[]; cost: number[] };
+  /** Where the medians of the two ratios with a target could as well have come out (95%, bootstrap over the rounds). */
+  intervals: { wide: [number, number]; pair: [number, number] };
   /** How long each read's turn lasted. */
   windowMs: number;
   /** The machine's CPU over the whole interleaved run (all four reads). */
@@ -145,11 +147,14 @@ export async function benchRows(
       await checkAnswers(service.url, sets[0]!, rowsOf(sets[0]!));
       const options = { pid: service.pid, connections: CONNECTIONS };
       const warmUp = await interleave(service.url, '/graphql', reads, { ...options, windowMs: Math.max(settings.warmupSeconds, 1) * 1000, rounds: 1 });
-      // Each window long enough for ten requests per connection, so that its end, where each connection
-      // finishes its last request and the service is less busy, is a small part of it.
+      // Each window long enough for five requests per connection, so that its end, where each connection
+      // finishes its last request and the service is less busy, is a small part of it (an A/A check at batch 100
+      // in windows of 500 ms, single measured as two reads: 1.009). As many rounds at every batch size: the
+      // noise of a median depends on how many rounds it is over, and at batch 100, with windows four times as
+      // long, a fixed time gave 24 rounds and a median that held to about ±6% (2026-11-27).
       const slowest = Math.max(...[...warmUp.latencies.values()].map((latency) => latency.at(0.5)));
-      const windowMs = Math.max(WINDOW_MS, Math.ceil((10 * slowest) / 50) * 50);
-      const rounds = Math.max(1, Math.round((settings.seconds * settings.maxRounds * 1000) / windowMs));
+      const windowMs = Math.max(WINDOW_MS, Math.ceil((5 * slowest) / 50) * 50);
+      const rounds = Math.max(1, Math.round((settings.seconds * settings.maxRounds * 1000) / WINDOW_MS));
       log(`rows batch ${batch}: ${rounds} rounds of the four reads, ${windowMs} ms each (about ${Math.round((rounds * READS.length * windowMs) / 1000)} s)`);
       meter.start();
       const run = await interleave(service.url, '/graphql', reads, { ...options, windowMs, rounds });
@@ -203,6 +208,7 @@ function summarise(batch: number, windowMs: number, run: InterleavedRun, cpu: Cp
     pairRatio: middle(roundRatios.pair),
     costRatio: middle(roundRatios.cost),
     roundRatios,
+    intervals: { wide: medianInterval(roundRatios.wide), pair: medianInterval(roundRatios.pair) },
     windowMs,
     cpu,
   };
@@ -310,10 +316,11 @@ export function checkRowsTargets(result: RowsResult): { what: string; target: st
 
 /** The two ratios of a run that have a target, each with its verdict. */
 const targetRatios = (run: RowsRun) =>
-  ([['wide', 'single', run.wideRatio], ['multi', 'pair', run.pairRatio]] as const).map(([read, against, ratio]) => ({
+  ([['wide', 'single', run.wideRatio, run.intervals.wide], ['multi', 'pair', run.pairRatio, run.intervals.pair]] as const).map(([read, against, ratio, interval]) => ({
     read,
     against,
     ratio,
+    interval,
     met: ratio <= ROWS_COST_RATIO_TARGET,
   }));
 
@@ -337,8 +344,9 @@ export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmt
           `${fmtMs(load.p50Ms).padStart(9)}${fmtMs(load.p99Ms).padStart(9)}${load.serviceUsPerValue.toFixed(2).padStart(18)}`,
       );
     }
-    for (const { read, against, ratio, met } of targetRatios(run)) {
-      lines.push(`  batch ${run.batch}: ${read} ÷ ${against} service CPU per value ${ratio.toFixed(2)}, target ≤ ${ROWS_COST_RATIO_TARGET}: ${verdict(met)}`);
+    for (const { read, against, ratio, interval, met } of targetRatios(run)) {
+      const [low, high] = interval.map((r) => r.toFixed(3));
+      lines.push(`  batch ${run.batch}: ${read} ÷ ${against} service CPU per value ${ratio.toFixed(3)} (95% bootstrap interval ${low} to ${high}), target ≤ ${ROWS_COST_RATIO_TARGET}: ${verdict(met)}`);
     }
     lines.push(`  batch ${run.batch}: multi ÷ single service CPU per value ${run.costRatio.toFixed(2)} (two keys per 10 values against one: the price of a key, no target)`);
     const quartiles = (ratios: number[]) => [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(2)).join(' / ');

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from 'hdr-histogram-js';
+import { seededRandom } from './zipf.js';
 
 /** Samples in ms (latencies, staleness): their percentiles, to 3 significant digits (±0.1%), and their exact max. */
 export class Percentiles {
@@ -80,4 +81,21 @@ export function medianBy<T>(items: readonly T[], value: (item: T) => number): T 
 /** The value at quantile q (0..1) of `values`, one of them (no interpolation): q = 0.5 is medianBy's median. */
 export function quantile(values: readonly number[], q: number): number {
   return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)]!;
+}
+
+/**
+ * Where the median of `values` could as well have come out, had the same run been repeated: the 2.5% and 97.5%
+ * quantiles of the medians of `resamples` resamples with replacement (a percentile bootstrap), seeded, so that a
+ * run's interval is the same every time it is printed. For the rows scenario's per-round ratios it says whether a
+ * median that meets or misses its target by a little could have gone the other way.
+ */
+export function medianInterval(values: readonly number[], resamples = 2_000, seed = 1): [number, number] {
+  const random = seededRandom(seed);
+  const medians = new Array<number>(resamples);
+  const sample = new Array<number>(values.length);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
+    medians[r] = quantile(sample, 0.5);
+  }
+  return [quantile(medians, 0.025), quantile(medians, 0.975)];
 }
