@@ -1,8 +1,10 @@
 // Request limits that hold whatever the request looks like: lists checked whatever @skip/@include say, costs
 // never remembered across different variables, parser and validator limits that answer 4xx quickly (oversized
 // queries, fragment cycles, hundreds of thousands of aliases), and the process staying healthy throughout.
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../src/app.js';
+import { checkListLengths, listSitesOf } from '../src/graphql/list-lengths.js';
 import { embedded } from './support/backends.js';
 import { seed } from './support/seed.js';
 import { codes, gql, gqlOk, startTestService, withService } from './support/service.js';
@@ -152,5 +154,21 @@ describe('request limits', () => {
         await lax.close();
       }
     });
+  });
+});
+
+// The schema has no input type that refers to itself today; the list-length walk must not miss a list behind
+// such a cycle when one is added, whichever type of the cycle a request meets first.
+describe('list lengths behind input types that refer to each other', () => {
+  const schema = buildSchema(`input A { b: B, l: [String] } input B { a: A } input C { c: C, s: String } type Query { f(y: A, x: B, z: C): Int }`);
+  const document = parse('query ($y: A, $x: B, $z: C) { f(y: $y, x: $x, z: $z) }');
+  const sites = listSitesOf(schema, document, document.definitions[0] as OperationDefinitionNode, () => false);
+  const limits = { maxListLength: 3, maxWriteBatch: 10 };
+
+  it('refuses a list too long reached through the cycle, and walks a cycle without lists to its end', () => {
+    expect(() => checkListLengths(sites, { y: {}, x: { a: { b: { a: { l: ['1', '2', '3', '4'] } } } } }, limits)).toThrow(
+      /argument x\.a\.b\.a\.l of f has 4 items; at most 3/,
+    );
+    expect(() => checkListLengths(sites, { y: { l: ['1', '2', '3'] }, x: { a: { l: [] } }, z: { c: { c: { s: 'x' } } } }, limits)).not.toThrow();
   });
 });

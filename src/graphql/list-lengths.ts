@@ -236,48 +236,34 @@ class ListCheck {
  */
 type ListShape = { list: true; writeRows: boolean; item: ListShape | undefined } | { list: false; fields: (readonly [string, ListShape])[] };
 
-const shapes = new WeakMap<GraphQLInputType, ListShape>();
+/** Each input type's shape once found; null for an input object that holds no list. */
+const shapes = new WeakMap<GraphQLInputType, ListShape | null>();
 
 /** The shape of the lists in a value of `type`; undefined when it holds none (a scalar, FeatureValueInput). */
 function shapeOf(type: GraphQLInputType): ListShape | undefined {
   const nullable = nullableOf(type);
-  if (!holdsLists(nullable)) return undefined;
-  let shape = shapes.get(nullable);
-  if (shape) return shape;
+  const known = shapes.get(nullable);
+  if (known !== undefined) return known ?? undefined;
   if (nullable instanceof GraphQLList) {
     const list: ListShape = { list: true, writeRows: isWriteRows(nullable), item: undefined };
     shapes.set(nullable, list);
     list.item = shapeOf(nullable.ofType as GraphQLInputType);
     return list;
   }
-  // Kept before its fields are looked at: an input object may refer to itself.
+  if (!(nullable instanceof GraphQLInputObjectType)) return undefined;
+  // Kept before its fields are looked at: an input object may refer to itself, and a field that leads back to it
+  // finds this shape, complete once the loop ends.
   const object: ListShape = { list: false, fields: [] };
   shapes.set(nullable, object);
-  for (const field of Object.values((nullable as GraphQLInputObjectType).getFields())) {
+  for (const field of Object.values(nullable.getFields())) {
     const fieldShape = shapeOf(field.type);
     if (fieldShape) object.fields.push([field.name, fieldShape]);
   }
-  return object;
+  // Rows of a write (FeatureValueInput: scalars and JSON) hold no list, so a 10,000-row batch costs one length
+  // check, not a walk.
+  if (object.fields.length > 0) return object;
+  shapes.set(nullable, null);
+  return undefined;
 }
 
 const isWriteRows = (listType: GraphQLInputType) => namedTypeName(listType) === WRITE_ROW_TYPE;
-
-const listHolders = new WeakMap<GraphQLInputType, boolean>();
-
-/**
- * Whether a value of `type` can contain a list: a list, or an input object with such a field. Rows of a write
- * (FeatureValueInput: scalars and JSON) hold none, so a 10,000-row batch costs one length check, not a walk.
- */
-function holdsLists(type: GraphQLInputType): boolean {
-  const nullable = nullableOf(type);
-  if (nullable instanceof GraphQLList) return true;
-  if (!(nullable instanceof GraphQLInputObjectType)) return false;
-  let holds = listHolders.get(nullable);
-  if (holds === undefined) {
-    // Input objects may refer to themselves: assume none while looking.
-    listHolders.set(nullable, false);
-    holds = Object.values(nullable.getFields()).some((field) => holdsLists(field.type));
-    listHolders.set(nullable, holds);
-  }
-  return holds;
-}
