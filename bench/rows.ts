@@ -13,9 +13,9 @@
 //   values costs (reading, counting and echoing a key is work per key, whichever way it is sent), with none.
 // The cost is the service's CPU time per value served at max throughput. The machine's speed moves under the
 // bench (2026-11-27: the same read cost 130 to 261 µs of CPU per request in consecutive 2-second runs), so the
-// reads take turns in windows of a quarter of a second, hundreds of times (interleave.ts), each round in an
-// order of its own, each read BENCH_SECONDS × BENCH_MAX_ROUNDS seconds in all (24 s by default), each window's
-// service CPU read from the kernel in nanoseconds. A read's cost per value is its CPU over all its windows ÷ its
+// reads take turns in short windows (a quarter of a second, longer at batch 100), in BENCH_SECONDS ×
+// BENCH_MAX_ROUNDS × 4 rounds (96 by default) at every batch size (interleave.ts), each round in an order of
+// its own, each window's service CPU read from the kernel in nanoseconds. A read's cost per value is its CPU over all its windows ÷ its
 // values; each ratio is the median over the rounds of the ratio of two reads measured next to each other, which
 // a machine that gets busier or quieter meanwhile weighs on alike. Two runs of one identical read as two "reads"
 // came out 1.001 and 1.004 this way, where 2-second slices of autocannon runs, 13 of them in a fixed order, gave
@@ -27,7 +27,7 @@ import { CpuMeter, redisPid, type CpuUse } from './cpu.js';
 import { interleave, type InterleavedRun } from './interleave.js';
 import { CONNECTIONS, keySets, post } from './load.js';
 import { gql, ingest, register } from './setup.js';
-import { medianBy, medianInterval, quantile } from './stats.js';
+import { medianInterval, quantile } from './stats.js';
 import { CONSUMER, ENTITY, FEATURES, MAX_AGE, OWNER, PRODUCER } from './workload.js';
 
 export const MERCHANT = 'merchant';
@@ -197,7 +197,7 @@ function summarise(batch: number, windowMs: number, run: InterleavedRun, cpu: Cp
     return windowsOf(read).map((w, i) => usPerValue(read, w) / usPerValue(against, others[i]!));
   };
   const roundRatios = { wide: ratios('wide', 'single'), pair: ratios('multi', 'pair'), cost: ratios('multi', 'single') };
-  const middle = (values: number[]) => medianBy(values, (v) => v);
+  const middle = (values: number[]) => quantile(values, 0.5);
   return {
     batch,
     single: load('single'),

@@ -11,7 +11,7 @@
  *    connections) and its ratio to the baseline's, p50/p99 at half the service's max (autocannon's overallRate
  *    and evenly paced), and p50/p99/p99.9 over one connection. The ratio is what compares across machines.
  *  - rows (bench/rows.ts): multi-entity reads (rows of user + merchant) against single-entity reads at the
- *    same keys per value and of the same values, taking turns in 250 ms windows at max on one service: the
+ *    same keys per value and of the same values, taking turns in short windows at max on one service: the
  *    service's CPU per value.
  *  - workers (bench/workers.ts): max throughput with WORKERS=1 and WORKERS=<cores>; only with more than two
  *    cores (it says why it skipped otherwise).
