@@ -11,6 +11,9 @@
 // - multi: `rows` of { user, merchant } × five user and five merchant features (a fraud model's transaction).
 //   Against pair (the same keys and values) it has a target; against single it shows what a second key per ten
 //   values costs (reading, counting and echoing a key is work per key, whichever way it is sent), with none.
+// - urows: single's users, consumer and values, sent as `rows` of one user each. It has no target: it splits
+//   wide ÷ single in two, the rows' form (urows ÷ single: objects to parse, coerce and check where single sends
+//   strings) and a second entity per row (wide ÷ urows: half the rows, each of a user and a merchant).
 // The cost is the service's CPU time per value served at max throughput. The machine's speed moves under the
 // bench (2026-11-27: the same read cost 130 to 261 µs of CPU per request in consecutive 2-second runs), so the
 // reads take turns in short windows (a quarter of a second, longer at batch 100), in BENCH_SECONDS ×
@@ -43,7 +46,7 @@ const FRAUD_WIDE_FEATURES = [...FEATURES, ...MERCHANT_FEATURES];
 const FRAUD_USERS = 'bench_fraud_users';
 const FRAUD_MERCHANTS = 'bench_fraud_merchants';
 /** Values each read asks for per unit of the batch: a row of a user and a merchant, or single's two users. */
-const VALUES_PER_BATCH = { single: 20, wide: 20, pair: 10, multi: 10 } as const;
+const VALUES_PER_BATCH = { single: 20, wide: 20, pair: 10, multi: 10, urows: 20 } as const;
 type ReadName = keyof typeof VALUES_PER_BATCH;
 const READS = Object.keys(VALUES_PER_BATCH) as ReadName[];
 /** One merchant for every ten users: rows share merchants, as transactions do. */
@@ -54,6 +57,7 @@ const SELECTION = 'rows { entityKey keys { entity key } features { ref value eve
 const SINGLE_QUERY = `query ($keys: [String!]!) { onlineFeatures(consumer: "${CONSUMER}", entityKeys: $keys) { ${SELECTION} } }`;
 const MULTI_QUERY = `query ($rows: [EntityRowInput!]!) { onlineFeatures(consumer: "${FRAUD}", rows: $rows) { ${SELECTION} } }`;
 const WIDE_QUERY = `query ($rows: [EntityRowInput!]!) { onlineFeatures(consumer: "${FRAUD_WIDE}", rows: $rows) { ${SELECTION} } }`;
+const UROWS_QUERY = `query ($rows: [EntityRowInput!]!) { onlineFeatures(consumer: "${CONSUMER}", rows: $rows) { ${SELECTION} } }`;
 const PAIR_QUERY = `query ($users: [String!]!, $merchants: [String!]!) {
   users: onlineFeatures(consumer: "${FRAUD_USERS}", entityKeys: $users) { ${SELECTION} }
   merchants: onlineFeatures(consumer: "${FRAUD_MERCHANTS}", entityKeys: $merchants) { ${SELECTION} }
@@ -66,14 +70,19 @@ export interface RowsRun {
   wide: RowsLoad;
   pair: RowsLoad;
   multi: RowsLoad;
+  urows: RowsLoad;
   /** wide ÷ single service CPU per value (median over the rounds): the same keys and values per request. */
   wideRatio: number;
   /** multi ÷ pair service CPU per value: the same values and keys, read as rows or as two entityKeys reads. */
   pairRatio: number;
   /** multi ÷ single service CPU per value: two keys per ten values against one (no target). */
   costRatio: number;
+  /** urows ÷ single: the same keys, consumer and values, sent as rows of one user (no target: the rows' form). */
+  formRatio: number;
+  /** wide ÷ urows: rows of a user and a merchant against rows of one user, the same keys and values (no target). */
+  entityRatio: number;
   /** Each round's ratios, in order: how far one round alone could be off. */
-  roundRatios: { wide: number[]; pair: number[]; cost: number[] };
+  roundRatios: { wide: number[]; pair: number[]; cost: number[]; form: number[]; entity: number[] };
   /** Where the medians of the two ratios with a target could as well have come out (95%, bootstrap over the rounds). */
   intervals: { wide: [number, number]; pair: [number, number] };
   /** How long each read's turn lasted. */
@@ -143,6 +152,7 @@ export async function benchRows(
         ['wide', bodies((keys) => body(WIDE_QUERY, { rows: rowsOf(keys) }))],
         ['pair', bodies((keys) => body(PAIR_QUERY, pairVariables(rowsOf(keys))))],
         ['multi', bodies((keys) => body(MULTI_QUERY, { rows: rowsOf(keys) }))],
+        ['urows', bodies((keys) => body(UROWS_QUERY, { rows: userRowsOf(keys) }))],
       ]);
       await checkAnswers(service.url, sets[0]!, rowsOf(sets[0]!));
       const options = { pid: service.pid, connections: CONNECTIONS };
@@ -155,7 +165,7 @@ export async function benchRows(
       const slowest = Math.max(...[...warmUp.latencies.values()].map((latency) => latency.at(0.5)));
       const windowMs = Math.max(WINDOW_MS, Math.ceil((5 * slowest) / 50) * 50);
       const rounds = Math.max(1, Math.round((settings.seconds * settings.maxRounds * 1000) / WINDOW_MS));
-      log(`rows batch ${batch}: ${rounds} rounds of the four reads, ${windowMs} ms each (about ${Math.round((rounds * READS.length * windowMs) / 1000)} s)`);
+      log(`rows batch ${batch}: ${rounds} rounds of the five reads, ${windowMs} ms each (about ${Math.round((rounds * READS.length * windowMs) / 1000)} s)`);
       meter.start();
       const run = await interleave(service.url, '/graphql', reads, { ...options, windowMs, rounds });
       const cpu = meter.stop();
@@ -196,7 +206,13 @@ function summarise(batch: number, windowMs: number, run: InterleavedRun, cpu: Cp
     const others = windowsOf(against);
     return windowsOf(read).map((w, i) => usPerValue(read, w) / usPerValue(against, others[i]!));
   };
-  const roundRatios = { wide: ratios('wide', 'single'), pair: ratios('multi', 'pair'), cost: ratios('multi', 'single') };
+  const roundRatios = {
+    wide: ratios('wide', 'single'),
+    pair: ratios('multi', 'pair'),
+    cost: ratios('multi', 'single'),
+    form: ratios('urows', 'single'),
+    entity: ratios('wide', 'urows'),
+  };
   const middle = (values: number[]) => quantile(values, 0.5);
   return {
     batch,
@@ -204,9 +220,12 @@ function summarise(batch: number, windowMs: number, run: InterleavedRun, cpu: Cp
     wide: load('wide'),
     pair: load('pair'),
     multi: load('multi'),
+    urows: load('urows'),
     wideRatio: middle(roundRatios.wide),
     pairRatio: middle(roundRatios.pair),
     costRatio: middle(roundRatios.cost),
+    formRatio: middle(roundRatios.form),
+    entityRatio: middle(roundRatios.entity),
     roundRatios,
     intervals: { wide: medianInterval(roundRatios.wide), pair: medianInterval(roundRatios.pair) },
     windowMs,
@@ -218,6 +237,9 @@ type Row = { keys: { entity: string; key: string }[] };
 
 /** The rows' user keys and merchant keys, for the two single-entity reads of `pair`. */
 const pairVariables = (rows: Row[]) => ({ users: rows.map((r) => r.keys[0]!.key), merchants: rows.map((r) => r.keys[1]!.key) });
+
+/** single's users as rows of one user each, for urows. */
+const userRowsOf = (keys: string[]): Row[] => keys.map((key) => ({ keys: [{ entity: ENTITY, key }] }));
 
 /**
  * Entity `merchant`, features m0..m9 bound to the bench's producer, the fraud models pinned to their ten and
@@ -275,11 +297,12 @@ async function checkAnswers(url: string, keys: string[], rows: Row[]): Promise<v
   const wide = (await answer(WIDE_QUERY, { rows })).onlineFeatures!.rows;
   const single = (await answer(SINGLE_QUERY, { keys })).onlineFeatures!.rows;
   const pair = await answer(PAIR_QUERY, pairVariables(rows));
+  const urows = (await answer(UROWS_QUERY, { rows: userRowsOf(keys) })).onlineFeatures!.rows;
   // expected: the values a row must have, where another read gives them (undefined: any fresh number).
-  const check = (name: string, answered: AnsweredRow[], features: string[], expected: (i: number) => unknown[]) =>
+  const check = (name: string, answered: AnsweredRow[], features: string[], expected: (i: number) => unknown[], sent: Row[] = rows) =>
     answered.forEach((row, i) => {
-      const where = `rows: ${name} row ${i} (${JSON.stringify(rows[i]!.keys)})`;
-      if (JSON.stringify(row.keys) !== JSON.stringify(rows[i]!.keys)) throw new Error(`${where}: keys ${JSON.stringify(row.keys)}`);
+      const where = `rows: ${name} row ${i} (${JSON.stringify(sent[i]!.keys)})`;
+      if (JSON.stringify(row.keys) !== JSON.stringify(sent[i]!.keys)) throw new Error(`${where}: keys ${JSON.stringify(row.keys)}`);
       if (row.features.map((f) => f.ref).join() !== refs(features).join()) throw new Error(`${where}: features ${row.features.map((f) => f.ref).join()}`);
       const values = expected(i);
       row.features.forEach((f, j) => {
@@ -289,10 +312,13 @@ async function checkAnswers(url: string, keys: string[], rows: Row[]): Promise<v
       });
     });
   if (multi.length !== rows.length || wide.length !== rows.length) throw new Error(`rows: ${multi.length} and ${wide.length} rows for ${rows.length}`);
+  if (urows.length !== keys.length || single.length !== keys.length) throw new Error(`rows: ${urows.length} and ${single.length} rows for ${keys.length} users`);
   const valuesOf = (row: AnsweredRow) => row.features.map((f) => f.value);
   check('multi', multi, FRAUD_FEATURES, (i) => [...valuesOf(pair.users!.rows[i]!), ...valuesOf(pair.merchants!.rows[i]!)]);
   // Rows carry the first half of single's users; m5..m9 only wide reads.
   check('wide', wide, FRAUD_WIDE_FEATURES, (i) => [...valuesOf(single[i]!), ...valuesOf(pair.merchants!.rows[i]!)]);
+  // urows: single's values, row by row.
+  check('urows', urows, FEATURES, (i) => valuesOf(single[i]!), userRowsOf(keys));
   multi.forEach((row, i) => {
     if (valuesOf(row).slice(0, 5).join() !== valuesOf(single[i]!).slice(0, 5).join()) throw new Error(`rows: multi row ${i}: user values differ from single's`);
   });
@@ -331,14 +357,14 @@ export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmt
     'Rows: 2 × batch entity keys per request in every read. single (entityKeys of 2 × batch users × 10 features),',
     '  wide (batch rows of user + merchant × 10 + 10 features: single\'s keys and values), pair (entityKeys reads of',
     '  batch users × 5 and batch merchants × 5 in one request) and multi (batch rows of user + merchant × 5 + 5: pair\'s',
-    '  keys and values; two keys per 10 values),',
+    '  keys and values; two keys per 10 values) and urows (single\'s users, consumer and values as rows of one user),',
     `  ${fmtInt(result.users)} users, ${fmtInt(result.merchants)} merchants, at max on one service, taking turns in short windows:`,
     "  each read's CPU over all its windows, and each ratio the median of the ratios of reads measured next to each",
     '  other (the quartiles of those ratios below it)',
     `  ${'batch'.padEnd(7)}${'read'.padEnd(14)}${'req/s'.padStart(9)}${'values/s'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'service µs/value'.padStart(18)}`,
   ];
   for (const run of result.runs) {
-    for (const [name, load] of [['single', run.single], ['wide', run.wide], ['pair', run.pair], ['multi', run.multi]] as const) {
+    for (const [name, load] of [['single', run.single], ['wide', run.wide], ['pair', run.pair], ['multi', run.multi], ['urows', run.urows]] as const) {
       lines.push(
         `  ${String(run.batch).padEnd(7)}${name.padEnd(14)}${fmtInt(load.reqPerSec).padStart(9)}${fmtInt(load.valuesPerSec).padStart(12)}` +
           `${fmtMs(load.p50Ms).padStart(9)}${fmtMs(load.p99Ms).padStart(9)}${load.serviceUsPerValue.toFixed(2).padStart(18)}`,
@@ -349,8 +375,11 @@ export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmt
       lines.push(`  batch ${run.batch}: ${read} ÷ ${against} service CPU per value ${ratio.toFixed(3)} (95% bootstrap interval ${low} to ${high}), target ≤ ${ROWS_COST_RATIO_TARGET}: ${verdict(met)}`);
     }
     lines.push(`  batch ${run.batch}: multi ÷ single service CPU per value ${run.costRatio.toFixed(2)} (two keys per 10 values against one: the price of a key, no target)`);
+    lines.push(
+      `  batch ${run.batch}: wide ÷ single in two (no targets): urows ÷ single ${run.formRatio.toFixed(3)} (the rows' form), wide ÷ urows ${run.entityRatio.toFixed(3)} (a second entity per row)`,
+    );
     const quartiles = (ratios: number[]) => [0.25, 0.5, 0.75].map((q) => quantile(ratios, q).toFixed(2)).join(' / ');
-    lines.push(`    ${run.roundRatios.wide.length} rounds of ${run.windowMs} ms windows; round by round, quartiles: wide ÷ single ${quartiles(run.roundRatios.wide)}, multi ÷ pair ${quartiles(run.roundRatios.pair)}, multi ÷ single ${quartiles(run.roundRatios.cost)}`);
+    lines.push(`    ${run.roundRatios.wide.length} rounds of ${run.windowMs} ms windows; round by round, quartiles: wide ÷ single ${quartiles(run.roundRatios.wide)}, multi ÷ pair ${quartiles(run.roundRatios.pair)}, multi ÷ single ${quartiles(run.roundRatios.cost)}, urows ÷ single ${quartiles(run.roundRatios.form)}, wide ÷ urows ${quartiles(run.roundRatios.entity)}`);
   }
   lines.push(`  Rows scenario: ${result.seconds.toFixed(0)} s.`);
   return lines;
