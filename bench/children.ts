@@ -1,6 +1,6 @@
 // Node child processes of the bench (the service and the raw baseline): started as compiled JavaScript, as
-// `npm start` runs the service (its prestart step builds dist/; the baseline is bundled beside it with the same
-// esbuild), so that neither pays for a loader that production does not run; their output kept (a tail for error messages, warnings and errors counted), ready once GET /readyz answers 200,
+// `npm start` runs the service (scripts/start.mjs and its bundle in dist/service/; the baseline is bundled into
+// dist/ with the same esbuild), so that neither pays for a loader that production does not run; their output kept (a tail for error messages, warnings and errors counted), ready once GET /readyz answers 200,
 // stopped gracefully (SIGTERM, so that --cpu-prof gets to write its profile), and killed if the bench dies.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -45,18 +45,18 @@ function installExitHook(): void {
 let serviceBuilt = false;
 
 /**
- * The JavaScript that runs `script`: for the service, dist/main.js, built by the package's own prestart step
- * (once per bench run); for anything else (the baseline), one bundle of it beside it in dist/ (its packages left
- * to node_modules).
+ * The JavaScript that runs `script`: for the service, scripts/start.mjs, which `npm start` runs (its bundle
+ * built here once per bench run, before any service starts); for anything else (the baseline), one bundle of it
+ * beside it in dist/ (its packages left to node_modules).
  */
 async function compiled(script: string): Promise<string> {
   if (script === 'src/main.ts') {
     if (!serviceBuilt) {
-      const built = spawnSync('npm', ['run', '--silent', 'prestart'], { cwd: REPO_ROOT, stdio: 'inherit' });
-      if (built.status !== 0) throw new Error(`npm run prestart exited with ${built.status}: the service could not be built`);
+      const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
+      if (built.status !== 0) throw new Error(`node scripts/build.mjs exited with ${built.status}: the service could not be built`);
       serviceBuilt = true;
     }
-    return 'dist/main.js';
+    return 'scripts/start.mjs';
   }
   const outfile = `dist/bench-${script.replace(/^.*\//, '').replace(/\.ts$/, '.js')}`;
   await build({ entryPoints: [script], outfile, absWorkingDir: REPO_ROOT, bundle: true, packages: 'external', platform: 'node', format: 'esm', logLevel: 'warning' });
@@ -170,7 +170,7 @@ export async function startService(options: { env: Record<string, string>; nodeF
 /** The node flags `npm start` runs the service with (package.json's start script): the bench runs the same. */
 function startFlags(): string[] {
   const { scripts } = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { scripts: { start: string } };
-  const match = /\bnode((?:\s+--\S+)*)\s+dist\/main\.js\b/.exec(scripts.start);
-  if (!match) throw new Error(`package.json's start script does not run \`node [flags] dist/main.js\`: ${scripts.start}`);
+  const match = /\bnode((?:\s+--\S+)*)\s+scripts\/start\.mjs\b/.exec(scripts.start);
+  if (!match) throw new Error(`package.json's start script does not run \`node [flags] scripts/start.mjs\`: ${scripts.start}`);
   return match[1]!.trim().split(/\s+/).filter(Boolean);
 }

@@ -20,7 +20,7 @@
  *
  * How
  *  - Real servers: PostgreSQL and Redis from the test harness (test/support/servers.ts) on free ports; the
- *    service (`node dist/main.js` as `npm start` runs it, or `npm start` itself for the start scenario) and the
+ *    service (`node scripts/start.mjs` as `npm start` runs it, or `npm start` itself for the start scenario) and the
  *    baseline (bundled into dist/) run as child processes; the load generator runs in this process. Everything shares the machine's cores.
  *  - Before measuring, one answer of each server is checked (200, no errors, every row and value present) and
  *    the two are compared value by value, so a broken path cannot produce a good number.

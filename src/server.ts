@@ -18,6 +18,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import { hostRefusal } from './http/allowed-hosts.js';
 import type { Config } from './config.js';
 import { CodedError, unavailable } from './core/errors.js';
+import { repoFile } from './core/repo-files.js';
 import type { RequestContext, Services } from './graphql/context.js';
 import { formatError, HTTP_STATUS } from './graphql/errors.js';
 import { compiledGateway } from './graphql/executor.js';
@@ -32,7 +33,7 @@ import { FastPath } from './http/fast-path.js';
 import { readJsonBody, requestFailure } from './http/json-body.js';
 import { requestContext } from './http/request-context.js';
 
-export const schemaPath = new URL('../schema.graphql', import.meta.url);
+export const schemaPath = repoFile('schema.graphql');
 
 export interface ServerDeps {
   config: Config;

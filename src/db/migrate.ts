@@ -1,13 +1,13 @@
 // Applies the drizzle-kit migrations in migrations/ (at start-up and by `npm run migrate`), and tells whether
 // a database has them all (for /readyz).
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
+import { repoFile } from '../core/repo-files.js';
 import { queryRows, type Database } from './client.js';
 
-export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+export const migrationsFolder = repoFile('migrations');
 
 // Any fixed number: it names the advisory lock that keeps two instances starting together from both migrating.
 const MIGRATION_LOCK = 7_340_211;

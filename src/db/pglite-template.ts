@@ -7,11 +7,11 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { repoFile } from '../core/repo-files.js';
 
 /** Beside the compiled service (dist/ is not committed), one directory per PGlite version. */
-const TEMPLATES = fileURLToPath(new URL('../../dist/pglite-template', import.meta.url));
+const TEMPLATES = repoFile('dist/pglite-template');
 
 /** Postgres writes this file last in initdb, and PGlite reads it to tell an existing database from an empty directory. */
 const VERSION_FILE = 'PG_VERSION';
