@@ -356,7 +356,7 @@ export function rowsLines(result: RowsResult, fmtInt: (n: number) => string, fmt
     '',
     'Rows: 2 × batch entity keys per request in every read. single (entityKeys of 2 × batch users × 10 features),',
     '  wide (batch rows of user + merchant × 10 + 10 features: single\'s keys and values), pair (entityKeys reads of',
-    '  batch users × 5 and batch merchants × 5 in one request) and multi (batch rows of user + merchant × 5 + 5: pair\'s',
+    '  batch users × 5 and batch merchants × 5 in one request), multi (batch rows of user + merchant × 5 + 5: pair\'s',
     '  keys and values; two keys per 10 values) and urows (single\'s users, consumer and values as rows of one user),',
     `  ${fmtInt(result.users)} users, ${fmtInt(result.merchants)} merchants, at max on one service, taking turns in short windows:`,
     "  each read's CPU over all its windows, and each ratio the median of the ratios of reads measured next to each",
