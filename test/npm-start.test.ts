@@ -1,14 +1,15 @@
 // What `npm start` runs: scripts/start.mjs, which builds the one-file bundle (scripts/build.mjs) and runs it,
-// not the sources the other tests run under tsx. A bundle can break what the sources do not (a package that finds its files by
-// path, a module that finds the repository's files from its own location, node's own modules required from
+// not the sources the other tests run under tsx. A bundle can break what the sources do not (a package that
+// finds its files by path, a module that finds the repository's files from its own location, node's own modules required from
 // an ES module), so the bundle itself is started here: as the README's command in embedded mode, and on
 // PostgreSQL and Redis with two workers, each serving a write and a read that go through every store.
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launch, whenReady } from './support/processes.js';
 import { createDatabase, freePort } from './support/servers.js';
 import { gqlOk } from './support/service.js';
 
@@ -16,32 +17,26 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE = path.join(ROOT, 'dist/service/main.js');
 const STAMP = path.join(ROOT, 'dist/service/inputs.sha256');
 
+const launched: ChildProcess[] = [];
+afterAll(() =>
+  launched.forEach((child) => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }),
+);
+
 /** Runs `command` in the repository, in a process group of its own (npm starts node under it). */
-function launch(command: string, args: string[], env: Record<string, string>) {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return { child, exited, output: () => output, kill: () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } } };
-}
-
-type Launched = ReturnType<typeof launch>;
-const launched: Launched[] = [];
-afterAll(() => launched.forEach((l) => l.kill()));
-
-async function untilReady(service: Launched, url: string, path = '/readyz'): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`exited: ${service.output()}`);
-    if (await fetch(`${url}${path}`).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not ready: ${service.output()}`);
+function inRepository(command: string, args: string[], env: Record<string, string>) {
+  const proc = launch(command, args, env, { cwd: ROOT, detached: true });
+  launched.push(proc.child);
+  return proc;
 }
 
 const build = async () => {
-  const built = launch(process.execPath, ['scripts/build.mjs'], {});
+  const built = inRepository(process.execPath, ['scripts/build.mjs'], {});
   expect(await built.exited, built.output()).toBe(0);
 };
 
@@ -85,10 +80,9 @@ describe('the bundle npm start runs', () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'registry-npm-start-'));
     try {
       const port = await freePort();
-      const service = launch('npm', ['start'], { PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', REDIS_CLUSTER_NODES: '', AUTH: '', WORKERS: '' });
-      launched.push(service);
+      const service = inRepository('npm', ['start'], { PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', REDIS_CLUSTER_NODES: '', AUTH: '', WORKERS: '' });
       const url = `http://localhost:${port}`;
-      await untilReady(service, url, '/healthz');
+      await whenReady(service, url, '/healthz');
       await writeAndRead({ url });
       // The playground's renderer is loaded from node_modules on the first visit.
       const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
@@ -106,7 +100,7 @@ describe('the bundle npm start runs', () => {
     const port = await freePort();
     const databaseUrl = await createDatabase(inject('postgresUrl'), 'npm_start');
     // Each worker runs scripts/start.mjs again (node:cluster forks it) and finds the bundle built.
-    const service = launch(process.execPath, ['--max-semi-space-size=64', 'scripts/start.mjs'], {
+    const service = inRepository(process.execPath, ['--max-semi-space-size=64', 'scripts/start.mjs'], {
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       REDIS_URL: inject('redisUrl'),
@@ -115,9 +109,8 @@ describe('the bundle npm start runs', () => {
       LOG_LEVEL: 'info',
       WORKERS: '2',
     });
-    launched.push(service);
     const url = `http://localhost:${port}`;
-    await untilReady(service, url);
+    await whenReady(service, url);
     await writeAndRead({ url });
     process.kill(service.child.pid!, 'SIGTERM');
     expect(await service.exited, service.output()).toBe(0);
